@@ -1,0 +1,116 @@
+// Package statespace is a generic explicit-state model checker.
+//
+// A model is a pure, deterministic transition system over a fixed-size,
+// comparable state type S: a list of initial states, a fixed table of actions
+// (rules), the actions enabled in a state, a pure step function and a list of
+// named properties. The package knows nothing about what the states mean.
+//
+// The checker explores the reachable states breadth first, in parallel and
+// deterministically: for any number of workers it reports the same number of
+// distinct states, the same number of transitions, the same maximum depth and
+// the same shortest counterexample. It stores only 64-bit fingerprints and a
+// parent link per state, and rebuilds a counterexample by replaying the model
+// from an initial state, checking every fingerprint on the way.
+package statespace
+
+// Action identifies one entry of a model's action table: an index into the
+// slice returned by Model.ActionNames. A parameterised rule (a Murphi
+// ruleset, a kernel function applied to one of N devices) has one entry per
+// parameter value, so that statistics and traces can name it exactly.
+type Action uint32
+
+// Model is a transition system the checker can explore.
+//
+// Every method must be a pure function of its arguments: no clocks, no
+// goroutines, no randomness and no map iteration order. The checker calls the
+// methods concurrently from several workers.
+type Model[S comparable] interface {
+	// Init returns the initial states, in a deterministic order.
+	Init() []S
+	// ActionNames returns the action table: one human-readable label per
+	// Action, used in statistics and traces. It must not change over time.
+	ActionNames() []string
+	// Actions appends to buf the actions enabled in s, in a deterministic
+	// order, and returns the extended slice.
+	Actions(s *S, buf []Action) []Action
+	// Step returns the state reached from s by the enabled action a. It must
+	// not modify *s.
+	Step(s *S, a Action) S
+	// Properties returns the named properties to check.
+	Properties() []Property[S]
+}
+
+// Expectation says how a property's predicate is judged over the reachable
+// states.
+type Expectation uint8
+
+const (
+	// Always marks an invariant: the predicate holds in every reachable
+	// state. A reachable state where it is false is a counterexample.
+	Always Expectation = iota
+	// Sometimes marks a reachability (cover) property: the predicate holds in
+	// at least one reachable state. The shortest path to such a state is an
+	// example; a complete search that finds none reports the property as
+	// unreachable.
+	Sometimes
+)
+
+// String returns "always" or "sometimes".
+func (e Expectation) String() string {
+	switch e {
+	case Always:
+		return "always"
+	case Sometimes:
+		return "sometimes"
+	}
+	return "unknown"
+}
+
+// Property is a named predicate over states.
+type Property[S comparable] struct {
+	// Name identifies the property in reports and in Options.Only.
+	Name string
+	// Expectation says whether the predicate must hold always or sometimes.
+	Expectation Expectation
+	// Holds reports whether the predicate is true in s.
+	Holds func(s *S) bool
+}
+
+// EndStater is implemented by models that have valid end states. A state
+// with no enabled action is a deadlock unless ValidEnd reports true for it.
+// A model that does not implement EndStater treats every state without
+// enabled actions as a deadlock.
+type EndStater[S comparable] interface {
+	ValidEnd(s *S) bool
+}
+
+// Canonicalizer is implemented by models with symmetry: Canonical returns
+// the representative of s's symmetry class, and the checker stores only
+// representatives. Canonical must map every member of a class to the same
+// representative and must be idempotent.
+type Canonicalizer[S comparable] interface {
+	Canonical(s S) S
+}
+
+// Fingerprinter is implemented by models whose state type cannot be hashed
+// as raw memory (it contains padding). Fingerprint must be a stable function
+// of the state's value: equal states give equal fingerprints, in every
+// process and on every run.
+type Fingerprinter[S comparable] interface {
+	Fingerprint(s *S) uint64
+}
+
+// Field is one named component of a state, rendered for people.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Describer is implemented by models that render their states for traces.
+// Describe returns the state's fields in a fixed order (the same names, in
+// the same order, for every state), so that traces can show only what
+// changed from one step to the next. Models that do not implement it are
+// rendered field by field through reflection.
+type Describer[S comparable] interface {
+	Describe(s *S) []Field
+}

@@ -1,0 +1,206 @@
+package statespace
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Options configure a run of the checker. The zero value is a sensible
+// default: all cores, no bounds, every property and deadlock checked.
+type Options struct {
+	// Workers is the number of goroutines that expand and store states.
+	// Zero means runtime.GOMAXPROCS(0). Results do not depend on it.
+	Workers int
+	// MaxStates stops the run, as incomplete, once this many distinct
+	// states are stored. Zero means no bound.
+	MaxStates uint64
+	// MaxDepth stops the search at this BFS depth (number of steps from an
+	// initial state). States at that depth are checked but their successors
+	// are not stored; if any of them is new the run is incomplete. Zero means
+	// no bound.
+	MaxDepth int
+	// MemoryBudget stops the run, as incomplete, when the Go heap would
+	// exceed this many bytes. Zero means no budget.
+	MemoryBudget uint64
+	// Only restricts checking to the named properties; the name "deadlock"
+	// selects deadlock detection. Empty means every property and deadlock
+	// detection.
+	Only []string
+	// NoDeadlock turns deadlock detection off.
+	NoDeadlock bool
+	// Progress, when set, is called from the checker's coordinating
+	// goroutine about every ProgressInterval (default 2s).
+	Progress         func(Progress)
+	ProgressInterval time.Duration
+	// Context, when set, stops the run as incomplete when it is done.
+	Context context.Context
+}
+
+// DeadlockProperty is the name under which deadlocks are reported and
+// selected in Options.Only.
+const DeadlockProperty = "deadlock"
+
+// Status is the outcome of a run.
+type Status string
+
+const (
+	// StatusOK means the search was exhaustive and every property holds.
+	StatusOK Status = "ok"
+	// StatusViolation means a property is violated (see Result.Violation).
+	StatusViolation Status = "violation"
+	// StatusIncomplete means a bound or an interruption ended the search
+	// before every reachable state was explored, and nothing was violated in
+	// the part that was explored.
+	StatusIncomplete Status = "incomplete"
+)
+
+// Kind classifies a violation.
+type Kind string
+
+const (
+	// KindInvariant is an "always" property that is false in a reachable state.
+	KindInvariant Kind = "invariant"
+	// KindDeadlock is a reachable state with no enabled action that is not
+	// a valid end state.
+	KindDeadlock Kind = "deadlock"
+	// KindUnreachable is a "sometimes" property that no reachable state
+	// satisfies (only reported after an exhaustive search).
+	KindUnreachable Kind = "unreachable"
+)
+
+// Violation is a property that does not hold, with the shortest trace that
+// shows it (no trace for KindUnreachable).
+type Violation struct {
+	Property string
+	Kind     Kind
+	Trace    *Trace
+}
+
+// Length is the number of steps of the counterexample (transitions after
+// the initial state), or 0 when there is no trace.
+func (v *Violation) Length() int {
+	if v == nil || v.Trace == nil {
+		return 0
+	}
+	return v.Trace.Len()
+}
+
+// PropertyResult is the verdict on one property.
+type PropertyResult struct {
+	Name        string
+	Expectation Expectation
+	// Verdict is "holds", "violated", "reached", "unreached", or "unknown"
+	// (the search was incomplete before a verdict was possible).
+	Verdict string
+	// Trace is the shortest counterexample (always) or example (sometimes).
+	Trace *Trace
+}
+
+// ActionStats counts what one action did during the search.
+type ActionStats struct {
+	Name string
+	// Enabled counts the expanded states in which the action was enabled;
+	// each is one generated transition.
+	Enabled uint64
+	// Changed counts the transitions that led to a state different from
+	// the source state (before symmetry reduction).
+	Changed uint64
+	// New counts the distinct states first reached through this action.
+	New uint64
+}
+
+// Stats describes a run.
+type Stats struct {
+	Workers int
+	// States is the number of distinct (canonical) states stored.
+	States uint64
+	// Transitions is the number of generated successors, including those
+	// that were already stored (Rumur's "rules fired").
+	Transitions uint64
+	// MaxDepth is the greatest BFS depth of a stored state.
+	MaxDepth int
+	Duration time.Duration
+	// TableBytes is the memory of the fingerprint tables, TraceBytes that of
+	// the parent links, FrontierBytes the peak memory of the BFS levels.
+	TableBytes, TraceBytes, FrontierBytes uint64
+	// HeapBytes is the peak Go heap observed during the run.
+	HeapBytes uint64
+	// StateSize is the size in bytes of one state value.
+	StateSize int
+	Actions   []ActionStats
+}
+
+// StatesPerSecond is the rate of new distinct states.
+func (s *Stats) StatesPerSecond() float64 {
+	sec := s.Duration.Seconds()
+	if sec <= 0 {
+		return 0
+	}
+	return float64(s.States) / sec
+}
+
+// BytesPerState is the peak Go heap divided by the distinct states.
+func (s *Stats) BytesPerState() float64 {
+	if s.States == 0 {
+		return 0
+	}
+	return float64(s.HeapBytes) / float64(s.States)
+}
+
+// CollisionProbability is the probability that two distinct states share a
+// fingerprint, so that one of them was wrongly taken as already seen. It is
+// TLC's optimistic estimate n·(g−n)/2⁶⁴ with n distinct states and g
+// generated transitions.
+func (s *Stats) CollisionProbability() float64 {
+	n := float64(s.States)
+	g := float64(s.Transitions)
+	if g < n {
+		g = n
+	}
+	return n * (g - n) / math.Exp2(64)
+}
+
+// Vacuous lists the findings about actions that did nothing: actions never
+// enabled in any reachable state, and actions that were enabled but never
+// changed the state. A complete run with such findings may be passing
+// vacuously.
+func (s *Stats) Vacuous() []string {
+	var out []string
+	for _, a := range s.Actions {
+		switch {
+		case a.Enabled == 0:
+			out = append(out, fmt.Sprintf("action %s never enabled", a.Name))
+		case a.Changed == 0:
+			out = append(out, fmt.Sprintf("action %s never changed the state", a.Name))
+		}
+	}
+	return out
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Status Status
+	// Incomplete names the bound that ended an incomplete search
+	// ("max states", "max depth", "memory budget", "interrupted"); empty for
+	// a complete search.
+	Incomplete string
+	// Violation is the first violation found (shortest trace; among equally
+	// short ones the first property in model order, then deadlock).
+	Violation  *Violation
+	Properties []PropertyResult
+	Stats      Stats
+}
+
+// Progress is a snapshot of a run in progress.
+type Progress struct {
+	Depth       int
+	States      uint64
+	Transitions uint64
+	// Queue is the number of states still to expand in the current level
+	// plus those already stored for the next one.
+	Queue    uint64
+	Elapsed  time.Duration
+	HeapByte uint64
+}

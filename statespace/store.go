@@ -1,0 +1,229 @@
+package statespace
+
+// The visited set is split into numShards shards by the top bits of the
+// fingerprint. Worker w owns the shards k with k % workers == w and is the
+// only goroutine that ever writes them, so the hot path takes no lock and no
+// atomic. Each shard is an open-addressing, linear-probing table of 8-byte
+// slots, plus the parent links of the states it owns.
+//
+// A slot is one of:
+//
+//	0                              empty
+//	occupied | fp&low58            a state of an earlier BFS level; the top
+//	                               6 bits of fp are the shard number, so the
+//	                               full 64-bit fingerprint is kept
+//	current | occupied | e         a state found in the level being built:
+//	                               entry e of the shard's next level, whose
+//	                               fingerprint is next.fps[e]
+//
+// At the end of a level the "current" slots are rewritten as plain
+// fingerprints.
+
+const (
+	shardBits  = 6
+	numShards  = 1 << shardBits
+	low58      = uint64(1)<<(64-shardBits) - 1
+	occupied   = uint64(1) << 62
+	current    = uint64(1) << 63
+	noParent   = ^uint32(0)
+	maxLocalID = 1<<(32-shardBits) - 1 // local ids fit next to the shard number in a uint32
+	minSlots   = 1 << 10
+	chunkBits  = 16
+	chunkLen   = 1 << chunkBits
+)
+
+// shardOf returns the shard that owns fingerprint fp.
+func shardOf(fp uint64) int { return int(fp >> (64 - shardBits)) }
+
+// stateID names a stored state: its local id (insertion number in its shard)
+// and its shard.
+func stateID(local uint32, shard int) uint32 { return local<<shardBits | uint32(shard) }
+
+func splitID(id uint32) (local uint32, shard int) {
+	return id >> shardBits, int(id & (numShards - 1))
+}
+
+// chunked is an append-only array stored in fixed-size chunks, so that it
+// grows without copying (and without a transient second copy in memory).
+type chunked[T any] struct {
+	chunks [][]T
+	n      uint32
+}
+
+func (c *chunked[T]) append(v T) {
+	if int(c.n>>chunkBits) == len(c.chunks) {
+		c.chunks = append(c.chunks, make([]T, chunkLen))
+	}
+	c.chunks[c.n>>chunkBits][c.n&(chunkLen-1)] = v
+	c.n++
+}
+
+func (c *chunked[T]) get(i uint32) T { return c.chunks[i>>chunkBits][i&(chunkLen-1)] }
+
+func (c *chunked[T]) bytes(elem uintptr) uint64 {
+	return uint64(len(c.chunks)) * chunkLen * uint64(elem)
+}
+
+// level holds the states of one BFS level that belong to one shard. During
+// the level's construction an entry's parent may still be replaced by one
+// with a smaller discovery key (parent fingerprint, action), which makes the
+// chosen parent independent of the order in which workers found the state.
+type level[S comparable] struct {
+	states []S
+	fps    []uint64
+	pfp    []uint64 // parent's fingerprint (discovery key, first part)
+	parent []uint32 // parent's state id, or noParent for an initial state
+	act    []uint16 // action taken from the parent (initial: index in Init)
+	slot   []uint32 // slot of the entry in the shard's table
+}
+
+func (l *level[S]) reset() {
+	l.states = l.states[:0]
+	l.fps = l.fps[:0]
+	l.pfp = l.pfp[:0]
+	l.parent = l.parent[:0]
+	l.act = l.act[:0]
+	l.slot = l.slot[:0]
+}
+
+func (l *level[S]) bytes(stateSize uintptr) uint64 {
+	return uint64(cap(l.states))*uint64(stateSize) + uint64(cap(l.fps)+cap(l.pfp))*8 +
+		uint64(cap(l.parent)+cap(l.slot))*4 + uint64(cap(l.act))*2
+}
+
+// shard is one partition of the visited set.
+type shard[S comparable] struct {
+	slots []uint64
+	mask  uint64
+	limit uint32 // grow when count reaches limit
+	count uint32 // distinct states stored, including the level being built
+	// parent links, indexed by local id
+	parent chunked[uint32]
+	action chunked[uint16]
+	// cur is the level being expanded (local ids curBase...), next the level
+	// being built (local ids nextBase...).
+	cur, next         level[S]
+	curBase, nextBase uint32
+}
+
+func (sh *shard[S]) init() {
+	sh.slots = make([]uint64, minSlots)
+	sh.mask = minSlots - 1
+	sh.limit = minSlots * 3 / 4
+}
+
+// lookup returns the slot where fp is stored, or the empty slot where it
+// would go, and the slot's content.
+func (sh *shard[S]) lookup(fp uint64) (uint64, uint64) {
+	key := occupied | fp&low58
+	i := fp & sh.mask
+	for {
+		v := sh.slots[i]
+		switch {
+		case v == 0 || v == key:
+			return i, v
+		case v&current != 0 && sh.next.fps[uint32(v)] == fp:
+			return i, v
+		}
+		i = (i + 1) & sh.mask
+	}
+}
+
+// contains reports whether fp is stored in the shard.
+func (sh *shard[S]) contains(fp uint64) bool {
+	_, v := sh.lookup(fp)
+	return v != 0
+}
+
+// grow doubles the table.
+func (sh *shard[S]) grow() {
+	old := sh.slots
+	sh.slots = make([]uint64, 2*len(old))
+	sh.mask = uint64(len(sh.slots) - 1)
+	sh.limit = uint32(len(sh.slots) / 4 * 3)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		fp := v & low58
+		if v&current != 0 {
+			fp = sh.next.fps[uint32(v)]
+		}
+		i := fp & sh.mask
+		for sh.slots[i] != 0 {
+			i = (i + 1) & sh.mask
+		}
+		sh.slots[i] = v
+		if v&current != 0 {
+			sh.next.slot[uint32(v)] = uint32(i)
+		}
+	}
+}
+
+// candidate is a successor sent by the worker that generated it to the
+// worker that owns its shard.
+type candidate[S comparable] struct {
+	state  S
+	fp     uint64
+	pfp    uint64
+	parent uint32
+	act    uint16
+}
+
+// insertResult says what offer did with a candidate.
+type insertResult uint8
+
+const (
+	seenBefore insertResult = iota
+	inserted
+	beyondBound
+)
+
+// offer stores c if its state is new, or improves the discovery key of a
+// state already found in this level. With probeOnly, new states are not
+// stored (the depth bound is reached).
+func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
+	i, v := sh.lookup(c.fp)
+	if v == 0 {
+		if probeOnly {
+			return beyondBound
+		}
+		e := uint32(len(sh.next.states))
+		sh.next.states = append(sh.next.states, c.state)
+		sh.next.fps = append(sh.next.fps, c.fp)
+		sh.next.pfp = append(sh.next.pfp, c.pfp)
+		sh.next.parent = append(sh.next.parent, c.parent)
+		sh.next.act = append(sh.next.act, c.act)
+		sh.next.slot = append(sh.next.slot, uint32(i))
+		sh.slots[i] = current | occupied | uint64(e)
+		sh.count++
+		if sh.count >= sh.limit {
+			sh.grow()
+		}
+		return inserted
+	}
+	if v&current != 0 {
+		e := uint32(v)
+		if c.pfp < sh.next.pfp[e] || c.pfp == sh.next.pfp[e] && c.act < sh.next.act[e] {
+			sh.next.pfp[e] = c.pfp
+			sh.next.parent[e] = c.parent
+			sh.next.act[e] = c.act
+		}
+	}
+	return seenBefore
+}
+
+// settle ends the level being built: its slots become plain fingerprints,
+// its parent links are appended to the shard's arrays, and it becomes the
+// level to expand next.
+func (sh *shard[S]) settle() {
+	for e, fp := range sh.next.fps {
+		sh.slots[sh.next.slot[e]] = occupied | fp&low58
+		sh.parent.append(sh.next.parent[e])
+		sh.action.append(sh.next.act[e])
+	}
+	sh.cur, sh.next = sh.next, sh.cur
+	sh.next.reset()
+	sh.curBase = sh.nextBase
+	sh.nextBase += uint32(len(sh.cur.states))
+}
