@@ -413,7 +413,7 @@ func (c *checker[S]) expand(w *worker[S], ch chunk) {
 		sh := &c.shards[k]
 		e := g - c.segStart[k]
 		s := &sh.cur.states[e]
-		fp := sh.cur.fps[e]
+		fp := c.h.fingerprint(s)
 		id := stateID(sh.curBase+uint32(e), k)
 		for _, p := range c.always {
 			if !p.Holds(s) {
@@ -512,11 +512,6 @@ func (c *checker[S]) result() *Result {
 				st.Actions[sh.action.get(i)].New++
 			}
 		}
-		for i, p := range sh.next.parent {
-			if p != noParent {
-				st.Actions[sh.next.act[i]].New++
-			}
-		}
 	}
 	res.Incomplete = c.incomplete
 
@@ -546,9 +541,20 @@ func (c *checker[S]) result() *Result {
 		}
 		res.Properties = append(res.Properties, pr)
 	}
-	if d := c.found[len(c.props)]; d.ok && (firstDepth < 0 || d.depth < firstDepth) {
-		first = &Violation{Property: DeadlockProperty, Kind: KindDeadlock, Trace: c.trace(d)}
+	dl := PropertyResult{Name: DeadlockProperty, Expectation: Always, Verdict: "unknown"}
+	switch d := c.found[len(c.props)]; {
+	case c.opt.NoDeadlock:
+		dl.Verdict = "not checked"
+	case d.ok:
+		dl.Verdict = "violated"
+		dl.Trace = c.trace(d)
+		if firstDepth < 0 || d.depth < firstDepth {
+			first = &Violation{Property: DeadlockProperty, Kind: KindDeadlock, Trace: dl.Trace}
+		}
+	case c.incomplete == "" && !c.violated():
+		dl.Verdict = "holds"
 	}
+	res.Properties = append(res.Properties, dl)
 	if first == nil && c.incomplete == "" {
 		for _, pr := range res.Properties {
 			if pr.Verdict == "unreached" {

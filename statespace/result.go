@@ -188,7 +188,9 @@ type Result struct {
 	Incomplete string
 	// Violation is the first violation found (shortest trace; among equally
 	// short ones the first property in model order, then deadlock).
-	Violation  *Violation
+	Violation *Violation
+	// Properties holds one verdict per property of the model, in model
+	// order, followed by the verdict on deadlock (named DeadlockProperty).
 	Properties []PropertyResult
 	Stats      Stats
 }

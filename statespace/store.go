@@ -28,7 +28,7 @@ const (
 	noParent   = ^uint32(0)
 	maxLocalID = 1<<(32-shardBits) - 1 // local ids fit next to the shard number in a uint32
 	minSlots   = 1 << 10
-	chunkBits  = 16
+	chunkBits  = 12
 	chunkLen   = 1 << chunkBits
 )
 
@@ -60,6 +60,8 @@ func (c *chunked[T]) append(v T) {
 
 func (c *chunked[T]) get(i uint32) T { return c.chunks[i>>chunkBits][i&(chunkLen-1)] }
 
+func (c *chunked[T]) set(i uint32, v T) { c.chunks[i>>chunkBits][i&(chunkLen-1)] = v }
+
 func (c *chunked[T]) bytes(elem uintptr) uint64 {
 	return uint64(len(c.chunks)) * chunkLen * uint64(elem)
 }
@@ -68,27 +70,22 @@ func (c *chunked[T]) bytes(elem uintptr) uint64 {
 // the level's construction an entry's parent may still be replaced by one
 // with a smaller discovery key (parent fingerprint, action), which makes the
 // chosen parent independent of the order in which workers found the state.
+// The parent links themselves live in the shard's chunked arrays from the
+// start; the level keeps only what the search still needs.
 type level[S comparable] struct {
 	states []S
-	fps    []uint64
-	pfp    []uint64 // parent's fingerprint (discovery key, first part)
-	parent []uint32 // parent's state id, or noParent for an initial state
-	act    []uint16 // action taken from the parent (initial: index in Init)
-	slot   []uint32 // slot of the entry in the shard's table
+	fps    []uint64 // level being built only: matched by "current" slots
+	pfp    []uint64 // level being built only: parent's fingerprint
 }
 
 func (l *level[S]) reset() {
 	l.states = l.states[:0]
 	l.fps = l.fps[:0]
 	l.pfp = l.pfp[:0]
-	l.parent = l.parent[:0]
-	l.act = l.act[:0]
-	l.slot = l.slot[:0]
 }
 
 func (l *level[S]) bytes(stateSize uintptr) uint64 {
-	return uint64(cap(l.states))*uint64(stateSize) + uint64(cap(l.fps)+cap(l.pfp))*8 +
-		uint64(cap(l.parent)+cap(l.slot))*4 + uint64(cap(l.act))*2
+	return uint64(cap(l.states))*uint64(stateSize) + uint64(cap(l.fps)+cap(l.pfp))*8
 }
 
 // shard is one partition of the visited set.
@@ -154,9 +151,6 @@ func (sh *shard[S]) grow() {
 			i = (i + 1) & sh.mask
 		}
 		sh.slots[i] = v
-		if v&current != 0 {
-			sh.next.slot[uint32(v)] = uint32(i)
-		}
 	}
 }
 
@@ -192,9 +186,8 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		sh.next.states = append(sh.next.states, c.state)
 		sh.next.fps = append(sh.next.fps, c.fp)
 		sh.next.pfp = append(sh.next.pfp, c.pfp)
-		sh.next.parent = append(sh.next.parent, c.parent)
-		sh.next.act = append(sh.next.act, c.act)
-		sh.next.slot = append(sh.next.slot, uint32(i))
+		sh.parent.append(c.parent)
+		sh.action.append(c.act)
 		sh.slots[i] = current | occupied | uint64(e)
 		sh.count++
 		if sh.count >= sh.limit {
@@ -204,10 +197,11 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 	}
 	if v&current != 0 {
 		e := uint32(v)
-		if c.pfp < sh.next.pfp[e] || c.pfp == sh.next.pfp[e] && c.act < sh.next.act[e] {
+		id := sh.nextBase + e
+		if c.pfp < sh.next.pfp[e] || c.pfp == sh.next.pfp[e] && c.act < sh.action.get(id) {
 			sh.next.pfp[e] = c.pfp
-			sh.next.parent[e] = c.parent
-			sh.next.act[e] = c.act
+			sh.parent.set(id, c.parent)
+			sh.action.set(id, c.act)
 		}
 	}
 	return seenBefore
@@ -217,13 +211,16 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 // its parent links are appended to the shard's arrays, and it becomes the
 // level to expand next.
 func (sh *shard[S]) settle() {
-	for e, fp := range sh.next.fps {
-		sh.slots[sh.next.slot[e]] = occupied | fp&low58
-		sh.parent.append(sh.next.parent[e])
-		sh.action.append(sh.next.act[e])
+	for _, fp := range sh.next.fps {
+		i, _ := sh.lookup(fp)
+		sh.slots[i] = occupied | fp&low58
 	}
+	// The level to expand keeps only its states (fingerprints are cheap to
+	// recompute), which keeps the peak memory of two adjacent BFS levels low.
 	sh.cur, sh.next = sh.next, sh.cur
 	sh.next.reset()
+	sh.next.fps, sh.next.pfp = sh.cur.fps[:0], sh.cur.pfp[:0]
+	sh.cur.fps, sh.cur.pfp = nil, nil
 	sh.curBase = sh.nextBase
 	sh.nextBase += uint32(len(sh.cur.states))
 }

@@ -117,14 +117,7 @@ func (c *checker[S]) path(id uint32) (initIndex int, acts []Action) {
 	for {
 		local, k := splitID(id)
 		sh := &c.shards[k]
-		var p uint32
-		var a uint16
-		if local >= sh.nextBase {
-			e := local - sh.nextBase
-			p, a = sh.next.parent[e], sh.next.act[e]
-		} else {
-			p, a = sh.parent.get(local), sh.action.get(local)
-		}
+		p, a := sh.parent.get(local), sh.action.get(local)
 		if p == noParent {
 			slices.Reverse(acts)
 			return int(a), acts

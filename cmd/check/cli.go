@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dmabufcheck/dmabufcheck/scenario"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// Exit codes.
+const (
+	exitOK         = 0
+	exitViolation  = 1
+	exitUsage      = 2
+	exitIncomplete = 3
+)
+
+const usage = `usage:
+  check run SCENARIO [flags]   check a scenario exhaustively
+  check list                   list the built-in scenarios
+  check help                   show this help
+
+Run 'check run --help' for the flags of run.
+Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
+`
+
+// usageError is an error in the command line or its input: exit code 2.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// run is the whole command: it returns the exit code instead of exiting, so
+// that tests can drive it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// No panic reaches the user: report it as an internal error.
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "check: internal error: %v\n%s", p, debug.Stack())
+			code = exitUsage
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	reg := scenario.Builtin()
+	var err error
+	switch args[0] {
+	case "run":
+		code, err = cmdRun(ctx, reg, args[1:], stdout, stderr)
+	case "list":
+		if len(args) > 1 {
+			err = usagef("list takes no arguments")
+			break
+		}
+		for _, s := range reg.All() {
+			fmt.Fprintf(stdout, "%-16s %s\n", s.Name, s.Description)
+		}
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usagef("unknown command %q", args[0])
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "check: %v\n", err)
+		if errors.As(err, new(usageError)) && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, "run 'check help' for usage\n")
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	return code
+}
+
+// runFlags are the flags of check run.
+type runFlags struct {
+	set       []string
+	workers   int
+	maxStates uint64
+	maxDepth  int
+	memory    string
+	only      string
+	json      bool
+	quiet     bool
+	verbose   bool
+	noDead    bool
+	progress  time.Duration
+}
+
+type multiFlag struct{ vals *[]string }
+
+func (m multiFlag) String() string {
+	if m.vals == nil {
+		return ""
+	}
+	return strings.Join(*m.vals, ",")
+}
+func (m multiFlag) Set(v string) error { *m.vals = append(*m.vals, v); return nil }
+
+// parseRunArgs parses the scenario name and the flags, which may come in
+// any order.
+func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
+	f := &runFlags{}
+	fs := flag.NewFlagSet("check run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(multiFlag{&f.set}, "set", "set a scenario parameter, `key=value` (repeatable)")
+	fs.IntVar(&f.workers, "workers", 0, "worker goroutines (0 = one per CPU); results do not depend on it")
+	fs.Uint64Var(&f.maxStates, "max-states", 0, "stop as incomplete after this many distinct states (0 = no bound)")
+	fs.IntVar(&f.maxDepth, "max-depth", 0, "stop as incomplete at this BFS depth (0 = no bound)")
+	fs.StringVar(&f.memory, "memory", "", "memory budget for the Go heap, e.g. 512MiB or 4GB (default: none)")
+	fs.StringVar(&f.only, "only", "", "check only these properties, comma-separated (\"deadlock\" for deadlocks)")
+	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
+	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics")
+	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
+	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: check run SCENARIO [flags]")
+		fs.PrintDefaults()
+	}
+	var name string
+	for len(args) > 0 {
+		if !strings.HasPrefix(args[0], "-") {
+			if name != "" {
+				return "", nil, usagef("more than one scenario given: %q and %q", name, args[0])
+			}
+			name, args = args[0], args[1:]
+			continue
+		}
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", nil, err
+			}
+			return "", nil, usageError{err}
+		}
+		args = fs.Args()
+	}
+	if name == "" {
+		return "", nil, usagef("run needs a scenario name (see 'check list')")
+	}
+	if f.workers < 0 {
+		return "", nil, usagef("--workers %d: must be at least 0", f.workers)
+	}
+	if f.maxDepth < 0 {
+		return "", nil, usagef("--max-depth %d: must be at least 0", f.maxDepth)
+	}
+	if f.progress <= 0 {
+		return "", nil, usagef("--progress-every %v: must be positive", f.progress)
+	}
+	return name, f, nil
+}
+
+func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, stderr io.Writer) (int, error) {
+	name, f, err := parseRunArgs(args, stderr)
+	if err != nil {
+		return 0, err
+	}
+	sc, err := reg.Lookup(name)
+	if err != nil {
+		return 0, usageError{err}
+	}
+	vals, err := sc.Parse(f.set)
+	if err != nil {
+		return 0, usageError{err}
+	}
+	opt := statespace.Options{
+		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
+		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress,
+	}
+	if f.memory != "" {
+		if opt.MemoryBudget, err = parseSize(f.memory); err != nil {
+			return 0, usagef("--memory %q: %v", f.memory, err)
+		}
+	}
+	if f.only != "" {
+		for _, p := range strings.Split(f.only, ",") {
+			opt.Only = append(opt.Only, strings.TrimSpace(p))
+		}
+	}
+	if !f.quiet {
+		opt.Progress = func(p statespace.Progress) { printProgress(stderr, p) }
+	}
+	// The visited set is pointer-free and long-lived; collecting a little
+	// more often keeps the peak heap close to the live data.
+	defer debug.SetGCPercent(debug.SetGCPercent(25))
+	if opt.MemoryBudget > 0 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(opt.MemoryBudget)))
+	}
+	res, err := sc.Check(vals, opt)
+	if err != nil {
+		if res == nil {
+			return 0, usageError{err}
+		}
+		fmt.Fprintf(stderr, "check: %v\n", err)
+	}
+	if f.json {
+		if err := writeJSON(stdout, sc.Name, vals, res); err != nil {
+			return 0, err
+		}
+	} else {
+		writeText(stdout, sc.Name, vals, res, f.verbose)
+	}
+	switch res.Status {
+	case statespace.StatusOK:
+		return exitOK, nil
+	case statespace.StatusViolation:
+		return exitViolation, nil
+	default:
+		return exitIncomplete, nil
+	}
+}
+
+// parseSize reads a byte count such as 1048576, 512MiB, 4GB, 2g.
+func parseSize(s string) (uint64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := uint64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{
+		{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+		{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
+		{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40}, {"b", 1},
+	} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("want a positive size such as 512MiB or 4GB")
+	}
+	return uint64(n * float64(mult)), nil
+}

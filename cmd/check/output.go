@@ -1,0 +1,203 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dmabufcheck/dmabufcheck/scenario"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// printProgress writes one progress line.
+func printProgress(w io.Writer, p statespace.Progress) {
+	rate := 0.0
+	if s := p.Elapsed.Seconds(); s > 0 {
+		rate = float64(p.States) / s
+	}
+	fmt.Fprintf(w, "progress: %6.1fs  depth %d  states %s (%s/s)  transitions %s  queue %s  heap %s\n",
+		p.Elapsed.Seconds(), p.Depth, count(p.States), count(uint64(rate)),
+		count(p.Transitions), count(p.Queue), bytesize(p.HeapByte))
+}
+
+// count renders n with thousands separators.
+func count(n uint64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func bytesize(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// writeText prints the human summary.
+func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result, verbose bool) {
+	st := &r.Stats
+	params := v.String()
+	if params != "" {
+		params = " (" + params + ")"
+	}
+	fmt.Fprintf(w, "scenario %s%s, %d workers\n", name, params, st.Workers)
+	switch r.Status {
+	case statespace.StatusOK:
+		fmt.Fprintln(w, "result: ok (exhaustive: every reachable state explored, every property holds)")
+	case statespace.StatusViolation:
+		fmt.Fprintf(w, "result: VIOLATION of %s (%s)\n", r.Violation.Property, r.Violation.Kind)
+	default:
+		fmt.Fprintf(w, "result: INCOMPLETE (%s): the search stopped before exploring every reachable state\n", r.Incomplete)
+	}
+	fmt.Fprintf(w, "states: %s distinct, %s transitions, depth %d\n", count(st.States), count(st.Transitions), st.MaxDepth)
+	fmt.Fprintf(w, "time: %.3f s (%s states/s)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())))
+	fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): fingerprint table %s, parent links %s, frontier %s; state size %d B\n",
+		bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
+	fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
+	fmt.Fprintln(w, "properties:")
+	for _, p := range r.Properties {
+		extra := ""
+		if p.Trace != nil {
+			extra = fmt.Sprintf(" (trace of %d steps)", p.Trace.Len())
+		}
+		fmt.Fprintf(w, "  %-24s %-9s %s%s\n", p.Name, p.Expectation, p.Verdict, extra)
+	}
+	if vac := st.Vacuous(); len(vac) > 0 && r.Status != statespace.StatusIncomplete {
+		fmt.Fprintf(w, "vacuity: %d finding(s):\n", len(vac))
+		for _, f := range vac {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+	} else if r.Status == statespace.StatusOK {
+		fmt.Fprintf(w, "coverage: all %d actions fired and changed the state\n", len(st.Actions))
+	}
+	if verbose {
+		fmt.Fprintf(w, "actions:\n  %-40s %14s %14s %14s\n", "action", "enabled", "changed", "new states")
+		for _, a := range st.Actions {
+			fmt.Fprintf(w, "  %-40s %14s %14s %14s\n", a.Name, count(a.Enabled), count(a.Changed), count(a.New))
+		}
+	}
+	if r.Violation != nil && r.Violation.Trace != nil {
+		fmt.Fprintf(w, "counterexample (%d steps, shortest):\n%s", r.Violation.Length(), r.Violation.Trace)
+	}
+}
+
+// jsonResult is the schema of --json output.
+type jsonResult struct {
+	Scenario             string            `json:"scenario"`
+	Params               map[string]string `json:"params"`
+	Result               string            `json:"result"`
+	Incomplete           string            `json:"incomplete_reason,omitempty"`
+	States               uint64            `json:"states"`
+	Transitions          uint64            `json:"transitions"`
+	Depth                int               `json:"depth"`
+	Seconds              float64           `json:"seconds"`
+	StatesPerSecond      float64           `json:"states_per_second"`
+	Workers              int               `json:"workers"`
+	CollisionProbability float64           `json:"collision_probability"`
+	Memory               jsonMemory        `json:"memory"`
+	Properties           []jsonProperty    `json:"properties"`
+	Actions              []jsonAction      `json:"actions"`
+	Vacuous              []string          `json:"vacuous"`
+	Violation            *jsonViolation    `json:"violation,omitempty"`
+}
+
+type jsonMemory struct {
+	PeakHeapBytes uint64  `json:"peak_heap_bytes"`
+	BytesPerState float64 `json:"bytes_per_state"`
+	TableBytes    uint64  `json:"table_bytes"`
+	TraceBytes    uint64  `json:"trace_bytes"`
+	FrontierBytes uint64  `json:"frontier_bytes"`
+	StateSize     int     `json:"state_size"`
+}
+
+type jsonProperty struct {
+	Name        string `json:"name"`
+	Expectation string `json:"expectation"`
+	Verdict     string `json:"verdict"`
+	Length      *int   `json:"length,omitempty"`
+}
+
+type jsonAction struct {
+	Name    string `json:"name"`
+	Enabled uint64 `json:"enabled"`
+	Changed uint64 `json:"changed"`
+	New     uint64 `json:"new"`
+}
+
+type jsonViolation struct {
+	Property string     `json:"property"`
+	Kind     string     `json:"kind"`
+	Length   int        `json:"length"`
+	Steps    []jsonStep `json:"steps,omitempty"`
+}
+
+type jsonStep struct {
+	Index       int               `json:"index"`
+	Action      string            `json:"action"`
+	Fingerprint string            `json:"fingerprint"`
+	State       map[string]string `json:"state"`
+	Changed     []string          `json:"changed,omitempty"`
+}
+
+func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result) error {
+	st := &r.Stats
+	out := jsonResult{
+		Scenario: name, Params: v.Map(), Result: string(r.Status), Incomplete: r.Incomplete,
+		States: st.States, Transitions: st.Transitions, Depth: st.MaxDepth,
+		Seconds: st.Duration.Seconds(), StatesPerSecond: st.StatesPerSecond(), Workers: st.Workers,
+		CollisionProbability: st.CollisionProbability(),
+		Memory: jsonMemory{
+			PeakHeapBytes: st.HeapBytes, BytesPerState: st.BytesPerState(), TableBytes: st.TableBytes,
+			TraceBytes: st.TraceBytes, FrontierBytes: st.FrontierBytes, StateSize: st.StateSize,
+		},
+		Vacuous: st.Vacuous(),
+	}
+	if out.Vacuous == nil {
+		out.Vacuous = []string{}
+	}
+	for _, p := range r.Properties {
+		jp := jsonProperty{Name: p.Name, Expectation: p.Expectation.String(), Verdict: p.Verdict}
+		if p.Trace != nil {
+			n := p.Trace.Len()
+			jp.Length = &n
+		}
+		out.Properties = append(out.Properties, jp)
+	}
+	for _, a := range st.Actions {
+		out.Actions = append(out.Actions, jsonAction{a.Name, a.Enabled, a.Changed, a.New})
+	}
+	if viol := r.Violation; viol != nil {
+		jv := &jsonViolation{Property: viol.Property, Kind: string(viol.Kind), Length: viol.Length()}
+		if viol.Trace != nil {
+			for i, s := range viol.Trace.Steps {
+				js := jsonStep{Index: i, Action: s.Label, Fingerprint: fmt.Sprintf("%016x", s.Fingerprint), State: map[string]string{}}
+				for _, f := range s.State {
+					js.State[f.Name] = f.Value
+				}
+				if i > 0 {
+					for _, f := range statespace.ChangedFields(viol.Trace.Steps[i-1].State, s.State) {
+						js.Changed = append(js.Changed, f.Name)
+					}
+				}
+				jv.Steps = append(jv.Steps, js)
+			}
+		}
+		out.Violation = jv
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

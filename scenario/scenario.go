@@ -1,0 +1,177 @@
+// Package scenario is the registry of the checker's built-in scenarios: a
+// named model with typed parameters (set from the command line with
+// --set key=value) that can be checked without writing Go.
+package scenario
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// Kind is the type of a parameter's value.
+type Kind int
+
+const (
+	// Int parameters take a decimal integer between Min and Max.
+	Int Kind = iota
+	// Bool parameters take true or false.
+	Bool
+)
+
+// Param describes one parameter of a scenario.
+type Param struct {
+	Name     string
+	Kind     Kind
+	Default  string
+	Min, Max int // Int only
+	Help     string
+}
+
+// Scenario is a built-in model that the CLI can check.
+type Scenario struct {
+	Name        string
+	Description string
+	Params      []Param
+	// Check builds the model for the given parameter values and runs the
+	// checker on it.
+	Check func(v Values, opt statespace.Options) (*statespace.Result, error)
+}
+
+// Values are validated parameter values, one per parameter of the
+// scenario (defaults filled in).
+type Values struct {
+	ints  map[string]int
+	bools map[string]bool
+	order []string
+	text  map[string]string
+}
+
+// Int returns the value of an Int parameter.
+func (v Values) Int(name string) int { return v.ints[name] }
+
+// Bool returns the value of a Bool parameter.
+func (v Values) Bool(name string) bool { return v.bools[name] }
+
+// String renders the values as "k=v k=v", in parameter order.
+func (v Values) String() string {
+	var parts []string
+	for _, n := range v.order {
+		parts = append(parts, n+"="+v.text[n])
+	}
+	return strings.Join(parts, " ")
+}
+
+// Map returns the values as text, keyed by parameter name.
+func (v Values) Map() map[string]string {
+	out := make(map[string]string, len(v.text))
+	for k, x := range v.text {
+		out[k] = x
+	}
+	return out
+}
+
+// Parse validates settings of the form "key=value" against the scenario's
+// parameters and fills in the defaults. A later setting of the same key
+// wins.
+func (s *Scenario) Parse(settings []string) (Values, error) {
+	raw := map[string]string{}
+	for _, p := range s.Params {
+		raw[p.Name] = p.Default
+	}
+	for _, kv := range settings {
+		k, val, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return Values{}, fmt.Errorf("--set %q: want key=value", kv)
+		}
+		if _, known := raw[k]; !known {
+			return Values{}, fmt.Errorf("--set %q: scenario %s has no parameter %q (it has: %s)", kv, s.Name, k, s.paramNames())
+		}
+		raw[k] = strings.TrimSpace(val)
+	}
+	v := Values{ints: map[string]int{}, bools: map[string]bool{}, text: map[string]string{}}
+	for _, p := range s.Params {
+		text := raw[p.Name]
+		switch p.Kind {
+		case Int:
+			n, err := strconv.Atoi(text)
+			if err != nil {
+				return Values{}, fmt.Errorf("parameter %s=%q: not an integer", p.Name, text)
+			}
+			if n < p.Min || n > p.Max {
+				return Values{}, fmt.Errorf("parameter %s=%d: must be between %d and %d", p.Name, n, p.Min, p.Max)
+			}
+			v.ints[p.Name] = n
+			text = strconv.Itoa(n)
+		case Bool:
+			b, err := strconv.ParseBool(text)
+			if err != nil {
+				return Values{}, fmt.Errorf("parameter %s=%q: want true or false", p.Name, text)
+			}
+			v.bools[p.Name] = b
+			text = strconv.FormatBool(b)
+		}
+		v.order = append(v.order, p.Name)
+		v.text[p.Name] = text
+	}
+	return v, nil
+}
+
+func (s *Scenario) paramNames() string {
+	var n []string
+	for _, p := range s.Params {
+		n = append(n, p.Name)
+	}
+	if len(n) == 0 {
+		return "none"
+	}
+	return strings.Join(n, ", ")
+}
+
+// Registry holds scenarios by name.
+type Registry struct {
+	byName map[string]*Scenario
+}
+
+// Add registers s; it panics on a duplicate name (a programming error in
+// the registration code, caught by the package tests).
+func (r *Registry) Add(s *Scenario) {
+	if r.byName == nil {
+		r.byName = map[string]*Scenario{}
+	}
+	if _, dup := r.byName[s.Name]; dup {
+		panic("scenario: duplicate scenario " + s.Name)
+	}
+	r.byName[s.Name] = s
+}
+
+// Lookup returns the scenario with the given name.
+func (r *Registry) Lookup(name string) (*Scenario, error) {
+	if s, ok := r.byName[name]; ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("unknown scenario %q (run 'check list' to see them: %s)", name, strings.Join(r.Names(), ", "))
+}
+
+// Names returns the scenario names in sorted order.
+func (r *Registry) Names() []string {
+	var n []string
+	for k := range r.byName {
+		n = append(n, k)
+	}
+	slices.Sort(n)
+	return n
+}
+
+// All returns the scenarios sorted by name.
+func (r *Registry) All() []*Scenario {
+	var out []*Scenario
+	for _, n := range r.Names() {
+		out = append(out, r.byName[n])
+	}
+	return out
+}
