@@ -149,6 +149,8 @@ func describeViolation(v *statespace.Violation) string {
 	switch v.Kind {
 	case statespace.KindUnreachable:
 		fmt.Fprintf(&b, "property %s: no reachable state satisfies it (%s)\n", v.Property, v.Kind)
+	case statespace.KindDeadlock:
+		fmt.Fprintf(&b, "deadlock (a state with no enabled action that is not a valid end state) after %d steps:\n", v.Length())
 	default:
 		fmt.Fprintf(&b, "property %s violated (%s) after %d steps:\n", v.Property, v.Kind, v.Length())
 	}

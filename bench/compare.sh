@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# compare.sh — run the Go checker side by side with Rumur and SPIN on the
+# reference models, in one run, and print states, seconds, states/s, peak RSS
+# per state and the ratios.
+#
+#   bench/compare.sh [CASE ...]
+#
+# CASE is MODEL:N with MODEL german | dmabuf (default: german:4 german:5 dmabuf:9).
+#
+# Environment:
+#   SHARED_BENCH  directory holding run.sh, german.m, dmabuf.m, ... (default:
+#                 ../shared/bench next to the repository)
+#   CONFIGS       tool configurations, space-separated (default:
+#                 "go-w1 go-w2 spin-default rumur-t2"); go-wN runs the Go
+#                 checker with N workers, the others are run.sh configurations
+#                 (rumur-t1, rumur-t2, spin-default, spin-noreduce, ...)
+#   OUT           CSV file to append every row to (default: bench/results.csv)
+#   QUIET_MAX     passed to run.sh: wait up to this many seconds for an idle
+#                 machine before each run (default 0)
+#
+# Rumur and SPIN rows are skipped, with a message, when the tool is missing
+# (apt-get install -y rumur spin) or SHARED_BENCH does not exist.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED_BENCH=${SHARED_BENCH:-$ROOT/../shared/bench}
+CONFIGS=${CONFIGS:-go-w1 go-w2 spin-default rumur-t2}
+OUT=${OUT:-$ROOT/bench/results.csv}
+export QUIET_MAX=${QUIET_MAX:-0}
+[ $# -gt 0 ] && CASES=("$@") || CASES=(german:4 german:5 dmabuf:9)
+
+command -v /usr/bin/time >/dev/null || { echo "compare.sh: needs /usr/bin/time (apt-get install -y time)" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+echo "building the Go checker..." >&2
+(cd "$ROOT" && go build -o "$WORK/check" ./cmd/check)
+
+HEADER="#tool,config,model,N,states,transitions,seconds,states_per_s,peak_rss_kb,bytes_per_state,threads"
+[ -f "$OUT" ] || echo "$HEADER" > "$OUT"
+ROWS=$WORK/rows.csv
+: > "$ROWS"
+
+tv() { # field from /usr/bin/time -v output
+  case $2 in
+    wall) awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$1" ;;
+    rss)  awk -F': ' '/Maximum resident set size/{print $2}' "$1" ;;
+  esac
+}
+jfield() { sed -n "s/^  \"$2\": \([0-9.e+-]*\),*$/\1/p" "$1" | head -1; }
+
+run_go() { # model N workers
+  local model=$1 n=$2 w=$3 scen args
+  case $model in
+    german) scen=german; args=(--set "nodes=$n") ;;
+    dmabuf) scen=dmabuf-bench; args=(--set "importers=$n") ;;
+  esac
+  local js=$WORK/go.json tim=$WORK/go.time rc=0
+  /usr/bin/time -v -o "$tim" "$WORK/check" run "$scen" "${args[@]}" --workers "$w" --json --quiet > "$js" || rc=$?
+  if [ "$rc" != 0 ]; then echo "compare.sh: check exited $rc on $model $n" >&2; return; fi
+  local states trans wall rss
+  states=$(jfield "$js" states); trans=$(jfield "$js" transitions)
+  wall=$(tv "$tim" wall); rss=$(tv "$tim" rss)
+  awk -v s="$states" -v t="$trans" -v w="$wall" -v r="$rss" -v m="$model" -v n="$n" -v th="$w" 'BEGIN{
+    printf "go,go-w%s,%s,%s,%s,%s,%.3f,%.0f,%s,%.1f,%s\n", th, m, n, s, t, w, s/w, r, r*1024/s, th }'
+}
+
+run_ref() { # model N config
+  local model=$1 n=$2 cfg=$3
+  case $cfg in
+    rumur-*) command -v rumur >/dev/null || { echo "compare.sh: rumur not installed, skipping $cfg (apt-get install -y rumur)" >&2; return; } ;;
+    spin-*)  command -v spin  >/dev/null || { echo "compare.sh: spin not installed, skipping $cfg (apt-get install -y spin)" >&2; return; } ;;
+  esac
+  [ -x "$SHARED_BENCH/run.sh" ] || { echo "compare.sh: $SHARED_BENCH/run.sh not found, skipping $cfg" >&2; return; }
+  HEADER=0 WORKDIR=$WORK/ref "$SHARED_BENCH/run.sh" "$model" "$n" "$cfg" | cut -d, -f1-11
+}
+
+for c in "${CASES[@]}"; do
+  model=${c%%:*}; n=${c##*:}
+  for cfg in $CONFIGS; do
+    echo "running $cfg on $model N=$n..." >&2
+    case $cfg in
+      go-w*) run_go "$model" "$n" "${cfg#go-w}" ;;
+      *)     run_ref "$model" "$n" "$cfg" ;;
+    esac
+  done
+done | tee -a "$ROWS" >> "$OUT"
+
+# Summary: every row, then the ratio of each Go row to each reference row
+# of the same case (speed = their seconds / our seconds; memory = their
+# B/state / our B/state).
+echo
+printf '%-6s %-14s %-7s %3s %12s %9s %12s %10s %9s\n' tool config model N states seconds states/s "RSS MiB" "B/state"
+awk -F, '{ printf "%-6s %-14s %-7s %3s %12s %9.2f %12s %10.1f %9.1f\n", $1, $2, $3, $4, $5, $7, $8, $9/1024, $10 }' "$ROWS"
+echo
+echo "ratios (Go faster by = other seconds / Go seconds; Go smaller by = other B/state / Go B/state):"
+awk -F, '
+  { key=$3":"$4; if ($1=="go") { g[key]=g[key]" "NR; } row[NR]=$0 }
+  END {
+    for (i=1; i<=NR; i++) {
+      split(row[i], r, ","); if (r[1]=="go") continue
+      key=r[3]":"r[4]; n=split(g[key], gs, " ")
+      for (j=1; j<=n; j++) {
+        split(row[gs[j]], q, ",")
+        if (r[5] != q[5]) note=" (STATE COUNTS DIFFER: " r[5] " vs " q[5] ")"; else note=""
+        printf "  %-7s N=%-2s %-6s vs %-14s faster by %6.2fx   smaller by %5.2fx%s\n", r[3], r[4], q[2], r[2], r[7]/q[7], r[10]/q[10], note
+      }
+    }
+  }' "$ROWS"
+echo
+echo "rows appended to $OUT" >&2
