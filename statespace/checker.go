@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"slices"
 	"sync"
@@ -30,8 +31,9 @@ import (
 // the smallest fingerprint.
 
 const (
-	chunkStates      = 2048 // states expanded per worker per round
+	chunkStates      = 8192 // states expanded per worker per round
 	prefetchDistance = 8    // candidates between a slot's prefetch and its use
+	localBatch       = 256  // successors of its own shards a worker stores at once
 )
 
 // Check explores the reachable states of m and checks its properties.
@@ -42,11 +44,35 @@ func Check[S comparable](m Model[S], opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := c.run()
+	return c.check()
+}
+
+// check runs the search, turning a panic in the model's code into an error.
+func (c *checker[S]) check() (res *Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, modelPanic(p)
+		}
+	}()
+	c.inits = c.m.Init()
+	switch {
+	case len(c.inits) == 0:
+		return nil, fmt.Errorf("statespace: the model has no initial states")
+	case len(c.inits) > 1<<16:
+		return nil, fmt.Errorf("statespace: the model has %d initial states; at most %d are supported", len(c.inits), 1<<16)
+	}
+	res = c.run()
+	if c.modelErr != nil {
+		return nil, c.modelErr
+	}
 	if c.traceErr != nil {
 		return res, c.traceErr
 	}
 	return res, nil
+}
+
+func modelPanic(p any) error {
+	return fmt.Errorf("statespace: the model panicked: %v\n%s", p, debug.Stack())
 }
 
 type propCheck[S comparable] struct {
@@ -90,6 +116,8 @@ type checker[S comparable] struct {
 	inits        []S
 	memSample    []metrics.Sample
 	traceErr     error
+	modelErr     error // a panic in the model's code, from any worker
+	mu           sync.Mutex
 }
 
 // discovery is a state where a property's verdict was decided.
@@ -107,7 +135,9 @@ func (d *discovery) offer(depth int, fp uint64, id uint32) {
 }
 
 type worker[S comparable] struct {
-	out     [numShards][]candidate[S]
+	index   int
+	out     [2][numShards][]candidate[S] // double-buffered by round parity
+	local   []candidate[S]               // successors of the worker's own shards
 	acts    []Action
 	succ    []S
 	enabled []uint64
@@ -115,7 +145,6 @@ type worker[S comparable] struct {
 	trans   uint64
 	found   []discovery
 	beyond  bool
-	sink    uint64 // keeps the prefetching loads alive
 }
 
 func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
@@ -198,6 +227,7 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 	c.ws = make([]*worker[S], c.workers)
 	for i := range c.ws {
 		c.ws[i] = &worker[S]{
+			index:   i,
 			enabled: make([]uint64, len(c.names)),
 			changed: make([]uint64, len(c.names)),
 			found:   make([]discovery, len(c.props)+1),
@@ -225,15 +255,8 @@ func (c *checker[S]) canonical(s S) S {
 func (c *checker[S]) run() *Result {
 	c.start = time.Now()
 	c.lastProgress = c.start
-	c.inits = c.m.Init()
-	if len(c.inits) > 1<<16 {
-		c.incomplete = "too many initial states"
-	}
 	// Level 0: the initial states.
 	for i, s := range c.inits {
-		if i >= 1<<16 {
-			break
-		}
 		cs := c.canonical(s)
 		cand := candidate[S]{state: cs, fp: c.h.fingerprint(&cs), parent: noParent, act: uint16(i)}
 		sh := &c.shards[shardOf(cand.fp)]
@@ -245,7 +268,7 @@ func (c *checker[S]) run() *Result {
 	for c.incomplete == "" {
 		last := c.opt.MaxDepth > 0 && c.depth == c.opt.MaxDepth
 		c.expandLevel(last)
-		if c.violated() || c.incomplete != "" {
+		if c.violated() || c.incomplete != "" || c.modelErr != nil {
 			break
 		}
 		if last {
@@ -317,21 +340,38 @@ func (c *checker[S]) expandLevel(last bool) {
 	c.segStart[numShards] = n
 	rounds := (n + c.workers*chunkStates - 1) / (c.workers * chunkStates)
 	size := (n + rounds*c.workers - 1) / max(1, rounds*c.workers)
-	for r := 0; r < rounds; r++ {
+	// Round r stores the candidates of round r-1 and expands chunk r, with
+	// one barrier per round: a worker that finishes storing early goes on
+	// expanding (the two phases touch disjoint memory: stores write the
+	// tables and the next level, expansion reads the current level and
+	// writes the other outbox buffer).
+	for r := 0; r <= rounds; r++ {
 		c.parallel(func(w int) {
-			start := min((r*c.workers+w)*size, n)
-			c.expand(c.ws[w], chunk{start, min(start+size, n)})
+			if r > 0 {
+				c.store(w, last, (r-1)%2)
+			}
+			if r < rounds {
+				start := min((r*c.workers+w)*size, n)
+				c.expand(c.ws[w], chunk{start, min(start+size, n)}, r%2, last)
+			}
 		})
-		c.parallel(func(w int) { c.store(w, last) })
 		c.states = 0
 		for k := range c.shards {
 			c.states += uint64(c.shards[k].count)
 		}
-		if c.checkBounds(uint64(n - min(n, (r+1)*c.workers*size))) {
-			return
+		if c.modelErr != nil || c.checkBounds(uint64(n-min(n, (r+1)*c.workers*size))) {
+			if r < rounds { // drop the candidates of the unfinished round
+				for _, w := range c.ws {
+					for k := range w.out[r%2] {
+						w.out[r%2][k] = w.out[r%2][k][:0]
+					}
+				}
+			}
+			break
 		}
 	}
-	// Merge the workers' discoveries of this level.
+	// Merge the workers' discoveries of this level (also when a bound
+	// stopped it early: what was examined was examined).
 	for _, w := range c.ws {
 		for p := range w.found {
 			if w.found[p].ok {
@@ -346,7 +386,7 @@ func (c *checker[S]) expandLevel(last bool) {
 // budget is exhausted, and reports progress. left is the number of states
 // of the level still to expand.
 func (c *checker[S]) checkBounds(left uint64) bool {
-	if c.opt.MaxStates > 0 && c.states >= c.opt.MaxStates {
+	if c.opt.MaxStates > 0 && c.states > c.opt.MaxStates {
 		c.incomplete = "max states"
 	}
 	for k := range c.shards {
@@ -387,22 +427,35 @@ func (c *checker[S]) sumTransitions() uint64 {
 	return t
 }
 
-// parallel runs f(0..workers-1) concurrently and waits for all of them.
+// parallel runs f(0..workers-1) concurrently and waits for all of them. A
+// panic in one of them (in the model's code) is recorded as the run's error.
 func (c *checker[S]) parallel(f func(w int)) {
+	call := func(w int) {
+		defer func() {
+			if p := recover(); p != nil {
+				c.mu.Lock()
+				if c.modelErr == nil {
+					c.modelErr = modelPanic(p)
+				}
+				c.mu.Unlock()
+			}
+		}()
+		f(w)
+	}
 	if c.workers == 1 {
-		f(0)
+		call(0)
 		return
 	}
 	var wg sync.WaitGroup
 	for w := 1; w < c.workers; w++ {
-		wg.Go(func() { f(w) })
+		wg.Go(func() { call(w) })
 	}
-	f(0)
+	call(0)
 	wg.Wait()
 }
 
 // expand is phase A for one chunk.
-func (c *checker[S]) expand(w *worker[S], ch chunk) {
+func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 	deadlock := len(c.props)
 	k, _ := slices.BinarySearch(c.segStart[:], ch.start+1)
 	k-- // the shard whose segment holds ch.start
@@ -434,6 +487,9 @@ func (c *checker[S]) expand(w *worker[S], ch chunk) {
 		}
 		w.succ = w.succ[:0]
 		for _, a := range w.acts {
+			if int(a) >= len(c.names) {
+				panic(fmt.Sprintf("Actions returned action %d, but the action table has %d entries", a, len(c.names)))
+			}
 			w.succ = append(w.succ, c.m.Step(s, a))
 		}
 		w.trans += uint64(len(w.acts))
@@ -448,30 +504,54 @@ func (c *checker[S]) expand(w *worker[S], ch chunk) {
 			}
 			nfp := c.h.fingerprint(n)
 			k := shardOf(nfp)
-			w.out[k] = append(w.out[k], candidate[S]{state: *n, fp: nfp, pfp: fp, parent: id, act: uint16(a)})
+			cand := candidate[S]{state: *n, fp: nfp, pfp: fp, parent: id, act: uint16(a)}
+			if k%c.workers != w.index {
+				w.out[buf][k] = append(w.out[buf][k], cand)
+				continue
+			}
+			// A successor of a shard this worker owns is stored by it
+			// directly (no other goroutine touches the shard during the
+			// round), in small batches that stay in cache.
+			w.local = append(w.local, cand)
+			if len(w.local) == localBatch {
+				c.offerAll(w, w.local, last)
+				w.local = w.local[:0]
+			}
+		}
+	}
+	c.offerAll(w, w.local, last)
+	w.local = w.local[:0]
+}
+
+// store is phase B: worker w stores the candidates of the shards it owns.
+func (c *checker[S]) store(w int, last bool, buf int) {
+	for k := w; k < numShards; k += c.workers {
+		for _, src := range c.ws {
+			c.offerAll(c.ws[w], src.out[buf][k], last)
+			src.out[buf][k] = src.out[buf][k][:0]
 		}
 	}
 }
 
-// store is phase B: worker w stores the candidates of the shards it owns.
-func (c *checker[S]) store(w int, last bool) {
-	for k := w; k < numShards; k += c.workers {
-		sh := &c.shards[k]
-		for _, src := range c.ws {
-			out := src.out[k]
-			// Touch the home slot of a candidate a few places ahead so that
-			// its cache miss overlaps with the work on the current one.
-			var sink uint64
-			for i := range out {
-				if j := i + prefetchDistance; j < len(out) {
-					sink += sh.slots[out[j].fp&sh.mask]
-				}
-				if sh.offer(&out[i], last) == beyondBound {
-					c.ws[w].beyond = true
-				}
+// offerAll offers candidates, all of shards owned by worker w, to their
+// shards. It prefetches the home slot of a candidate a few places ahead so
+// that its cache miss overlaps with the work on the current ones.
+func (c *checker[S]) offerAll(w *worker[S], cands []candidate[S], last bool) {
+	for i := range cands {
+		if j := i + 2*prefetchDistance; j < len(cands) {
+			sh := &c.shards[shardOf(cands[j].fp)]
+			prefetch(uintptr(unsafe.Pointer(&sh.slots[cands[j].fp&sh.mask])))
+		}
+		if j := i + prefetchDistance; j < len(cands) {
+			// The home slot is in cache by now; if it holds a state of the
+			// level being built, fetch that entry's key too.
+			sh := &c.shards[shardOf(cands[j].fp)]
+			if v := sh.slots[cands[j].fp&sh.mask]; v&current != 0 {
+				prefetch(uintptr(unsafe.Pointer(&sh.next.keys[uint32(v)])))
 			}
-			c.ws[w].sink += sink
-			src.out[k] = out[:0]
+		}
+		if c.shards[shardOf(cands[i].fp)].offer(&cands[i], last) == beyondBound {
+			w.beyond = true
 		}
 	}
 }

@@ -13,8 +13,10 @@ type Options struct {
 	// Workers is the number of goroutines that expand and store states.
 	// Zero means runtime.GOMAXPROCS(0). Results do not depend on it.
 	Workers int
-	// MaxStates stops the run, as incomplete, once this many distinct
-	// states are stored. Zero means no bound.
+	// MaxStates stops the run, as incomplete, once more than this many
+	// distinct states are stored (a state space of exactly MaxStates states
+	// completes). The bound is checked after every round of the search, so
+	// the run may store a little more before it stops. Zero means no bound.
 	MaxStates uint64
 	// MaxDepth stops the search at this BFS depth (number of steps from an
 	// initial state). States at that depth are checked but their successors
@@ -151,15 +153,16 @@ func (s *Stats) BytesPerState() float64 {
 
 // CollisionProbability is the probability that two distinct states share a
 // fingerprint, so that one of them was wrongly taken as already seen. It is
-// TLC's optimistic estimate n·(g−n)/2⁶⁴ with n distinct states and g
-// generated transitions.
+// TLC's optimistic estimate x = n·(g−n)/2⁶⁴, with n distinct states and g
+// generated transitions, reported as 1−e^(−x) (≈ x while small, never above 1).
 func (s *Stats) CollisionProbability() float64 {
 	n := float64(s.States)
 	g := float64(s.Transitions)
 	if g < n {
 		g = n
 	}
-	return n * (g - n) / math.Exp2(64)
+	// 1−e^(−x) ≈ x while x is small, and never exceeds 1.
+	return -math.Expm1(-n * (g - n) / math.Exp2(64))
 }
 
 // Vacuous lists the findings about actions that did nothing: actions never
@@ -183,8 +186,8 @@ func (s *Stats) Vacuous() []string {
 type Result struct {
 	Status Status
 	// Incomplete names the bound that ended an incomplete search
-	// ("max states", "max depth", "memory budget", "interrupted"); empty for
-	// a complete search.
+	// ("max states", "max depth", "memory budget", "interrupted", "state id
+	// space exhausted"); empty for a complete search.
 	Incomplete string
 	// Violation is the first violation found (shortest trace; among equally
 	// short ones the first property in model order, then deadlock).

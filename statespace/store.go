@@ -14,7 +14,7 @@ package statespace
 //	                               full 64-bit fingerprint is kept
 //	current | occupied | e         a state found in the level being built:
 //	                               entry e of the shard's next level, whose
-//	                               fingerprint is next.fps[e]
+//	                               fingerprint is next.keys[e].fp
 //
 // At the end of a level the "current" slots are rewritten as plain
 // fingerprints.
@@ -74,18 +74,23 @@ func (c *chunked[T]) bytes(elem uintptr) uint64 {
 // start; the level keeps only what the search still needs.
 type level[S comparable] struct {
 	states []S
-	fps    []uint64 // level being built only: matched by "current" slots
-	pfp    []uint64 // level being built only: parent's fingerprint
+	keys   []entryKey // level being built only
+}
+
+// entryKey is what a "current" slot is matched and ranked by: the state's
+// fingerprint and its parent's, side by side so that one cache line holds
+// both.
+type entryKey struct {
+	fp, pfp uint64
 }
 
 func (l *level[S]) reset() {
 	l.states = l.states[:0]
-	l.fps = l.fps[:0]
-	l.pfp = l.pfp[:0]
+	l.keys = l.keys[:0]
 }
 
 func (l *level[S]) bytes(stateSize uintptr) uint64 {
-	return uint64(cap(l.states))*uint64(stateSize) + uint64(cap(l.fps)+cap(l.pfp))*8
+	return uint64(cap(l.states))*uint64(stateSize) + uint64(cap(l.keys))*16
 }
 
 // shard is one partition of the visited set.
@@ -119,7 +124,7 @@ func (sh *shard[S]) lookup(fp uint64) (uint64, uint64) {
 		switch {
 		case v == 0 || v == key:
 			return i, v
-		case v&current != 0 && sh.next.fps[uint32(v)] == fp:
+		case v&current != 0 && sh.next.keys[uint32(v)].fp == fp:
 			return i, v
 		}
 		i = (i + 1) & sh.mask
@@ -136,6 +141,7 @@ func (sh *shard[S]) contains(fp uint64) bool {
 func (sh *shard[S]) grow() {
 	old := sh.slots
 	sh.slots = make([]uint64, 2*len(old))
+	adviseHuge(sh.slots)
 	sh.mask = uint64(len(sh.slots) - 1)
 	sh.limit = uint32(len(sh.slots) / 4 * 3)
 	for _, v := range old {
@@ -144,7 +150,7 @@ func (sh *shard[S]) grow() {
 		}
 		fp := v & low58
 		if v&current != 0 {
-			fp = sh.next.fps[uint32(v)]
+			fp = sh.next.keys[uint32(v)].fp
 		}
 		i := fp & sh.mask
 		for sh.slots[i] != 0 {
@@ -184,8 +190,7 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		}
 		e := uint32(len(sh.next.states))
 		sh.next.states = append(sh.next.states, c.state)
-		sh.next.fps = append(sh.next.fps, c.fp)
-		sh.next.pfp = append(sh.next.pfp, c.pfp)
+		sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
 		sh.parent.append(c.parent)
 		sh.action.append(c.act)
 		sh.slots[i] = current | occupied | uint64(e)
@@ -198,8 +203,8 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 	if v&current != 0 {
 		e := uint32(v)
 		id := sh.nextBase + e
-		if c.pfp < sh.next.pfp[e] || c.pfp == sh.next.pfp[e] && c.act < sh.action.get(id) {
-			sh.next.pfp[e] = c.pfp
+		if k := &sh.next.keys[e]; c.pfp < k.pfp || c.pfp == k.pfp && c.act < sh.action.get(id) {
+			k.pfp = c.pfp
 			sh.parent.set(id, c.parent)
 			sh.action.set(id, c.act)
 		}
@@ -211,16 +216,16 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 // its parent links are appended to the shard's arrays, and it becomes the
 // level to expand next.
 func (sh *shard[S]) settle() {
-	for _, fp := range sh.next.fps {
-		i, _ := sh.lookup(fp)
-		sh.slots[i] = occupied | fp&low58
+	for _, k := range sh.next.keys {
+		i, _ := sh.lookup(k.fp)
+		sh.slots[i] = occupied | k.fp&low58
 	}
 	// The level to expand keeps only its states (fingerprints are cheap to
 	// recompute), which keeps the peak memory of two adjacent BFS levels low.
 	sh.cur, sh.next = sh.next, sh.cur
 	sh.next.reset()
-	sh.next.fps, sh.next.pfp = sh.cur.fps[:0], sh.cur.pfp[:0]
-	sh.cur.fps, sh.cur.pfp = nil, nil
+	sh.next.keys = sh.cur.keys[:0]
+	sh.cur.keys = nil
 	sh.curBase = sh.nextBase
 	sh.nextBase += uint32(len(sh.cur.states))
 }

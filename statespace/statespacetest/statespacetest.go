@@ -44,7 +44,7 @@ func AssertHolds[S comparable](t testing.TB, m statespace.Model[S], opt statespa
 		b.WriteString(describeViolation(v))
 	}
 	for _, p := range r.Properties {
-		if p.Verdict != "holds" && p.Verdict != "reached" && (r.Violation == nil || p.Name != r.Violation.Property) {
+		if p.Verdict != "holds" && p.Verdict != "reached" && p.Verdict != "not checked" && (r.Violation == nil || p.Name != r.Violation.Property) {
 			fmt.Fprintf(&b, "property %s (%s): %s\n", p.Name, p.Expectation, p.Verdict)
 		}
 	}
@@ -91,15 +91,6 @@ func AssertDiscovery[S comparable](t testing.TB, m statespace.Model[S], property
 // discovery returns the trace that decided property in r and the verdict,
 // or a nil trace and the verdict when the property was not discovered.
 func discovery(r *statespace.Result, property string) (*statespace.Trace, string) {
-	if property == statespace.DeadlockProperty {
-		if v := r.Violation; v != nil && v.Kind == statespace.KindDeadlock && v.Trace != nil {
-			return v.Trace, "deadlocked"
-		}
-		if r.Incomplete != "" {
-			return nil, "unknown"
-		}
-		return nil, "no deadlock"
-	}
 	for _, p := range r.Properties {
 		if p.Name != property {
 			continue
@@ -108,6 +99,16 @@ func discovery(r *statespace.Result, property string) (*statespace.Trace, string
 			return p.Trace, p.Verdict
 		}
 		return nil, p.Verdict
+	}
+	if property == statespace.DeadlockProperty {
+		// Deadlock may be reported only as the run's violation.
+		if v := r.Violation; v != nil && v.Kind == statespace.KindDeadlock && v.Trace != nil {
+			return v.Trace, "violated"
+		}
+		if r.Incomplete != "" {
+			return nil, "unknown"
+		}
+		return nil, "holds"
 	}
 	return nil, "not in the result"
 }

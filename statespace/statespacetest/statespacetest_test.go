@@ -269,11 +269,11 @@ func TestAssertDiscoveryDeadlock(t *testing.T) {
 
 	f = &fakeTB{}
 	statespacetest.AssertDiscovery(f, walker{limit: 3}, statespace.DeadlockProperty, 2, statespace.Options{})
-	expectError(t, f, "deadlocked", "want a shortest trace of 2 steps, got 3 steps")
+	expectError(t, f, "violated", "want a shortest trace of 2 steps, got 3 steps")
 
 	f = &fakeTB{}
 	statespacetest.AssertDiscovery(f, walker{limit: 3, reset: true}, statespace.DeadlockProperty, 3, statespace.Options{})
-	expectError(t, f, `verdict "no deadlock"`)
+	expectError(t, f, `verdict "holds"`)
 }
 
 func TestAssertDiscoveryFatalOnCheckError(t *testing.T) {
