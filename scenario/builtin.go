@@ -38,5 +38,6 @@ func Builtin() *Registry {
 			return statespace.Check(m, opt)
 		},
 	})
+	addModelScenarios(r)
 	return r
 }

@@ -20,6 +20,8 @@ const (
 	Int Kind = iota
 	// Bool parameters take true or false.
 	Bool
+	// Choice parameters take one of Options.
+	Choice
 )
 
 // Param describes one parameter of a scenario.
@@ -27,7 +29,8 @@ type Param struct {
 	Name     string
 	Kind     Kind
 	Default  string
-	Min, Max int // Int only
+	Min, Max int      // Int only
+	Options  []string // Choice only
 	Help     string
 }
 
@@ -46,6 +49,7 @@ type Scenario struct {
 type Values struct {
 	ints  map[string]int
 	bools map[string]bool
+	strs  map[string]string
 	order []string
 	text  map[string]string
 }
@@ -55,6 +59,9 @@ func (v Values) Int(name string) int { return v.ints[name] }
 
 // Bool returns the value of a Bool parameter.
 func (v Values) Bool(name string) bool { return v.bools[name] }
+
+// Choice returns the value of a Choice parameter.
+func (v Values) Choice(name string) string { return v.strs[name] }
 
 // String renders the values as "k=v k=v", in parameter order.
 func (v Values) String() string {
@@ -93,7 +100,7 @@ func (s *Scenario) Parse(settings []string) (Values, error) {
 		}
 		raw[k] = strings.TrimSpace(val)
 	}
-	v := Values{ints: map[string]int{}, bools: map[string]bool{}, text: map[string]string{}}
+	v := Values{ints: map[string]int{}, bools: map[string]bool{}, strs: map[string]string{}, text: map[string]string{}}
 	for _, p := range s.Params {
 		text := raw[p.Name]
 		switch p.Kind {
@@ -114,6 +121,11 @@ func (s *Scenario) Parse(settings []string) (Values, error) {
 			}
 			v.bools[p.Name] = b
 			text = strconv.FormatBool(b)
+		case Choice:
+			if !slices.Contains(p.Options, text) {
+				return Values{}, fmt.Errorf("parameter %s=%q: want one of %s", p.Name, text, strings.Join(p.Options, ", "))
+			}
+			v.strs[p.Name] = text
 		}
 		v.order = append(v.order, p.Name)
 		v.text[p.Name] = text

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			break
 		}
 		for _, s := range reg.All() {
-			fmt.Fprintf(stdout, "%-16s %s\n", s.Name, s.Description)
+			fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
 		}
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)

@@ -73,7 +73,7 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		if p.Trace != nil {
 			extra = fmt.Sprintf(" (trace of %d steps)", p.Trace.Len())
 		}
-		fmt.Fprintf(w, "  %-24s %-9s %s%s\n", p.Name, p.Expectation, p.Verdict, extra)
+		fmt.Fprintf(w, "  %-34s %-9s %s%s\n", p.Name, p.Expectation, p.Verdict, extra)
 	}
 	if vac := st.Vacuous(); len(vac) > 0 && r.Status != statespace.StatusIncomplete {
 		fmt.Fprintf(w, "vacuity: %d finding(s):\n", len(vac))
