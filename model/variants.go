@@ -114,7 +114,7 @@ func Scenarios() []Scenario {
 			Description: "udmabuf maps with SKIP_CPU_SYNC: an importer behind swiotlb never gets its bounce buffer filled",
 			Config:      base(with(base(Udmabuf), func(c *Config) { c.Exporter.WaitBeforeHook = true }).Exporter, GPU, LegacyDMA)},
 		{Name: "arm32-map-from-device", Expect: "no-lost-write",
-			Description: "arm32: mapping FROM_DEVICE invalidates, dropping CPU writes no mapped attachment cleaned",
+			Description: "arm32: end_cpu_access syncs a FROM_DEVICE-mapped attachment for the device, and arm32 implements that as invalidate: the CPU's writes are discarded",
 			Config:      with(base(fixed, GPU, ISP), func(c *Config) { c.Arch = ARM32 })},
 		{Name: "dynamic-ignores-move-notify", Expect: "no-dma-without-valid-mapping",
 			Description: "a dynamic importer keeps using its mapping after dma_buf_move_notify",
