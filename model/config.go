@@ -38,9 +38,18 @@ const (
 	// WriteCombined is system memory mapped uncached/write-combined: CPU
 	// accesses bypass the cache.
 	WriteCombined
+	// DeviceMemory is memory on the exporting device (VRAM) that the CPU
+	// reaches through a BAR, mapped write-combined: like WriteCombined for
+	// the caches. (Peer-to-peer routing to it is issue 8's model.)
+	DeviceMemory
 )
 
-func (b Backing) String() string { return [...]string{"system-cached", "write-combined"}[b] }
+func (b Backing) String() string {
+	return [...]string{"system-cached", "write-combined", "device-memory"}[b]
+}
+
+// uncached reports whether CPU accesses bypass the CPU cache.
+func (b Backing) uncached() bool { return b != SystemCached }
 
 // Device is one device that imports the buffer.
 type Device struct {
@@ -164,7 +173,12 @@ const (
 
 // Config is one complete model instance.
 type Config struct {
-	Arch       Arch
+	Arch Arch
+	// KernelCPU makes the CPU agent an in-kernel user (vmap +
+	// dma_buf_begin_cpu_access / dma_buf_end_cpu_access) instead of user
+	// space (mmap + DMA_BUF_IOCTL_SYNC): the same protocol, the kernel's
+	// names, and no uAPI flag validation.
+	KernelCPU  bool
 	Backing    Backing
 	Lines      int // 1 or 2 cache lines
 	Devices    []Device
@@ -179,7 +193,7 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Arch > X86:
 		return fmt.Errorf("unknown arch %d", c.Arch)
-	case c.Backing > WriteCombined:
+	case c.Backing > DeviceMemory:
 		return fmt.Errorf("unknown backing %d", c.Backing)
 	case c.Lines < 1 || c.Lines > MaxLines:
 		return fmt.Errorf("lines must be 1..%d, not %d", MaxLines, c.Lines)

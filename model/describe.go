@@ -35,7 +35,7 @@ func (m *Model) Describe(s *State) []statespace.Field {
 			w = m.devName(int(by - WriterDevice0))
 		}
 		add(fmt.Sprintf("latest[%d]", l), fmt.Sprintf("v%d (%s)", s.Latest[l], w))
-		if c.Backing == SystemCached {
+		if !c.Backing.uncached() {
 			add(fmt.Sprintf("cpu.cache[%d]", l), lineString(s.CPU[l]))
 		}
 	}

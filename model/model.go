@@ -46,7 +46,7 @@ const (
 )
 
 var kindNames = [numKinds]string{
-	KSyncStart: "DMA_BUF_IOCTL_SYNC(START|%s)", KBeginWait: "dma_resv_wait_timeout(%s) in begin_cpu_access",
+	KSyncStart: "DMA_BUF_IOCTL_SYNC(START|%s)", KBeginWait: "dma_resv_wait_timeout(%s) in begin_cpu_access(%s)",
 	KSyncEnd: "DMA_BUF_IOCTL_SYNC(END|%s)", KSyncInvalid: "DMA_BUF_IOCTL_SYNC(%s) = -EINVAL",
 	KCPURead: "cpu_read(line %d)", KCPUWrite: "cpu_write(line %d)",
 	KWriteback: "cache_writeback(line %d)", KEvict: "cache_evict(line %d)", KPrefetch: "cache_prefetch(line %d)",
@@ -88,25 +88,35 @@ func New(cfg Config) (*Model, error) {
 		m.table = append(m.table, a)
 		m.names = append(m.names, name)
 	}
+	startName, endName := kindNames[KSyncStart], kindNames[KSyncEnd]
+	names := syncNames
+	if cfg.KernelCPU {
+		startName, endName = "dma_buf_begin_cpu_access(%s)", "dma_buf_end_cpu_access(%s)"
+		// DMA_BUF_IOCTL_SYNC maps READ to DMA_FROM_DEVICE, WRITE to
+		// DMA_TO_DEVICE and RW to DMA_BIDIRECTIONAL.
+		names = [4]string{"", dirNames[DirFrom], dirNames[DirTo], dirNames[DirBidir]}
+	}
 	for d := uint8(1); d <= 3; d++ {
-		add(act{kind: KSyncStart, dev: -1, line: -1, dir: d}, fmt.Sprintf(kindNames[KSyncStart], syncNames[d]))
+		add(act{kind: KSyncStart, dev: -1, line: -1, dir: d}, fmt.Sprintf(startName, names[d]))
 	}
 	for d := uint8(1); d <= 3; d++ {
 		usage := "DMA_RESV_USAGE_WRITE"
 		if d&cpuWrite != 0 {
 			usage = "DMA_RESV_USAGE_READ"
 		}
-		add(act{kind: KBeginWait, dev: -1, line: -1, dir: d}, fmt.Sprintf(kindNames[KBeginWait], usage))
+		add(act{kind: KBeginWait, dev: -1, line: -1, dir: d}, fmt.Sprintf(kindNames[KBeginWait], usage, names[d]))
 	}
 	for d := uint8(1); d <= 3; d++ {
-		add(act{kind: KSyncEnd, dev: -1, line: -1, dir: d}, fmt.Sprintf(kindNames[KSyncEnd], syncNames[d]))
+		add(act{kind: KSyncEnd, dev: -1, line: -1, dir: d}, fmt.Sprintf(endName, names[d]))
 	}
-	add(act{kind: KSyncInvalid, dev: -1, line: -1, dir: 0}, fmt.Sprintf(kindNames[KSyncInvalid], "START"))
-	add(act{kind: KSyncInvalid, dev: -1, line: -1, dir: 8}, fmt.Sprintf(kindNames[KSyncInvalid], "0x8"))
+	if !cfg.KernelCPU {
+		add(act{kind: KSyncInvalid, dev: -1, line: -1, dir: 0}, fmt.Sprintf(kindNames[KSyncInvalid], "START"))
+		add(act{kind: KSyncInvalid, dev: -1, line: -1, dir: 8}, fmt.Sprintf(kindNames[KSyncInvalid], "0x8"))
+	}
 	for l := range cfg.Lines {
 		add(act{kind: KCPURead, dev: -1, line: l}, fmt.Sprintf(kindNames[KCPURead], l))
 		add(act{kind: KCPUWrite, dev: -1, line: l}, fmt.Sprintf(kindNames[KCPUWrite], l))
-		if cfg.Backing == SystemCached {
+		if !cfg.Backing.uncached() {
 			add(act{kind: KWriteback, dev: -1, line: l}, fmt.Sprintf(kindNames[KWriteback], l))
 			add(act{kind: KEvict, dev: -1, line: l}, fmt.Sprintf(kindNames[KEvict], l))
 			add(act{kind: KPrefetch, dev: -1, line: l}, fmt.Sprintf(kindNames[KPrefetch], l))
@@ -267,8 +277,11 @@ func (m *Model) enabled(s *State, a *act) bool {
 	case KAttach:
 		return d.Att&attMask != AttAttached && d.Att&attMask != AttRejected
 	case KDetach:
-		if !d.attached() || d.Att&AttPinned != 0 {
+		if !d.attached() {
 			return false
+		}
+		if d.Att&AttPinned != 0 && dv.Dynamic {
+			return false // a dynamic importer unpins before it detaches
 		}
 		if dis.DetachWithJobInFlight {
 			return true // tears everything down at once, DMA running or not
@@ -344,6 +357,9 @@ func (m *Model) enabled(s *State, a *act) bool {
 		}
 		return cpuPhase == phaseIdle
 	case KRelease:
+		if cpuPhase != phaseIdle {
+			return false // the mmap holds a file reference while in use
+		}
 		if dis.ReleaseWhileAttached {
 			return true
 		}
@@ -407,7 +423,7 @@ func (m *Model) apply(s *State, a *act, ops *Ops) {
 			s.Ghost |= FlagPairing
 		}
 		v := m.newVersion(s, a.line, WriterCPU)
-		if c.Backing == WriteCombined {
+		if c.Backing.uncached() {
 			m.storeMem(s, a.line, v)
 		} else {
 			s.CPU[a.line] = lineOf(LineDirty, v)
@@ -434,9 +450,24 @@ func (m *Model) apply(s *State, a *act, ops *Ops) {
 			d.Job = 0
 		}
 		if cd := d.cached(); cd != 0 {
+			// The core unmaps the cached sg table (and unpins what it
+			// pinned for a static importer of a dynamic exporter).
 			m.dmaUnmap(s, a.dev, cd, ops)
 		} else if h := d.held(); h != 0 {
 			m.dmaUnmap(s, a.dev, h, ops)
+		}
+		// A coherent device's cache takes part in coherence: its dirty
+		// lines reach memory. Data only a non-coherent device still holds
+		// is gone with it: a dirty line of its own cache, or a bounce slot
+		// never copied back.
+		if c.Devices[a.dev].OwnCache && c.Devices[a.dev].Coherent {
+			m.devCacheFlush(s, a.dev, true, ops)
+		}
+		for l := range c.Lines {
+			if d.Cache[l]&lineState == LineDirty && d.Cache[l]&lineVer > s.Mem[l] ||
+				c.Devices[a.dev].Bounce && d.Bounce[l] > m.cpuView(s, l) {
+				s.Ghost |= FlagLostWrite
+			}
 		}
 		*d = DevState{}
 	case KMap:
@@ -581,7 +612,7 @@ func (m *Model) storeMem(s *State, l int, v uint8) {
 
 // cpuLoad returns what a CPU load of line l sees, filling the cache.
 func (m *Model) cpuLoad(s *State, l int) uint8 {
-	if m.cfg.Backing == WriteCombined {
+	if m.cfg.Backing.uncached() {
 		return s.Mem[l]
 	}
 	if s.CPU[l]&lineState == LineInvalid {
@@ -703,7 +734,7 @@ func (m *Model) syncForDevice(s *State, d int, dir uint8, ops *Ops) {
 			}
 		}
 	}
-	if !dv.Coherent && m.cfg.Backing == SystemCached {
+	if !dv.Coherent && !m.cfg.Backing.uncached() {
 		m.archForDevice(s, dir, ops)
 	}
 	if dv.Bounce && (dir == DirTo || dir == DirBidir) {
@@ -723,7 +754,7 @@ func (m *Model) syncForCPU(s *State, d int, dir uint8, ops *Ops) {
 	if dv.OwnCache && m.cfg.Exporter.SyncDeviceCaches {
 		m.devCacheFlush(s, d, true, ops)
 	}
-	if !dv.Coherent && m.cfg.Backing == SystemCached {
+	if !dv.Coherent && !m.cfg.Backing.uncached() {
 		m.archForCPU(s, dir, ops)
 	}
 	if dv.Bounce && (dir == DirFrom || dir == DirBidir) {
@@ -734,7 +765,7 @@ func (m *Model) syncForCPU(s *State, d int, dir uint8, ops *Ops) {
 			if v < m.cpuView(s, l) {
 				s.Ghost |= FlagLostWrite
 			}
-			if m.cfg.Backing == WriteCombined {
+			if m.cfg.Backing.uncached() {
 				m.storeMem(s, l, v)
 			} else {
 				s.CPU[l] = lineOf(LineDirty, v)
@@ -844,7 +875,7 @@ func (m *Model) beginHook(s *State, ops *Ops) {
 			}
 		}
 	case SyncExporterDevice:
-		if m.cfg.Backing == SystemCached {
+		if !m.cfg.Backing.uncached() {
 			m.archForCPU(s, DirBidir, ops)
 		}
 	case SyncAlways:
@@ -865,7 +896,7 @@ func (m *Model) endHook(s *State, ops *Ops) {
 			}
 		}
 	case SyncExporterDevice:
-		if m.cfg.Backing == SystemCached {
+		if !m.cfg.Backing.uncached() {
 			m.archForDevice(s, DirBidir, ops)
 		}
 	case SyncAlways:

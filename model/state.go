@@ -170,7 +170,7 @@ func (s *State) CPUInsideRead() bool {
 // going to memory, and whether it has one (cached backing: a valid line;
 // write-combined: memory).
 func (s *State) CPUHolds(l int, b Backing) (uint8, bool) {
-	if b == WriteCombined {
+	if b.uncached() {
 		return s.Mem[l], true
 	}
 	if s.CPU[l]&lineState == LineInvalid {

@@ -7,6 +7,9 @@ var (
 	// dma_map_sgtable with CPU sync at map, and begin/end_cpu_access sync
 	// every attachment that is currently mapped.
 	SystemHeap = Exporter{Name: "system-heap", BeginSync: SyncMapped, EndSync: SyncMapped}
+	// CMAHeap (drivers/dma-buf/heaps/cma_heap.c) behaves as SystemHeap for
+	// caches; it differs only in contiguity, which the model abstracts.
+	CMAHeap = Exporter{Name: "cma-heap", BeginSync: SyncMapped, EndSync: SyncMapped}
 	// Udmabuf maps with DMA_ATTR_SKIP_CPU_SYNC (since 2026), caches its sg
 	// table, and syncs with its own misc device in begin/end.
 	Udmabuf = Exporter{Name: "udmabuf", MapSkipCPUSync: true, CacheSGT: true,
@@ -92,7 +95,7 @@ func Scenarios() []Scenario {
 		{Name: "dma-api-maintenance", Proposal: 3,
 			Description: "cache maintenance inserted for mixed coherent/non-coherent masters as the DMA API does, device caches included",
 			Config:      with(base(withDevCaches, CXLAccel, NPU), func(c *Config) { c.Discipline.ImporterSyncs = true })},
-		{Name: "device-caches-unmaintained", Proposal: 3, Expect: "no-stale-read",
+		{Name: "device-caches-unmaintained", Proposal: 3, Expect: "no-lost-write", AlsoBreaks: []string{"no-stale-read"},
 			Description: "masters with their own write-back caches, with maintenance around every access but only for the CPU cache",
 			Config:      with(base(fixed, CXLAccel, NPU), func(c *Config) { c.Discipline.ImporterSyncs = true })},
 		{Name: "device-sync", Proposal: 4,
@@ -107,10 +110,17 @@ func Scenarios() []Scenario {
 		{Name: "msm-sync-unmapped-direct", Proposal: 6, Expect: "dma-api-discipline", AlsoBreaks: []string{"no-stale-read"},
 			Description: "drm/msm: dma_sync_sg_* on an sg table never dma_map'ed, on dma-direct",
 			Config:      with(base(MSM, GPU, MSMGPUDirect), func(c *Config) { c.Discipline.ImporterSyncs = true })},
+		{Name: "msm-sync-anytime", Proposal: 6, Expect: "dma-api-discipline",
+			Description: "drm/msm's driver calls dma_sync_sgtable_for_cpu/for_device whenever it likes, on a table never dma_map'ed",
+			Config:      with(base(MSM, GPU, MSMGPU), func(c *Config) { c.Discipline.SyncUnmapped = true })},
+		{Name: "isp-only-coherent-flag", Proposal: 2, Expect: "device-reads-cpu-write",
+			AlsoHolds:   []string{"no-stale-read", "no-lost-write", "no-dma-without-valid-mapping", "no-access-after-release-or-detach", "dma-api-discipline", "begin-end-pairing"},
+			Description: "the dma_coherent flag on a board whose only importer is non-coherent: nothing can be shared at all",
+			Config:      base(func() Exporter { e := SystemHeap; e.RejectNonCoherent = true; return e }(), ISP)},
 		{Name: "gem-noncoherent", Expect: "no-stale-read",
 			Description: "GEM prime exporter (SKIP_CPU_SYNC, no begin/end maintenance) with a non-coherent importer",
 			Config:      base(GEMPrime, GPU, ISP)},
-		{Name: "udmabuf-bounce", Expect: "no-stale-read",
+		{Name: "udmabuf-bounce", Expect: "no-lost-write", AlsoBreaks: []string{"no-stale-read"},
 			Description: "udmabuf maps with SKIP_CPU_SYNC: an importer behind swiotlb never gets its bounce buffer filled",
 			Config:      base(with(base(Udmabuf), func(c *Config) { c.Exporter.WaitBeforeHook = true }).Exporter, GPU, LegacyDMA)},
 		{Name: "arm32-map-from-device", Expect: "no-lost-write",
@@ -148,6 +158,14 @@ func Scenarios() []Scenario {
 		{Name: "x86-gem-noncoherent", Expect: "no-stale-read",
 			Description: "x86 with a non-snooping importer and a GEM exporter that does no clflush",
 			Config:      with(base(GEMPrime, GPU, ISP), func(c *Config) { c.Arch = X86 })},
+		{Name: "kernel-cpu-vmap",
+			Description: "an in-kernel CPU user (vmap + dma_buf_begin/end_cpu_access) of a CMA-heap buffer, fence wait first",
+			Config: with(base(func() Exporter { e := CMAHeap; e.WaitBeforeHook = true; return e }(), GPU, ISP), func(c *Config) {
+				c.KernelCPU = true
+			})},
+		{Name: "vram-write-combined",
+			Description: "a buffer in the exporter's VRAM, CPU-mapped write-combined through the BAR: no CPU cache to maintain, GEM exporter",
+			Config:      with(base(GEMPrime, GPU, ISP), func(c *Config) { c.Backing = DeviceMemory })},
 		{Name: "today-wait-first-2lines",
 			Description: "today's rule with the fence wait first, on a two-line buffer",
 			Config:      with(base(fixed, GPU, ISP), func(c *Config) { c.Lines = 2 })},

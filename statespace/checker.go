@@ -156,6 +156,13 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 	if len(c.names) > 1<<16 {
 		return nil, fmt.Errorf("statespace: %d actions; at most %d are supported", len(c.names), 1<<16)
 	}
+	labels := map[string]bool{}
+	for _, n := range c.names {
+		if labels[n] {
+			return nil, fmt.Errorf("statespace: action name %q appears twice in the action table; traces could not tell the actions apart", n)
+		}
+		labels[n] = true
+	}
 	seen := map[string]bool{}
 	for _, p := range c.props {
 		if p.Name == "" || p.Name == DeadlockProperty || seen[p.Name] {
