@@ -393,12 +393,12 @@ func (m *Model) apply(s *State, a *act, ops *Ops) {
 		s.setAccess(phaseBegun, a.dir)
 
 		if !c.Exporter.WaitBeforeHook {
-			m.beginHook(s, ops)
+			m.exporterHook(s, c.Exporter.BeginSync, true, ops)
 		}
 	case KBeginWait:
 		s.setAccess(phaseInside, a.dir)
 		if c.Exporter.WaitBeforeHook {
-			m.beginHook(s, ops)
+			m.exporterHook(s, c.Exporter.BeginSync, true, ops)
 		}
 	case KSyncEnd:
 		s.SyncErr = ErrNone
@@ -406,7 +406,7 @@ func (m *Model) apply(s *State, a *act, ops *Ops) {
 			s.Ghost |= FlagPairing
 		}
 		s.setAccess(phaseIdle, 0)
-		m.endHook(s, ops)
+		m.exporterHook(s, c.Exporter.EndSync, false, ops)
 	case KSyncInvalid:
 		// dma_buf_ioctl: flags outside DMA_BUF_SYNC_VALID_FLAGS_MASK, or
 		// neither READ nor WRITE: -EINVAL and nothing else happens.
@@ -865,43 +865,33 @@ func (m *Model) mapAttachment(s *State, d int, dir uint8, ops *Ops) {
 	}
 }
 
-// beginHook is the exporter's begin_cpu_access callback.
-func (m *Model) beginHook(s *State, ops *Ops) {
-	switch m.cfg.Exporter.BeginSync {
+// exporterHook is the exporter's begin_cpu_access (forCPU) or
+// end_cpu_access callback doing the maintenance of its SyncScope.
+func (m *Model) exporterHook(s *State, scope SyncScope, forCPU bool, ops *Ops) {
+	switch scope {
 	case SyncMapped:
 		for j := range m.cfg.Devices {
-			if dir := s.Dev[j].DMA; dir != 0 {
+			if dir := s.Dev[j].DMA; dir != 0 && forCPU {
 				m.syncForCPU(s, j, dir, ops)
-			}
-		}
-	case SyncExporterDevice:
-		if !m.cfg.Backing.uncached() {
-			m.archForCPU(s, DirBidir, ops)
-		}
-	case SyncAlways:
-		for l := range m.cfg.Lines {
-			m.clean(s, l, ops)
-			m.invalidate(s, l, ops)
-		}
-	}
-}
-
-// endHook is the exporter's end_cpu_access callback.
-func (m *Model) endHook(s *State, ops *Ops) {
-	switch m.cfg.Exporter.EndSync {
-	case SyncMapped:
-		for j := range m.cfg.Devices {
-			if dir := s.Dev[j].DMA; dir != 0 {
+			} else if dir != 0 {
 				m.syncForDevice(s, j, dir, ops)
 			}
 		}
 	case SyncExporterDevice:
-		if !m.cfg.Backing.uncached() {
+		if m.cfg.Backing.uncached() {
+			return
+		}
+		if forCPU {
+			m.archForCPU(s, DirBidir, ops)
+		} else {
 			m.archForDevice(s, DirBidir, ops)
 		}
 	case SyncAlways:
 		for l := range m.cfg.Lines {
 			m.clean(s, l, ops)
+			if forCPU {
+				m.invalidate(s, l, ops)
+			}
 		}
 	}
 }
