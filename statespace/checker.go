@@ -89,6 +89,8 @@ type checker[S comparable] struct {
 	checked []propCheck[S] // properties selected by Options.Only
 	always  []propCheck[S]
 	some    []propCheck[S]
+	live    []propCheck[S] // Eventually properties, checked after the search
+	lasso   map[int]*Trace // their counterexamples, by property index
 	endOK   EndStater[S]
 	canon   Canonicalizer[S]
 	ctx     context.Context
@@ -171,7 +173,7 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		if p.Holds == nil {
 			return nil, fmt.Errorf("statespace: property %q has no predicate", p.Name)
 		}
-		if p.Expectation != Always && p.Expectation != Sometimes {
+		if p.Expectation > Eventually {
 			return nil, fmt.Errorf("statespace: property %q has unknown expectation %d", p.Name, p.Expectation)
 		}
 		seen[p.Name] = true
@@ -198,10 +200,13 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 	}
 	c.opt.NoDeadlock = !checkDeadlock
 	for _, p := range c.checked {
-		if p.Expectation == Always {
+		switch p.Expectation {
+		case Always:
 			c.always = append(c.always, p)
-		} else {
+		case Sometimes:
 			c.some = append(c.some, p)
+		case Eventually:
+			c.live = append(c.live, p)
 		}
 	}
 	if e, ok := m.(EndStater[S]); ok {
@@ -291,6 +296,9 @@ func (c *checker[S]) run() *Result {
 		}
 		c.settleLevel()
 		c.depth++
+	}
+	if len(c.live) > 0 && c.incomplete == "" && !c.violated() && c.modelErr == nil {
+		c.checkLiveness()
 	}
 	return c.result()
 }
@@ -612,6 +620,17 @@ func (c *checker[S]) result() *Result {
 		switch {
 		case !selected:
 			pr.Verdict = "not checked"
+		case p.Expectation == Eventually:
+			switch t := c.lasso[i]; {
+			case t != nil:
+				pr.Verdict, pr.Trace = "violated", t
+				if firstDepth < 0 {
+					first = &Violation{Property: p.Name, Kind: KindLiveness, Trace: t}
+					firstDepth = 1 << 30
+				}
+			case c.lasso != nil:
+				pr.Verdict = "holds"
+			}
 		case d.ok && p.Expectation == Always:
 			pr.Verdict = "violated"
 			pr.Trace = c.trace(d)
@@ -634,9 +653,14 @@ func (c *checker[S]) result() *Result {
 		dl.Verdict = "not checked"
 	case d.ok:
 		dl.Verdict = "violated"
-		dl.Trace = c.trace(d)
+		var last S
+		dl.Trace, last = c.traceAndState(d)
 		if firstDepth < 0 || d.depth < firstDepth {
 			first = &Violation{Property: DeadlockProperty, Kind: KindDeadlock, Trace: dl.Trace}
+			if wf, ok := c.m.(WaitForGraph[S]); ok {
+				first.Waits = wf.WaitsFor(&last)
+				first.Cycle = waitCycle(first.Waits)
+			}
 		}
 	case c.incomplete == "" && !c.violated():
 		dl.Verdict = "holds"

@@ -53,6 +53,14 @@ const (
 	// example; a complete search that finds none reports the property as
 	// unreachable.
 	Sometimes
+	// Eventually marks a liveness property "always (Trigger → eventually
+	// Holds)": from every reachable state where Trigger holds, every fair
+	// infinite behaviour reaches a state where Holds is true. A nil Trigger
+	// means the initial states. The counterexample is a lasso (Trace.Loop):
+	// a path to a cycle of real transitions, fair to every Fairness group,
+	// on which Holds never becomes true; a state without enabled actions
+	// counts as a cycle that stutters forever.
+	Eventually
 )
 
 // String returns "always" or "sometimes".
@@ -62,6 +70,8 @@ func (e Expectation) String() string {
 		return "always"
 	case Sometimes:
 		return "sometimes"
+	case Eventually:
+		return "eventually"
 	}
 	return "unknown"
 }
@@ -74,6 +84,37 @@ type Property[S comparable] struct {
 	Expectation Expectation
 	// Holds reports whether the predicate is true in s.
 	Holds func(s *S) bool
+	// Trigger is the premise of an Eventually property (nil: the initial
+	// states); unused otherwise.
+	Trigger func(s *S) bool
+}
+
+// Fairness is a weak-fairness constraint: a behaviour in which some action
+// of the group stays enabled forever must take one of them infinitely
+// often. Liveness is checked only over behaviours fair to every group.
+type Fairness struct {
+	Name    string
+	Actions []Action
+}
+
+// FairModel is implemented by models that declare weak fairness for their
+// liveness properties (typically: the agents that signal fences make
+// progress).
+type FairModel interface {
+	Fairness() []Fairness
+}
+
+// WaitEdge is one edge of a wait-for graph: From waits for To, because of
+// Why (e.g. "T1" waits for "fence F2", "dma_fence_wait under resv lock").
+type WaitEdge struct {
+	From, To, Why string
+}
+
+// WaitForGraph is implemented by models that can say, in a stuck state,
+// who waits for whom. The checker reports a cycle of this graph with a
+// deadlock.
+type WaitForGraph[S comparable] interface {
+	WaitsFor(s *S) []WaitEdge
 }
 
 // EndStater is implemented by models that have valid end states. A state

@@ -70,6 +70,9 @@ const (
 	// KindUnreachable is a "sometimes" property that no reachable state
 	// satisfies (only reported after an exhaustive search).
 	KindUnreachable Kind = "unreachable"
+	// KindLiveness is an "eventually" property with a fair lasso on which it
+	// never holds (Trace.Loop marks the cycle).
+	KindLiveness Kind = "liveness"
 )
 
 // Violation is a property that does not hold, with the shortest trace that
@@ -78,6 +81,10 @@ type Violation struct {
 	Property string
 	Kind     Kind
 	Trace    *Trace
+	// Waits is, for a deadlock in a model that implements WaitForGraph,
+	// who waits for whom in the stuck state; Cycle is a cycle of it, when
+	// there is one (the deadlock's cause), in order.
+	Waits, Cycle []WaitEdge
 }
 
 // Length is the number of steps of the counterexample (transitions after

@@ -12,6 +12,13 @@ import (
 type Trace struct {
 	// InitIndex is the index of the first state in the model's Init().
 	InitIndex int
+	// Loop is, for a lasso (a liveness counterexample), the index of the
+	// step where the cycle starts: the last state equals Steps[Loop] and the
+	// behaviour repeats Steps[Loop+1:] forever. -1 for a finite trace.
+	Loop int
+	// Stutter marks a lasso whose last state has no enabled action: the
+	// behaviour stays there forever.
+	Stutter bool
 	// Steps[0] is the initial state; Steps[i] is the state after the i-th
 	// action.
 	Steps []Step
@@ -53,12 +60,23 @@ func (t *Trace) String() string {
 			for _, f := range st.State {
 				fmt.Fprintf(&b, "       %s = %s\n", f.Name, f.Value)
 			}
+			if t.Loop == 0 && !t.Stutter && len(t.Steps) > 1 {
+				fmt.Fprintf(&b, "       ---- the loop starts here: steps 1..%d repeat forever ----\n", len(t.Steps)-1)
+			}
 			continue
 		}
 		fmt.Fprintf(&b, "%3d  %s\n", i, st.Label)
 		for _, f := range ChangedFields(t.Steps[i-1].State, st.State) {
 			fmt.Fprintf(&b, "       %s = %s\n", f.Name, f.Value)
 		}
+		if i == t.Loop && !t.Stutter && i < len(t.Steps)-1 {
+			fmt.Fprintf(&b, "       ---- the loop starts here: steps %d..%d repeat forever ----\n", i+1, len(t.Steps)-1)
+		}
+	}
+	if t.Stutter {
+		fmt.Fprintf(&b, "       ---- no action is enabled: the behaviour stays in this state forever ----\n")
+	} else if t.Loop >= 0 {
+		fmt.Fprintf(&b, "       ---- back to the state of step %d ----\n", t.Loop)
 	}
 	return b.String()
 }
@@ -134,34 +152,53 @@ func (c *checker[S]) path(id uint32) (initIndex int, acts []Action) {
 // (or, with probability Stats.CollisionProbability, a fingerprint
 // collision), and is reported as the run's error.
 func (c *checker[S]) trace(d discovery) *Trace {
+	t, _ := c.traceAndState(d)
+	return t
+}
+
+func (c *checker[S]) traceAndState(d discovery) (*Trace, S) {
 	init, acts := c.path(d.id)
+	t, s := c.replay(init, acts, fmt.Sprintf("the trace to a state of depth %d", d.depth), true)
+	if last := t.Steps[len(t.Steps)-1].Fingerprint; len(t.Steps) == len(acts)+1 && last != d.fp {
+		c.replayFailed("the trace to a state of depth %d: the last state has fingerprint %016x, want %016x", d.depth, last, d.fp)
+	}
+	return t, s
+}
+
+func (c *checker[S]) replayFailed(format string, args ...any) {
+	if c.traceErr == nil {
+		c.traceErr = fmt.Errorf("statespace: replaying %s failed; the model is not deterministic", fmt.Sprintf(format, args...))
+	}
+}
+
+// replay re-executes acts from initial state init, checking that every
+// action is enabled and, with stored, that every state reached is in the
+// fingerprint table. It returns the trace so far and the last state.
+func (c *checker[S]) replay(init int, acts []Action, what string, stored bool) (*Trace, S) {
 	s := c.canonical(c.inits[init])
 	fp := c.h.fingerprint(&s)
-	t := &Trace{InitIndex: init, Steps: []Step{{Action: -1, Fingerprint: fp, State: describe(c.m, &s)}}}
-	fail := func(format string, args ...any) *Trace {
-		if c.traceErr == nil {
-			c.traceErr = fmt.Errorf("statespace: replaying the trace to a state of depth %d failed: %s; the model is not deterministic", d.depth, fmt.Sprintf(format, args...))
-		}
-		return t
-	}
-	if !c.shards[shardOf(fp)].contains(fp) {
-		return fail("initial state %d is not stored", init)
+	t := &Trace{InitIndex: init, Loop: -1, Steps: []Step{{Action: -1, Fingerprint: fp, State: describe(c.m, &s)}}}
+	if stored && !c.shards[shardOf(fp)].contains(fp) {
+		c.replayFailed("%s: initial state %d is not stored", what, init)
+		return t, s
 	}
 	var buf []Action
 	for i, a := range acts {
 		buf = c.m.Actions(&s, buf[:0])
 		if !slices.Contains(buf, a) {
-			return fail("step %d: action %s is not enabled", i+1, c.names[a])
+			c.replayFailed("%s: step %d: action %s is not enabled", what, i+1, c.names[a])
+			return t, s
 		}
-		s = c.canonical(c.m.Step(&s, a))
+		s = c.m.Step(&s, a)
+		if stored {
+			s = c.canonical(s)
+		}
 		fp = c.h.fingerprint(&s)
-		if !c.shards[shardOf(fp)].contains(fp) {
-			return fail("step %d (%s): the state reached was never stored", i+1, c.names[a])
+		if stored && !c.shards[shardOf(fp)].contains(fp) {
+			c.replayFailed("%s: step %d (%s): the state reached was never stored", what, i+1, c.names[a])
+			return t, s
 		}
 		t.Steps = append(t.Steps, Step{Action: int(a), Label: c.names[a], Fingerprint: fp, State: describe(c.m, &s)})
 	}
-	if fp != d.fp {
-		return fail("the last state has fingerprint %016x, want %016x", fp, d.fp)
-	}
-	return t
+	return t, s
 }

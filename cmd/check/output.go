@@ -89,8 +89,23 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 			fmt.Fprintf(w, "  %-40s %14s %14s %14s\n", a.Name, count(a.Enabled), count(a.Changed), count(a.New))
 		}
 	}
-	if r.Violation != nil && r.Violation.Trace != nil {
-		fmt.Fprintf(w, "counterexample (%d steps, shortest):\n%s", r.Violation.Length(), r.Violation.Trace)
+	if v := r.Violation; v != nil && v.Trace != nil {
+		if v.Kind == statespace.KindLiveness {
+			fmt.Fprintf(w, "counterexample (a lasso of %d steps: a fair behaviour on which %s never holds):\n%s", v.Length(), v.Property, v.Trace)
+		} else {
+			fmt.Fprintf(w, "counterexample (%d steps, shortest):\n%s", v.Length(), v.Trace)
+		}
+		if len(v.Cycle) > 0 {
+			fmt.Fprintln(w, "wait-for cycle:")
+			for _, e := range v.Cycle {
+				fmt.Fprintf(w, "  %s waits for %s (%s)\n", e.From, e.To, e.Why)
+			}
+		} else if len(v.Waits) > 0 {
+			fmt.Fprintln(w, "waiting (no cycle: something waited for never happens):")
+			for _, e := range v.Waits {
+				fmt.Fprintf(w, "  %s waits for %s (%s)\n", e.From, e.To, e.Why)
+			}
+		}
 	}
 }
 
@@ -141,7 +156,25 @@ type jsonViolation struct {
 	Property string     `json:"property"`
 	Kind     string     `json:"kind"`
 	Length   int        `json:"length"`
+	Loop     *int       `json:"loop,omitempty"`
+	Stutter  bool       `json:"stutter,omitempty"`
+	Cycle    []jsonWait `json:"cycle,omitempty"`
+	Waits    []jsonWait `json:"waits,omitempty"`
 	Steps    []jsonStep `json:"steps,omitempty"`
+}
+
+type jsonWait struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Why  string `json:"why"`
+}
+
+func jsonWaits(ws []statespace.WaitEdge) []jsonWait {
+	var out []jsonWait
+	for _, e := range ws {
+		out = append(out, jsonWait{e.From, e.To, e.Why})
+	}
+	return out
 }
 
 type jsonStep struct {
@@ -180,7 +213,12 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		out.Actions = append(out.Actions, jsonAction{a.Name, a.Enabled, a.Changed, a.New})
 	}
 	if viol := r.Violation; viol != nil {
-		jv := &jsonViolation{Property: viol.Property, Kind: string(viol.Kind), Length: viol.Length()}
+		jv := &jsonViolation{Property: viol.Property, Kind: string(viol.Kind), Length: viol.Length(),
+			Cycle: jsonWaits(viol.Cycle), Waits: jsonWaits(viol.Waits)}
+		if viol.Trace != nil && viol.Trace.Loop >= 0 {
+			loop := viol.Trace.Loop
+			jv.Loop, jv.Stutter = &loop, viol.Trace.Stutter
+		}
 		if viol.Trace != nil {
 			for i, s := range viol.Trace.Steps {
 				js := jsonStep{Index: i, Action: s.Label, Fingerprint: fmt.Sprintf("%016x", s.Fingerprint), State: map[string]string{}}
