@@ -117,6 +117,7 @@ type checker[S comparable] struct {
 	lastProgress time.Time
 	inits        []S
 	memSample    []metrics.Sample
+	notes        []string
 	traceErr     error
 	modelErr     error // a panic in the model's code, from any worker
 	mu           sync.Mutex
@@ -609,6 +610,7 @@ func (c *checker[S]) result() *Result {
 		}
 	}
 	res.Incomplete = c.incomplete
+	res.Notes = c.notes
 
 	// Verdicts, in model order; deadlock last.
 	var first *Violation

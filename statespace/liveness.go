@@ -81,6 +81,9 @@ func (c *checker[S]) checkLiveness() {
 	if f, ok := c.m.(FairModel); ok {
 		fair = f.Fairness()
 	}
+	if c.canon != nil {
+		c.notes = append(c.notes, "liveness was checked on the unreduced state graph: symmetry reduction can hide or invent cycles, so it is not applied to Eventually properties")
+	}
 	g, complete := c.buildGraph(c.opt.MaxStates)
 	if !complete {
 		c.incomplete = "max states"

@@ -203,6 +203,9 @@ type Result struct {
 	// order, followed by the verdict on deadlock (named DeadlockProperty).
 	Properties []PropertyResult
 	Stats      Stats
+	// Notes are remarks a careful user should read with the verdict (e.g.
+	// that liveness ignored the model's symmetry reduction).
+	Notes []string
 }
 
 // Progress is a snapshot of a run in progress.

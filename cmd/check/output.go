@@ -67,6 +67,9 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): fingerprint table %s, parent links %s, frontier %s; state size %d B\n",
 		bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
 	fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	fmt.Fprintln(w, "properties:")
 	for _, p := range r.Properties {
 		extra := ""
@@ -127,6 +130,7 @@ type jsonResult struct {
 	Actions              []jsonAction      `json:"actions"`
 	Vacuous              []string          `json:"vacuous"`
 	Violation            *jsonViolation    `json:"violation,omitempty"`
+	Notes                []string          `json:"notes,omitempty"`
 }
 
 type jsonMemory struct {
@@ -197,6 +201,7 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 			TraceBytes: st.TraceBytes, FrontierBytes: st.FrontierBytes, StateSize: st.StateSize,
 		},
 		Vacuous: st.Vacuous(),
+		Notes:   r.Notes,
 	}
 	if out.Vacuous == nil {
 		out.Vacuous = []string{}
