@@ -1,8 +1,13 @@
 package statespace
 
 import (
+	"fmt"
 	"slices"
 )
+
+// maxLivenessStates bounds the explicit graph of the liveness pass (about
+// 100 bytes per state and edge): beyond it the verdict is "unknown".
+const maxLivenessStates = 20_000_000
 
 // Liveness: "always (Trigger → eventually Holds)" under weak fairness.
 //
@@ -84,9 +89,14 @@ func (c *checker[S]) checkLiveness() {
 	if c.canon != nil {
 		c.notes = append(c.notes, "liveness was checked on the unreduced state graph: symmetry reduction can hide or invent cycles, so it is not applied to Eventually properties")
 	}
-	g, complete := c.buildGraph(c.opt.MaxStates)
+	limit := c.opt.MaxStates
+	if limit == 0 || limit > maxLivenessStates {
+		limit = maxLivenessStates
+	}
+	g, complete := c.buildGraph(limit)
 	if !complete {
 		c.incomplete = "max states"
+		c.notes = append(c.notes, fmt.Sprintf("the liveness pass keeps every state and edge in memory and stops at %d states", limit))
 		return
 	}
 	c.lasso = make(map[int]*Trace)
