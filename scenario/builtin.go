@@ -39,5 +39,6 @@ func Builtin() *Registry {
 		},
 	})
 	addModelScenarios(r)
+	addDeadlockScenarios(r)
 	return r
 }
