@@ -117,11 +117,11 @@ func (p *prog) wwLock(l int, onDeadlk string) int {
 	p.els(i, onDeadlk)
 	return i
 }
-func (p *prog) publish(f int) int    { return p.emit(Instr{Op: OpPublish, Obj: f}) }
-func (p *prog) await(f int) int      { return p.emit(Instr{Op: OpAwait, Obj: f}) }
-func (p *prog) waitDeps(f int) int   { return p.emit(Instr{Op: OpWaitDeps, Obj: f}) }
-func (p *prog) wait(f int) int       { return p.emit(Instr{Op: OpWait, Obj: f}) }
-func (p *prog) signal(f int) int     { return p.emit(Instr{Op: OpSignal, Obj: f}) }
+func (p *prog) publish(f int) int  { return p.emit(Instr{Op: OpPublish, Obj: f}) }
+func (p *prog) await(f int) int    { return p.emit(Instr{Op: OpAwait, Obj: f}) }
+func (p *prog) waitDeps(f int) int { return p.emit(Instr{Op: OpWaitDeps, Obj: f}) }
+func (p *prog) wait(f int) int     { return p.emit(Instr{Op: OpWait, Obj: f}) }
+func (p *prog) signal(f int) int   { return p.emit(Instr{Op: OpSignal, Obj: f}) }
 func (p *prog) signalLocked(f int) int {
 	return p.emit(Instr{Op: OpSignalLocked, Obj: f})
 }

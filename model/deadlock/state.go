@@ -66,13 +66,13 @@ const pmSuspended uint8 = 1 << 7
 // fsReclaim is lockdep's fs_reclaim pseudo-lock in the lockdep masks.
 const fsReclaim uint8 = 1 << 7
 
-func (s *State) owner(l int) int        { return int(s.Owner[l]) - 1 }
-func (s *State) published(f int) bool   { return s.Fence[f]&fencePublished != 0 }
-func (s *State) signalled(f int) bool   { return s.Fence[f]&fenceSignalled != 0 }
-func (s *State) inResv(f int) bool      { return s.Fence[f]&fenceInResv != 0 }
-func (s *State) sigDepth(a int) uint8   { return s.Flags[a] & agentSigDepth }
-func (s *State) suspended(d int) bool   { return s.PM[d]&pmSuspended != 0 }
-func (s *State) pmUsage(d int) uint8    { return s.PM[d] &^ pmSuspended }
+func (s *State) owner(l int) int         { return int(s.Owner[l]) - 1 }
+func (s *State) published(f int) bool    { return s.Fence[f]&fencePublished != 0 }
+func (s *State) signalled(f int) bool    { return s.Fence[f]&fenceSignalled != 0 }
+func (s *State) inResv(f int) bool       { return s.Fence[f]&fenceInResv != 0 }
+func (s *State) sigDepth(a int) uint8    { return s.Flags[a] & agentSigDepth }
+func (s *State) suspended(d int) bool    { return s.PM[d]&pmSuspended != 0 }
+func (s *State) pmUsage(d int) uint8     { return s.PM[d] &^ pmSuspended }
 func (s *State) has(a int, f uint8) bool { return s.Flags[a]&f != 0 }
 
 // held returns the locks agent a owns, as a bitmask.
