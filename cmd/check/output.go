@@ -78,7 +78,11 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		}
 		fmt.Fprintf(w, "  %-34s %-9s %s%s\n", p.Name, p.Expectation, p.Verdict, extra)
 	}
-	if vac := st.Vacuous(); len(vac) > 0 && r.Status != statespace.StatusIncomplete {
+	// Vacuity only means something after an exhaustive search (a run that
+	// stopped at a violation simply did not get to the other actions).
+	complete := r.Status == statespace.StatusOK || r.Violation != nil &&
+		(r.Violation.Kind == statespace.KindUnreachable || r.Violation.Kind == statespace.KindLiveness)
+	if vac := st.Vacuous(); len(vac) > 0 && complete {
 		fmt.Fprintf(w, "vacuity: %d finding(s):\n", len(vac))
 		for _, f := range vac {
 			fmt.Fprintf(w, "  %s\n", f)

@@ -282,6 +282,9 @@ func (m *Model) enabled(s *State, x *act) bool {
 	case OpShrink:
 		return m.resvIdle(s, -1, UsageBookkeep)
 	case OpFencePut:
+		if s.Refs[in.Obj] == 0 {
+			m.programError(a, x.pc, "dma_fence_put(%s) after its last reference was dropped", m.cfg.Fences[in.Obj].Name)
+		}
 		if x.out == outDone {
 			return s.Refs[in.Obj] == 1
 		}

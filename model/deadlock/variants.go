@@ -340,7 +340,8 @@ func fenceArray(p Params, fixed bool) Config {
 			imp.next(dec, "signal")
 			imp.els(dec, next)
 		}
-		// enable_signaling returned false: every member had signalled.
+		// num_pending reached 0 on a member that had already signalled:
+		// enable_signaling returns false and the enabler signals the array.
 		imp.at("signal")
 		imp.signalLocked(array[i])
 		imp.at("unlock")
