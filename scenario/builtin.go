@@ -40,5 +40,6 @@ func Builtin() *Registry {
 	})
 	addModelScenarios(r)
 	addDeadlockScenarios(r)
+	addFenceScenarios(r)
 	return r
 }

@@ -242,15 +242,17 @@ func fairCycle[S comparable](g *lgraph[S], comp []int32, keep []bool, fair []Fai
 	}
 	var required []ledge
 	var from []int32
+	var waypoints []int32 // states the cycle must visit: a group is disabled there
 	for _, f := range fair {
-		disabledSomewhere := false
+		disabledAt := int32(-1)
 		for _, v := range comp {
 			if !slices.ContainsFunc(g.out(v), func(e ledge) bool { return slices.Contains(f.Actions, e.act) }) {
-				disabledSomewhere = true
+				disabledAt = v
 				break
 			}
 		}
-		if disabledSomewhere {
+		if disabledAt >= 0 {
+			waypoints = append(waypoints, disabledAt)
 			continue
 		}
 		found := false
@@ -270,7 +272,9 @@ func fairCycle[S comparable](g *lgraph[S], comp []int32, keep []bool, fair []Fai
 			return nil, false // the group is always enabled but leaves the component
 		}
 	}
-	// The cycle starts and ends at comp[0] and takes every required edge.
+	// The cycle starts and ends at comp[0], takes every required edge and
+	// visits a state where each group not taken is disabled, so that the
+	// printed loop is itself fair.
 	start := comp[0]
 	var cycle []ledge
 	cur := start
@@ -278,6 +282,10 @@ func fairCycle[S comparable](g *lgraph[S], comp []int32, keep []bool, fair []Fai
 		cycle = append(cycle, pathWithin(g, cur, from[k], in)...)
 		cycle = append(cycle, e)
 		cur = e.to
+	}
+	for _, w := range waypoints {
+		cycle = append(cycle, pathWithin(g, cur, w, in)...)
+		cur = w
 	}
 	if len(cycle) == 0 {
 		// No fairness obligation: any cycle through start.

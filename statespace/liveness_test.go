@@ -143,6 +143,17 @@ func TestWeakFairnessDoesNotCoverIntermittentEnabling(t *testing.T) {
 	if tr.Stutter {
 		t.Errorf("want a real cycle\n%s", tr)
 	}
+	// The printed loop is itself fair: it passes through a state where the
+	// signaller is disabled (Spin = 1).
+	disabled := false
+	for _, st := range tr.Steps[tr.Loop:] {
+		for _, f := range st.State {
+			disabled = disabled || f.Name == "Spin" && f.Value == "1"
+		}
+	}
+	if !disabled {
+		t.Errorf("the loop never disables the signaller, so it is not a fair behaviour\n%s", tr)
+	}
 }
 
 // An indefinite fence (semantics §5.3): the signaller waits for user space,

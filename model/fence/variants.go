@@ -64,25 +64,32 @@ func dynamicMove(reader Importer) Config {
 func Scenarios() []Scenario {
 	return []Scenario{
 		{Name: "implicit",
-			Description: "implicit sync between a writer and a reader GPU (2 jobs each) and a CPU reading and writing: the 6.12 rules",
-			Config:      Config{Importers: importers(Writer, Reader), CPU: CPUReadWrite}},
+			Description: "implicit sync between a GPU that reads or writes and a reader GPU (2 jobs each), a CPU reading and writing, and poll(EPOLLIN): the 6.12 rules",
+			Config: Config{Importers: importers(with(Writer, func(im *Importer) { im.Access = JobsReadWrite }), Reader),
+				CPU: CPUReadWrite, Poll: true}},
+		{Name: "all-features",
+			Description: "everything at once: an implicit writer and an explicit BOOKKEEP reader, a CPU reader, an exported and re-imported sync_file, a sw_sync point user space closes, and the exporter moving the buffer with a KERNEL copy fence",
+			Config: Config{
+				Importers: importers(with(Writer, func(im *Importer) { im.Jobs = 1 }), with(ExplicitReader, func(im *Importer) { im.Jobs = 1 })),
+				CPU:       CPURead, SyncFile: SyncFile{Exports: 1, Imports: 1},
+				SwSync: SwSync{Points: 1, User: UserCloses}, Exporter: Exporter{Moves: true, CopyFence: true}}},
 		{Name: "sync-file-roundtrip",
 			Description: "user space exports the writer's fences as a sync_file and imports it back (READ and WRITE flags), with a reader GPU and a CPU reader",
 			Config: Config{Importers: importers(Writer, with(Reader, func(im *Importer) { im.Jobs = 1 })), CPU: CPURead,
 				SyncFile: SyncFile{Exports: 2, Imports: 2}}},
-		{Name: "replace-pre2022", Expect: IdleMeansIdle, AlsoBreaks: []string{KeepsNewest},
+		{Name: "replace-pre2022", Expect: KeepsNewest, AlsoBreaks: []string{IdleMeansIdle},
 			Description: "dma_resv_add_fence before a3f7c10a269d (CVE-2022-49935): importing an old sync_file replaces the writer's newer fence, and the CPU's wait returns while it is pending",
 			Config:      withCfg(roundTrip(), func(c *Config) { c.Rule = RulePre2022 })},
 		{Name: "replace-6.12",
-			Description: "the same export/import sequence with the 6.12 rule: the older fence is appended, the newer one kept",
+			Description: "the export/import sequence of replace-pre2022 under the 6.12 rule: the older fence is appended, the newer one kept",
 			Config:      roundTrip()},
 		{Name: "seqno-wrap",
 			Description: "the writer's ring starts at seqno 0xffffffff, so its second fence wraps to 0; __dma_fence_is_later's (int)(a-b) > 0 orders them",
 			Config: withCfg(roundTrip(), func(c *Config) {
 				c.Importers[0].SeqnoBase = 0xffffffff
 			})},
-		{Name: "seqno-wrap-naive", Expect: IdleMeansIdle, AlsoBreaks: []string{KeepsNewest},
-			Description: "the same wrap with a naive a > b seqno comparison: the old fence 0xffffffff looks later than 0 and replaces it",
+		{Name: "seqno-wrap-naive", Expect: KeepsNewest, AlsoBreaks: []string{IdleMeansIdle},
+			Description: "the seqno-wrap sequence with a naive a > b seqno comparison: the old fence 0xffffffff looks later than 0 and replaces it",
 			Config: withCfg(roundTrip(), func(c *Config) {
 				c.Importers = importers(with(Writer, func(im *Importer) { im.SeqnoBase = 0xffffffff }))
 				c.Compare = Naive
@@ -92,7 +99,7 @@ func Scenarios() []Scenario {
 			Config: Config{Importers: importers(with(Writer, func(im *Importer) { im.Fence = FenceBookkeepThenUsage }), Reader),
 				CPU: CPURead}},
 		{Name: "strict-later", Expect: NeedReservation,
-			Description: "the same driver under a3f7c10a269d before 95ba893c9f4f: dma_fence_is_later(f, f) is false, so the second add appends and needs a slot that was never reserved",
+			Description: "the bookkeep-then-usage driver under a3f7c10a269d before 95ba893c9f4f: dma_fence_is_later(f, f) is false, so the second add appends and needs a slot that was never reserved",
 			Config: Config{Importers: importers(with(Writer, func(im *Importer) { im.Fence = FenceBookkeepThenUsage }), Reader),
 				CPU: CPURead, Rule: RuleStrictLater}},
 		{Name: "add-without-reserve", Expect: NeedReservation,
@@ -108,19 +115,19 @@ func Scenarios() []Scenario {
 			Description: "the explicit-sync importer does not wait for the resv's KERNEL fences: its job starts while the exporter's copy is in flight",
 			Config:      dynamicMove(with(ExplicitReader, func(im *Importer) { im.IgnoreKernelFences = true }))},
 		{Name: "sw-sync-indefinite", Expect: "deadlock", AlsoBreaks: []string{EventuallySignal + "/gpu0#0"},
-			Description: "user space imports a sw_sync point as the buffer's WRITE fence and never signals it: the writer's job, its fence and the CPU reader wait forever",
+			Description: "user space imports a sw_sync point into the buffer's resv and never signals it: the writer's job depends on it, and its fence and the CPU reader wait forever",
 			Config:      indefinite(UserNever)},
 		{Name: "sw-sync-close",
-			Description: "the same, with user space eventually closing the timeline: the point signals with -ENOENT and everything completes",
+			Description: "user space imports a sw_sync point into the buffer's resv and eventually closes the timeline: the point signals with -ENOENT, the writer's job and the CPU reader complete",
 			Config:      indefinite(UserCloses)},
 		{Name: "sw-sync-timeout",
-			Description: "the same indefinite point, with a scheduler that force-completes a job stuck on a dependency (dma_fence_set_error(-ETIME), then signal); no CPU waiter",
+			Description: "user space imports a sw_sync point it never signals, and the writer's scheduler force-completes a job stuck on a dependency (dma_fence_set_error(-ETIME), then dma_fence_signal); no CPU waiter",
 			Config: withCfg(indefinite(UserNever), func(c *Config) {
 				c.CPU = NoCPU
 				c.Importers[0].Timeout = TimeoutSetErrorThenSignal
 			})},
 		{Name: "timeout-error-after-signal", Expect: Monotonicity,
-			Description: "the timeout path signals the fence first and sets the error afterwards (dma_fence_set_error WARNs; waiters saw success)",
+			Description: "the sw-sync-timeout setting with a timeout path that signals the fence first and sets the error afterwards (dma_fence_set_error WARNs; waiters saw success)",
 			Config: withCfg(indefinite(UserNever), func(c *Config) {
 				c.CPU = NoCPU
 				c.Importers[0].Timeout = TimeoutErrorAfterSignal

@@ -1,0 +1,50 @@
+package scenario
+
+import (
+	"github.com/dmabufcheck/dmabufcheck/model/fence"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+var fenceRules = map[string]fence.ReplaceRule{
+	fence.Rule612.String(): fence.Rule612, fence.RuleStrictLater.String(): fence.RuleStrictLater, fence.RulePre2022.String(): fence.RulePre2022,
+}
+
+var fenceCompares = map[string]fence.Compare{fence.Wrap32.String(): fence.Wrap32, fence.Naive.String(): fence.Naive}
+
+// addFenceScenarios registers the fence and dma_resv scenarios (package
+// model/fence) as "fence-<name>", with dma_resv_add_fence's replacement
+// rule and the seqno comparison as parameters.
+func addFenceScenarios(r *Registry) {
+	for _, sc := range fence.Scenarios() {
+		sc := sc
+		desc := sc.Description
+		if sc.Expect != "" {
+			desc += " [expect: " + sc.Expect + " violated]"
+		} else {
+			desc += " [expect: ok]"
+		}
+		r.Add(&Scenario{
+			Name:        "fence-" + sc.Name,
+			Description: desc,
+			Params: []Param{
+				{Name: "rule", Kind: Choice, Default: sc.Config.Rule.String(),
+					Options: []string{fence.Rule612.String(), fence.RuleStrictLater.String(), fence.RulePre2022.String()},
+					Help:    "dma_resv_add_fence's replacement rule (6.12; a3f7c10a269d before 95ba893c9f4f; before a3f7c10a269d)"},
+				{Name: "compare", Kind: Choice, Default: sc.Config.Compare.String(),
+					Options: []string{fence.Wrap32.String(), fence.Naive.String()},
+					Help:    "__dma_fence_is_later: (int)(a-b) > 0, or the naive a > b"},
+			},
+			Check: func(v Values, opt statespace.Options) (*statespace.Result, error) {
+				cfg := sc.Config
+				cfg.Importers = append([]fence.Importer(nil), cfg.Importers...)
+				cfg.Rule = fenceRules[v.Choice("rule")]
+				cfg.Compare = fenceCompares[v.Choice("compare")]
+				m, err := fence.New(cfg)
+				if err != nil {
+					return nil, err
+				}
+				return statespace.Check[fence.State](m, opt)
+			},
+		})
+	}
+}
