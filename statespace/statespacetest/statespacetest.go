@@ -175,3 +175,60 @@ func quoteList(l []string) string {
 	}
 	return "[" + strings.Join(q, ", ") + "]"
 }
+
+// AssertWorkerIndependent checks the checker's determinism promise on m:
+// with each worker count the run gives the same status, distinct states,
+// transitions, maximum depth, verdicts, action statistics and the same
+// counterexamples (labels and fingerprints) as the first. It returns the
+// first result.
+func AssertWorkerIndependent[S comparable](t testing.TB, m statespace.Model[S], opt statespace.Options, workers ...int) *statespace.Result {
+	t.Helper()
+	var ref *statespace.Result
+	for _, w := range workers {
+		o := opt
+		o.Workers = w
+		r, err := statespace.Check(m, o)
+		if err != nil {
+			t.Fatalf("workers %d: %v", w, err)
+		}
+		if r.Stats.Workers != w {
+			t.Errorf("workers %d: the run used %d workers", w, r.Stats.Workers)
+		}
+		if ref == nil {
+			ref = r
+			continue
+		}
+		if got, want := summary(r), summary(ref); got != want {
+			t.Errorf("workers %d gave\n%s\nworkers %d gave\n%s", w, got, workers[0], want)
+		}
+	}
+	return ref
+}
+
+// summary renders everything AssertWorkerIndependent compares.
+func summary(r *statespace.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %q states=%d transitions=%d depth=%d\n", r.Status, r.Incomplete, r.Stats.States, r.Stats.Transitions, r.Stats.MaxDepth)
+	if v := r.Violation; v != nil {
+		fmt.Fprintf(&b, "violation %s (%s)\n", v.Property, v.Kind)
+	}
+	for _, p := range r.Properties {
+		fmt.Fprintf(&b, "%s: %s %s\n", p.Name, p.Verdict, traceKey(p.Trace))
+	}
+	for _, a := range r.Stats.Actions {
+		fmt.Fprintf(&b, "%s %d/%d/%d\n", a.Name, a.Enabled, a.Changed, a.New)
+	}
+	return b.String()
+}
+
+func traceKey(tr *statespace.Trace) string {
+	if tr == nil {
+		return "-"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "loop=%d", tr.Loop)
+	for _, s := range tr.Steps {
+		fmt.Fprintf(&b, " %s@%016x", s.Label, s.Fingerprint)
+	}
+	return b.String()
+}

@@ -353,3 +353,32 @@ func TestAssertNoVacuity(t *testing.T) {
 	statespacetest.AssertNoVacuity(f, r)
 	expectPass(t, f)
 }
+
+// drifting is a walker whose limit grows by one on every run: a model that
+// is not a pure function of its configuration, so two runs differ.
+type drifting struct {
+	walker
+	runs *int
+}
+
+func (d drifting) Init() []CounterState {
+	*d.runs++
+	return d.walker.Init()
+}
+
+func (d drifting) Actions(s *CounterState, buf []statespace.Action) []statespace.Action {
+	w := d.walker
+	w.limit += uint8(*d.runs)
+	return w.Actions(s, buf)
+}
+
+func TestAssertWorkerIndependent(t *testing.T) {
+	f := &fakeTB{}
+	statespacetest.AssertWorkerIndependent[CounterState](f, walker{limit: 5, reset: true}, statespace.Options{}, 1, 2, 3)
+	expectPass(t, f)
+
+	runs := 0
+	f = &fakeTB{}
+	statespacetest.AssertWorkerIndependent[CounterState](f, drifting{walker{limit: 5}, &runs}, statespace.Options{NoDeadlock: true}, 1, 2)
+	expectError(t, f, "workers 2 gave", "states=8", "workers 1 gave", "states=7")
+}
