@@ -180,6 +180,23 @@ func (m *Model) KindOf(a statespace.Action) (Kind, int) {
 	return m.table[a].kind, m.table[a].dev
 }
 
+// Actor names the agent of action a: "cpu" (user space or the kernel
+// through the mmap/vmap), "cpu-cache" (the hardware), "exporter", or the
+// device's name.
+func (m *Model) Actor(a statespace.Action) string {
+	t := &m.table[a]
+	switch t.kind {
+	case KWriteback, KEvict, KPrefetch:
+		return "cpu-cache"
+	case KMoveNotify, KRelease:
+		return "exporter"
+	}
+	if t.dev >= 0 {
+		return m.devName(t.dev)
+	}
+	return "cpu"
+}
+
 // Actions appends the actions enabled in s.
 func (m *Model) Actions(s *State, buf []statespace.Action) []statespace.Action {
 	for a := range m.table {

@@ -147,6 +147,13 @@ type Field struct {
 	Value string
 }
 
+// Actorer is implemented by models whose actions belong to agents (the
+// CPU, a device, the exporter): traces name the agent of every step, and
+// sequence diagrams draw one lane per agent.
+type Actorer interface {
+	Actor(a Action) string
+}
+
 // Describer is implemented by models that render their states for traces.
 // Describe returns the state's fields in a fixed order (the same names, in
 // the same order, for every state), so that traces can show only what

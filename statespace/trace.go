@@ -32,6 +32,8 @@ type Step struct {
 	// Label is the action's name from the model's action table; empty for
 	// the initial state.
 	Label string
+	// Actor is the agent that took the action (Actorer), or "".
+	Actor string
 	// Fingerprint is the state's fingerprint, as stored by the checker.
 	Fingerprint uint64
 	// State is the state, rendered field by field.
@@ -198,7 +200,11 @@ func (c *checker[S]) replay(init int, acts []Action, what string, stored bool) (
 			c.replayFailed("%s: step %d (%s): the state reached was never stored", what, i+1, c.names[a])
 			return t, s
 		}
-		t.Steps = append(t.Steps, Step{Action: int(a), Label: c.names[a], Fingerprint: fp, State: describe(c.m, &s)})
+		st := Step{Action: int(a), Label: c.names[a], Fingerprint: fp, State: describe(c.m, &s)}
+		if ac, ok := c.m.(Actorer); ok {
+			st.Actor = ac.Actor(a)
+		}
+		t.Steps = append(t.Steps, st)
 	}
 	return t, s
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
+	"github.com/dmabufcheck/dmabufcheck/traces"
 )
 
 // Exit codes.
@@ -97,6 +98,7 @@ type runFlags struct {
 	verbose   bool
 	noDead    bool
 	progress  time.Duration
+	traceOut  []string
 }
 
 type multiFlag struct{ vals *[]string }
@@ -126,6 +128,7 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
 	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
+	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE` (.txt, .json, .mmd, .dot; repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: check run SCENARIO [flags]")
 		fs.PrintDefaults()
@@ -158,6 +161,11 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	}
 	if f.progress <= 0 {
 		return "", nil, usagef("--progress-every %v: must be positive", f.progress)
+	}
+	for _, p := range f.traceOut {
+		if err := traces.CheckPath(p); err != nil {
+			return "", nil, usagef("--trace-out %v", err)
+		}
 	}
 	return name, f, nil
 }
@@ -211,6 +219,22 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		}
 	} else {
 		writeText(stdout, sc.Name, vals, res, f.verbose)
+	}
+	if len(f.traceOut) > 0 {
+		if res.Violation == nil || res.Violation.Trace == nil {
+			fmt.Fprintln(stderr, "check: no counterexample, no trace written")
+		} else {
+			doc, err := traces.FromViolation(sc.Name, vals.Map(), res.Violation)
+			if err != nil {
+				return 0, err
+			}
+			for _, p := range f.traceOut {
+				if err := traces.WriteFile(p, doc); err != nil {
+					return 0, usagef("--trace-out: %v", err)
+				}
+				fmt.Fprintf(stderr, "check: trace written to %s\n", p)
+			}
+		}
 	}
 	switch res.Status {
 	case statespace.StatusOK:

@@ -1,0 +1,302 @@
+// Package traces turns a counterexample into products for design review:
+// one Document, rendered as text, JSON (a versioned schema), a Mermaid
+// sequence diagram with one lane per agent, and a DOT graph of the states on
+// the trace.
+package traces
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// Schema identifies the JSON format; it changes only when the format does.
+const Schema = "dmabufcheck-trace/1"
+
+// Document is one counterexample with everything needed to read, render
+// and replay it.
+type Document struct {
+	Schema   string            `json:"schema"`
+	Scenario string            `json:"scenario"`
+	Params   map[string]string `json:"params"`
+	Property string            `json:"property"`
+	Kind     string            `json:"kind"`
+	// Loop is the index of the step where a lasso's cycle starts (-1: a
+	// finite trace); Stutter marks a lasso that ends in a state without
+	// enabled actions.
+	Loop    int      `json:"loop"`
+	Stutter bool     `json:"stutter,omitempty"`
+	Actors  []string `json:"actors"`
+	Steps   []Step   `json:"steps"`
+	// Cycle is the wait-for cycle of a deadlock.
+	Cycle []Wait `json:"cycle,omitempty"`
+}
+
+// Step is one state of the trace and the action that led to it.
+type Step struct {
+	Index       int     `json:"index"`
+	Actor       string  `json:"actor,omitempty"`
+	Action      string  `json:"action,omitempty"`
+	ActionIndex int     `json:"action_index"`
+	Fingerprint string  `json:"fingerprint"`
+	State       []Field `json:"state"`
+	Changed     []Field `json:"changed,omitempty"`
+}
+
+// Field is one named component of a state.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Wait is one wait-for edge.
+type Wait struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Why  string `json:"why"`
+}
+
+// FromViolation builds the document of a violation with a trace.
+func FromViolation(scenario string, params map[string]string, v *statespace.Violation) (*Document, error) {
+	if v == nil || v.Trace == nil {
+		return nil, fmt.Errorf("traces: no counterexample to render")
+	}
+	d := &Document{Schema: Schema, Scenario: scenario, Params: params, Property: v.Property,
+		Kind: string(v.Kind), Loop: v.Trace.Loop, Stutter: v.Trace.Stutter}
+	if d.Params == nil {
+		d.Params = map[string]string{}
+	}
+	for i, s := range v.Trace.Steps {
+		st := Step{Index: i, Actor: s.Actor, Action: s.Label, ActionIndex: s.Action,
+			Fingerprint: fmt.Sprintf("%016x", s.Fingerprint), State: fields(s.State)}
+		if i > 0 {
+			st.Changed = fields(statespace.ChangedFields(v.Trace.Steps[i-1].State, s.State))
+		}
+		if s.Actor != "" && !slices.Contains(d.Actors, s.Actor) {
+			d.Actors = append(d.Actors, s.Actor)
+		}
+		d.Steps = append(d.Steps, st)
+	}
+	for _, e := range v.Cycle {
+		d.Cycle = append(d.Cycle, Wait{e.From, e.To, e.Why})
+	}
+	return d, nil
+}
+
+func fields(fs []statespace.Field) []Field {
+	out := make([]Field, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, Field{f.Name, f.Value})
+	}
+	return out
+}
+
+// Formats maps a file extension to its renderer.
+var Formats = map[string]func(*Document, io.Writer) error{
+	".txt":  (*Document).writeText,
+	".json": (*Document).writeJSON,
+	".mmd":  (*Document).writeMermaid,
+	".dot":  (*Document).writeDOT,
+}
+
+// Extensions lists the supported file extensions, sorted.
+func Extensions() []string {
+	var out []string
+	for e := range Formats {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CheckPath reports whether path has a supported extension.
+func CheckPath(path string) error {
+	if _, ok := Formats[strings.ToLower(filepath.Ext(path))]; !ok {
+		return fmt.Errorf("%s: unknown trace format %q (want one of %s)", path, filepath.Ext(path), strings.Join(Extensions(), ", "))
+	}
+	return nil
+}
+
+// WriteFile renders d in the format its extension names.
+func WriteFile(path string, d *Document) error {
+	if err := CheckPath(path); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := Formats[strings.ToLower(filepath.Ext(path))](d, f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func (d *Document) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+// writeText is the step-by-step text: the initial state in full, then each
+// step's actor, action and changed fields, and a closing explanation.
+func (d *Document) writeText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s (%s), %d steps\n", d.Scenario, d.Property, d.Kind, len(d.Steps)-1)
+	for _, s := range d.Steps {
+		if s.Index == 0 {
+			fmt.Fprintf(&b, "%3d  initial state\n", 0)
+			for _, f := range s.State {
+				fmt.Fprintf(&b, "       %s = %s\n", f.Name, f.Value)
+			}
+		} else {
+			who := ""
+			if s.Actor != "" {
+				who = "[" + s.Actor + "] "
+			}
+			fmt.Fprintf(&b, "%3d  %s%s\n", s.Index, who, s.Action)
+			for _, f := range s.Changed {
+				fmt.Fprintf(&b, "       %s = %s\n", f.Name, f.Value)
+			}
+		}
+		if s.Index == d.Loop && !d.Stutter && d.Loop < len(d.Steps)-1 {
+			fmt.Fprintf(&b, "       ---- loop: steps %d..%d repeat forever ----\n", d.Loop+1, len(d.Steps)-1)
+		}
+	}
+	fmt.Fprintf(&b, "\n%s\n", d.Explain())
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Explain is a one-line account of the violation at the end of the trace.
+func (d *Document) Explain() string {
+	last := d.Steps[len(d.Steps)-1]
+	switch d.Kind {
+	case string(statespace.KindDeadlock):
+		if len(d.Cycle) > 0 {
+			var parts []string
+			for _, e := range d.Cycle {
+				parts = append(parts, e.From+" waits for "+e.To)
+			}
+			return "deadlock: " + strings.Join(parts, ", ") + "."
+		}
+		return "deadlock: no action is enabled and this is not a valid end state."
+	case string(statespace.KindLiveness):
+		if d.Stutter {
+			return fmt.Sprintf("%s never holds: the behaviour gets stuck at step %d.", d.Property, len(d.Steps)-1)
+		}
+		return fmt.Sprintf("%s never holds: steps %d..%d repeat forever, fairly.", d.Property, d.Loop+1, len(d.Steps)-1)
+	}
+	what := last.Action
+	if last.Actor != "" {
+		what = last.Actor + ": " + what
+	}
+	var changed []string
+	for _, f := range last.Changed {
+		changed = append(changed, f.Name+" = "+f.Value)
+	}
+	return fmt.Sprintf("%s is violated by step %d (%s), which sets %s.", d.Property, len(d.Steps)-1, what, strings.Join(changed, ", "))
+}
+
+// mermaidID makes a participant id Mermaid accepts.
+func mermaidID(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func mermaidText(s string) string {
+	return strings.NewReplacer(";", ",", "#", "no.", "\n", " ").Replace(s)
+}
+
+// writeMermaid is a sequence diagram: one lane per agent and one for the
+// shared buffer; each step is a message from its agent to the buffer, with
+// what changed as a note, the lasso's cycle in a loop block.
+func (d *Document) writeMermaid(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("sequenceDiagram\n")
+	for _, a := range d.Actors {
+		fmt.Fprintf(&b, "    participant %s as %s\n", mermaidID(a), mermaidText(a))
+	}
+	b.WriteString("    participant state as shared state\n")
+	for _, s := range d.Steps[1:] {
+		if s.Index == d.Loop+1 && d.Loop >= 0 && !d.Stutter {
+			b.WriteString("    loop forever\n")
+		}
+		from := "state"
+		if s.Actor != "" {
+			from = mermaidID(s.Actor)
+		}
+		fmt.Fprintf(&b, "    %s->>state: %d. %s\n", from, s.Index, mermaidText(s.Action))
+		if len(s.Changed) > 0 {
+			var parts []string
+			for _, f := range s.Changed {
+				parts = append(parts, mermaidText(f.Name+" = "+f.Value))
+			}
+			fmt.Fprintf(&b, "    Note right of state: %s\n", strings.Join(parts, "<br/>"))
+		}
+	}
+	if d.Loop >= 0 && !d.Stutter {
+		b.WriteString("    end\n")
+	}
+	fmt.Fprintf(&b, "    Note over state: %s\n", mermaidText(d.Explain()))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func dotText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}
+
+// writeDOT is the graph of the states on the trace: one node per step
+// (labelled with what changed), edges labelled with the actions, the
+// violating state in red, a lasso's back edge dashed.
+func (d *Document) writeDOT(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph trace {\n  label=\"%s: %s (%s)\";\n  node [shape=box, fontname=monospace];\n",
+		dotText(d.Scenario), dotText(d.Property), d.Kind)
+	last := len(d.Steps) - 1
+	for _, s := range d.Steps {
+		var lines []string
+		lines = append(lines, fmt.Sprintf("step %d", s.Index))
+		fs := s.Changed
+		if s.Index == 0 {
+			fs = s.State
+		}
+		for _, f := range fs {
+			lines = append(lines, f.Name+" = "+f.Value)
+		}
+		attr := ""
+		if s.Index == last && d.Kind != string(statespace.KindLiveness) {
+			attr = ", color=red"
+		}
+		fmt.Fprintf(&b, "  s%d [label=\"%s\\l\"%s];\n", s.Index, dotText(strings.Join(lines, `\l`)), attr)
+	}
+	for _, s := range d.Steps[1:] {
+		label := s.Action
+		if s.Actor != "" {
+			label = s.Actor + ": " + label
+		}
+		fmt.Fprintf(&b, "  s%d -> s%d [label=\"%s\"];\n", s.Index-1, s.Index, dotText(label))
+	}
+	if d.Loop >= 0 {
+		if d.Stutter {
+			fmt.Fprintf(&b, "  s%d -> s%d [label=\"stuck forever\", style=dashed];\n", last, last)
+		} else {
+			fmt.Fprintf(&b, "  s%d -> s%d [label=\"loop\", style=dashed];\n", last, d.Loop)
+		}
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
