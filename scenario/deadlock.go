@@ -19,20 +19,15 @@ func addDeadlockScenarios(r *Registry) {
 		} else {
 			desc += " [expect: ok]"
 		}
-		r.Add(&Scenario{
+		r.Add(model(&Scenario{
 			Name:        "deadlock-" + sc.Name,
 			Description: desc,
 			Params: []Param{
 				{Name: "importers", Kind: Int, Default: fmt.Sprint(deadlock.DefaultParams.Importers), Min: 1, Max: 2, Help: "number of importers"},
 				{Name: "jobs", Kind: Int, Default: fmt.Sprint(deadlock.DefaultParams.Jobs), Min: 1, Max: 3, Help: "jobs (or requests) per importer"},
 			},
-			Check: func(v Values, opt statespace.Options) (*statespace.Result, error) {
-				m, err := deadlock.New(sc.Build(deadlock.Params{Importers: v.Int("importers"), Jobs: v.Int("jobs")}))
-				if err != nil {
-					return nil, err
-				}
-				return statespace.Check[deadlock.State](m, opt)
-			},
-		})
+		}, func(v Values) (statespace.Model[deadlock.State], error) {
+			return deadlock.New(sc.Build(deadlock.Params{Importers: v.Int("importers"), Jobs: v.Int("jobs")}))
+		}))
 	}
 }

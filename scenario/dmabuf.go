@@ -1,18 +1,18 @@
 package scenario
 
 import (
-	"github.com/dmabufcheck/dmabufcheck/model"
+	dmamodel "github.com/dmabufcheck/dmabufcheck/model"
 	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-var archByName = map[string]model.Arch{"arm64": model.ARM64, "arm32": model.ARM32, "x86": model.X86}
+var archByName = map[string]dmamodel.Arch{"arm64": dmamodel.ARM64, "arm32": dmamodel.ARM32, "x86": dmamodel.X86}
 
 // addModelScenarios registers every built-in DMA-buf model scenario, with
 // parameters that override the architecture, the number of cache lines and
 // the write bound.
 func addModelScenarios(r *Registry) {
-	for _, sc := range model.Scenarios() {
+	for _, sc := range dmamodel.Scenarios() {
 		sc := sc
 		desc := sc.Description
 		if sc.Expect != "" {
@@ -20,26 +20,25 @@ func addModelScenarios(r *Registry) {
 		} else {
 			desc += " [expect: ok]"
 		}
-		r.Add(&Scenario{
+		r.Add(model(&Scenario{
 			Name:        sc.Name,
 			Description: desc,
 			Params: []Param{
 				{Name: "arch", Kind: Choice, Default: sc.Config.Arch.String(), Options: []string{"arm64", "arm32", "x86"}, Help: "what the DMA API's syncs do"},
-				{Name: "lines", Kind: Int, Default: itoa(sc.Config.Lines), Min: 1, Max: model.MaxLines, Help: "cache lines of the buffer"},
-				{Name: "writes", Kind: Int, Default: itoa(sc.Config.Writes), Min: 1, Max: model.MaxVersion, Help: "bound on the number of writes"},
+				{Name: "lines", Kind: Int, Default: itoa(sc.Config.Lines), Min: 1, Max: dmamodel.MaxLines, Help: "cache lines of the buffer"},
+				{Name: "writes", Kind: Int, Default: itoa(sc.Config.Writes), Min: 1, Max: dmamodel.MaxVersion, Help: "bound on the number of writes"},
 			},
-			Check: func(v Values, opt statespace.Options) (*statespace.Result, error) {
-				cfg := sc.Config
-				cfg.Arch = archByName[v.Choice("arch")]
-				cfg.Lines = v.Int("lines")
-				cfg.Writes = v.Int("writes")
-				m, err := model.New(cfg)
-				if err != nil {
-					return nil, err
-				}
-				return statespace.Check[model.State](props.Check(m), opt)
-			},
-		})
+		}, func(v Values) (statespace.Model[dmamodel.State], error) {
+			cfg := sc.Config
+			cfg.Arch = archByName[v.Choice("arch")]
+			cfg.Lines = v.Int("lines")
+			cfg.Writes = v.Int("writes")
+			m, err := dmamodel.New(cfg)
+			if err != nil {
+				return nil, err
+			}
+			return props.Check(m), nil
+		}))
 	}
 }
 

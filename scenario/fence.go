@@ -23,7 +23,7 @@ func addFenceScenarios(r *Registry) {
 		} else {
 			desc += " [expect: ok]"
 		}
-		r.Add(&Scenario{
+		r.Add(model(&Scenario{
 			Name:        "fence-" + sc.Name,
 			Description: desc,
 			Params: []Param{
@@ -34,17 +34,12 @@ func addFenceScenarios(r *Registry) {
 					Options: []string{fence.Wrap32.String(), fence.Naive.String()},
 					Help:    "__dma_fence_is_later: (int)(a-b) > 0, or the naive a > b"},
 			},
-			Check: func(v Values, opt statespace.Options) (*statespace.Result, error) {
-				cfg := sc.Config
-				cfg.Importers = append([]fence.Importer(nil), cfg.Importers...)
-				cfg.Rule = fenceRules[v.Choice("rule")]
-				cfg.Compare = fenceCompares[v.Choice("compare")]
-				m, err := fence.New(cfg)
-				if err != nil {
-					return nil, err
-				}
-				return statespace.Check[fence.State](m, opt)
-			},
-		})
+		}, func(v Values) (statespace.Model[fence.State], error) {
+			cfg := sc.Config
+			cfg.Importers = append([]fence.Importer(nil), cfg.Importers...)
+			cfg.Rule = fenceRules[v.Choice("rule")]
+			cfg.Compare = fenceCompares[v.Choice("compare")]
+			return fence.New(cfg)
+		}))
 	}
 }

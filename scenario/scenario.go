@@ -42,6 +42,39 @@ type Scenario struct {
 	// Check builds the model for the given parameter values and runs the
 	// checker on it.
 	Check func(v Values, opt statespace.Options) (*statespace.Result, error)
+	// Replay re-executes a saved counterexample against the model built
+	// from v (statespace.Replay).
+	Replay func(v Values, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error)
+}
+
+// model wires a scenario to its model: Check and Replay both build the
+// model from the parameter values with build.
+func model[S comparable](s *Scenario, build func(v Values) (statespace.Model[S], error)) *Scenario {
+	s.Check = func(v Values, opt statespace.Options) (*statespace.Result, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return statespace.Check(m, opt)
+	}
+	s.Replay = func(v Values, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return statespace.Replay(m, init, steps, property, loop)
+	}
+	return s
+}
+
+// Settings turns parameter values back into --set settings.
+func Settings(params map[string]string) []string {
+	var out []string
+	for k, v := range params {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Values are validated parameter values, one per parameter of the

@@ -27,6 +27,8 @@ type Document struct {
 	Params   map[string]string `json:"params"`
 	Property string            `json:"property"`
 	Kind     string            `json:"kind"`
+	// Init is the index of the first state in the model's initial states.
+	Init int `json:"init"`
 	// Loop is the index of the step where a lasso's cycle starts (-1: a
 	// finite trace); Stutter marks a lasso that ends in a state without
 	// enabled actions.
@@ -68,7 +70,7 @@ func FromViolation(scenario string, params map[string]string, v *statespace.Viol
 		return nil, fmt.Errorf("traces: no counterexample to render")
 	}
 	d := &Document{Schema: Schema, Scenario: scenario, Params: params, Property: v.Property,
-		Kind: string(v.Kind), Loop: v.Trace.Loop, Stutter: v.Trace.Stutter}
+		Kind: string(v.Kind), Init: v.Trace.InitIndex, Loop: v.Trace.Loop, Stutter: v.Trace.Stutter}
 	if d.Params == nil {
 		d.Params = map[string]string{}
 	}
@@ -95,6 +97,45 @@ func fields(fs []statespace.Field) []Field {
 		out = append(out, Field{f.Name, f.Value})
 	}
 	return out
+}
+
+// Read decodes a JSON trace file written by WriteFile.
+func Read(path string) (*Document, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var d Document
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("%s: not a trace file: %v", path, err)
+	}
+	switch {
+	case d.Schema != Schema:
+		return nil, fmt.Errorf("%s: schema %q, want %q", path, d.Schema, Schema)
+	case d.Scenario == "" || d.Property == "":
+		return nil, fmt.Errorf("%s: the trace names no scenario or property", path)
+	case len(d.Steps) == 0:
+		return nil, fmt.Errorf("%s: the trace has no steps", path)
+	}
+	for i, s := range d.Steps {
+		if s.Index != i {
+			return nil, fmt.Errorf("%s: step %d has index %d", path, i, s.Index)
+		}
+	}
+	return &d, nil
+}
+
+// ReplaySteps converts the document's steps for statespace.Replay.
+func (d *Document) ReplaySteps() ([]statespace.ReplayStep, error) {
+	var out []statespace.ReplayStep
+	for _, s := range d.Steps {
+		var fp uint64
+		if _, err := fmt.Sscanf(s.Fingerprint, "%016x", &fp); err != nil || len(s.Fingerprint) != 16 {
+			return nil, fmt.Errorf("step %d: fingerprint %q is not 16 hex digits", s.Index, s.Fingerprint)
+		}
+		out = append(out, statespace.ReplayStep{Action: s.ActionIndex, Label: s.Action, Fingerprint: fp})
+	}
+	return out, nil
 }
 
 // Formats maps a file extension to its renderer.

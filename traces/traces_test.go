@@ -94,7 +94,7 @@ func TestJSONSchemaIsStable(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if want := []string{"actors", "kind", "loop", "params", "property", "scenario", "schema", "steps"}; !slices.Equal(keys, want) {
+	if want := []string{"actors", "init", "kind", "loop", "params", "property", "scenario", "schema", "steps"}; !slices.Equal(keys, want) {
 		t.Errorf("top-level keys %v, want %v", keys, want)
 	}
 	var steps []map[string]json.RawMessage

@@ -27,6 +27,7 @@ const (
 const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively
   check list                   list the built-in scenarios
+  check replay FILE.json       re-execute a saved counterexample and confirm it
   check help                   show this help
 
 Run 'check run --help' for the flags of run.
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		for _, s := range reg.All() {
 			fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
 		}
+	case "replay":
+		code, err = cmdReplay(reg, args[1:], stdout)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -244,6 +247,38 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	default:
 		return exitIncomplete, nil
 	}
+}
+
+// cmdReplay re-executes a JSON trace written by --trace-out against the
+// scenario's model: exit 1 when the violation is confirmed, 2 when the
+// file is unreadable or the trace no longer applies (the step and reason
+// are named).
+func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, error) {
+	if len(args) != 1 {
+		return 0, usagef("replay takes one trace file (.json, from check run --trace-out)")
+	}
+	doc, err := traces.Read(args[0])
+	if err != nil {
+		return 0, usageError{err}
+	}
+	sc, err := reg.Lookup(doc.Scenario)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
+	}
+	vals, err := sc.Parse(scenario.Settings(doc.Params))
+	if err != nil {
+		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
+	}
+	steps, err := doc.ReplaySteps()
+	if err != nil {
+		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
+	}
+	if _, err := sc.Replay(vals, doc.Init, steps, doc.Property, doc.Loop); err != nil {
+		return 0, usageError{fmt.Errorf("%s: the trace does not apply to %s (%s): %v", args[0], sc.Name, vals, err)}
+	}
+	fmt.Fprintf(stdout, "replayed %d steps of %s (%s): %s is violated (%s), as the trace says\n",
+		len(steps)-1, sc.Name, vals, doc.Property, doc.Kind)
+	return exitViolation, nil
 }
 
 // parseSize reads a byte count such as 1048576, 512MiB, 4GB, 2g.

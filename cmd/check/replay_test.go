@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A saved counterexample replays against the model and is confirmed
+// (exit 1); any edit that makes it no longer apply is rejected with the
+// step and the reason (exit 2) — issue 5's replay.
+func TestReplayConfirmsAndRejects(t *testing.T) {
+	dir := t.TempDir()
+	for _, sc := range []string{"today", "deadlock-ww-mutex-misuse", "fence-replace-pre2022", "dmabuf-bench"} {
+		p := filepath.Join(dir, sc+".json")
+		args := []string{"run", sc, "--quiet", "--trace-out", p}
+		if sc == "dmabuf-bench" {
+			args = append(args, "--set", "bad=true")
+		}
+		if code, _, errs := runCLI(t, args...); code != exitViolation {
+			t.Fatalf("%s: exit %d: %s", sc, code, errs)
+		}
+		if code, out, errs := runCLI(t, "replay", p); code != exitViolation || !strings.Contains(out, "as the trace says") {
+			t.Errorf("%s: replay exit %d\n%s%s", sc, code, out, errs)
+		}
+	}
+
+	orig, err := os.ReadFile(filepath.Join(dir, "today.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tamper := func(name string, edit func(doc map[string]any)) string {
+		var doc map[string]any
+		if err := json.Unmarshal(orig, &doc); err != nil {
+			t.Fatal(err)
+		}
+		edit(doc)
+		b, _ := json.Marshal(doc)
+		p := filepath.Join(dir, name+".json")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	step := func(doc map[string]any, i int) map[string]any { return doc["steps"].([]any)[i].(map[string]any) }
+	for _, tc := range []struct {
+		name, want string
+		edit       func(map[string]any)
+	}{
+		{"state-edited", "step 5 (cache_prefetch(line 0)): the state reached has fingerprint", func(d map[string]any) {
+			step(d, 5)["fingerprint"] = "0000000000000001"
+		}},
+		{"action-renamed", `step 3: action`, func(d map[string]any) { step(d, 3)["action"] = "dma_buf_frobnicate" }},
+		{"steps-swapped", "not enabled", func(d map[string]any) {
+			s := d["steps"].([]any)
+			s[7], s[8] = s[8], s[7]
+			step(d, 7)["index"], step(d, 8)["index"] = 7.0, 8.0
+		}},
+		{"truncated", "holds in the last state", func(d map[string]any) { d["steps"] = d["steps"].([]any)[:7] }},
+		{"wrong-property", "no property", func(d map[string]any) { d["property"] = "no-such-property" }},
+		{"params-changed", "does not apply", func(d map[string]any) { d["params"].(map[string]any)["lines"] = "2" }},
+		{"bad-params", "want one of", func(d map[string]any) { d["params"].(map[string]any)["arch"] = "sparc" }},
+		{"unknown-scenario", "unknown scenario", func(d map[string]any) { d["scenario"] = "nope" }},
+		{"wrong-schema", "schema", func(d map[string]any) { d["schema"] = "other/9" }},
+		{"bad-fingerprint", "16 hex digits", func(d map[string]any) { step(d, 2)["fingerprint"] = "xyz" }},
+	} {
+		p := tamper(tc.name, tc.edit)
+		code, _, errs := runCLI(t, "replay", p)
+		if code != exitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 saying %q", tc.name, code, errs, tc.want)
+		}
+	}
+	for _, args := range [][]string{{"replay"}, {"replay", filepath.Join(dir, "missing.json")}, {"replay", "a", "b"}} {
+		if code, _, _ := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
