@@ -3,8 +3,12 @@ module github.com/dmabufcheck/dmabufcheck
 go 1.26.8
 
 require (
+	github.com/cockroachdb/datadriven v1.0.3
 	github.com/zeebo/xxh3 v1.1.0
 	golang.org/x/sys v0.30.0
 )
 
-require github.com/klauspost/cpuid/v2 v2.2.10 // indirect
+require (
+	github.com/klauspost/cpuid/v2 v2.2.10 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+)

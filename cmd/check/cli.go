@@ -6,11 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 	"github.com/dmabufcheck/dmabufcheck/traces"
@@ -28,6 +31,8 @@ const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively
   check list                   list the built-in scenarios
   check replay FILE.json       re-execute a saved counterexample and confirm it
+  check export FILE.json [DIR] turn a counterexample into a regression test
+                               (a datadriven script in DIR, default regress/testdata)
   check help                   show this help
 
 Run 'check run --help' for the flags of run.
@@ -70,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		}
 	case "replay":
 		code, err = cmdReplay(reg, args[1:], stdout)
+	case "export":
+		err = cmdExport(reg, args[1:], stdout)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -279,6 +286,43 @@ func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, er
 	fmt.Fprintf(stdout, "replayed %d steps of %s (%s): %s is violated (%s), as the trace says\n",
 		len(steps)-1, sc.Name, vals, doc.Property, doc.Kind)
 	return exitViolation, nil
+}
+
+// cmdExport writes a JSON trace as a datadriven regression script that
+// `go test ./regress` replays. The trace is replayed first: only a trace
+// that applies to the current model is exported.
+func cmdExport(reg *scenario.Registry, args []string, stdout io.Writer) error {
+	if len(args) < 1 || len(args) > 2 {
+		return usagef("export takes a trace file (.json) and optionally a directory")
+	}
+	dir := filepath.Join("regress", "testdata")
+	if len(args) == 2 {
+		dir = args[1]
+	}
+	var discard strings.Builder
+	if _, err := cmdReplay(reg, args[:1], &discard); err != nil {
+		return err
+	}
+	doc, _ := traces.Read(args[0])
+	script, err := regress.Script(doc)
+	if err != nil {
+		return err
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(doc.Scenario+"--"+doc.Property))
+	p := filepath.Join(dir, name+".txt")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(p, []byte(script), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: go test ./regress replays it\n", p)
+	return nil
 }
 
 // parseSize reads a byte count such as 1048576, 512MiB, 4GB, 2g.

@@ -78,3 +78,41 @@ func TestReplayConfirmsAndRejects(t *testing.T) {
 		}
 	}
 }
+
+// check export writes a datadriven script that replays (issue 5's
+// regression export), and refuses a trace that does not apply.
+func TestExportWritesAReplayableScript(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "t.json")
+	if code, _, errs := runCLI(t, "run", "gem-noncoherent", "--quiet", "--trace-out", p); code != exitViolation {
+		t.Fatalf("exit %d %s", code, errs)
+	}
+	code, out, errs := runCLI(t, "export", p, dir)
+	if code != exitOK || !strings.Contains(out, "gem-noncoherent--no-stale-read.txt") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "gem-noncoherent--no-stale-read.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "replay scenario=gem-noncoherent property=no-stale-read") ||
+		!strings.Contains(string(b), "----\nconfirmed: no-stale-read (invariant) after 7 steps") {
+		t.Errorf("script:\n%s", b)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(mustRead(t, p)), `"property": "no-stale-read"`, `"property": "no-lost-write"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := runCLI(t, "export", bad, dir); code != exitUsage {
+		t.Errorf("a trace that does not apply was exported (exit %d)", code)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

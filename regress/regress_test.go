@@ -1,0 +1,32 @@
+package regress_test
+
+import (
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/dmabufcheck/dmabufcheck/regress"
+	"github.com/dmabufcheck/dmabufcheck/scenario"
+)
+
+// TestRegressions replays every exported counterexample under testdata/
+// (written by `check export`). Run with -rewrite to accept a model change
+// that changes what a script prints.
+func TestRegressions(t *testing.T) {
+	reg := scenario.Builtin()
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			if d.Cmd != "replay" {
+				t.Fatalf("%s: unknown directive %q", d.Pos, d.Cmd)
+			}
+			args := map[string]string{}
+			for _, a := range d.CmdArgs {
+				if len(a.Vals) != 1 {
+					t.Fatalf("%s: argument %s needs one value", d.Pos, a.Key)
+				}
+				args[a.Key] = a.Vals[0]
+			}
+			return regress.Run(reg, args, d.Input) + "\n"
+		})
+	})
+}
