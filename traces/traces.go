@@ -1,7 +1,7 @@
 // Package traces turns a counterexample into products for design review:
 // one Document, rendered as text, JSON (a versioned schema), a Mermaid
-// sequence diagram with one lane per agent, and a DOT graph of the states on
-// the trace.
+// sequence diagram with one lane per agent, a DOT graph of the states on
+// the trace, and a self-contained HTML viewer.
 package traces
 
 import (
@@ -144,6 +144,7 @@ var Formats = map[string]func(*Document, io.Writer) error{
 	".json": (*Document).writeJSON,
 	".mmd":  (*Document).writeMermaid,
 	".dot":  (*Document).writeDOT,
+	".html": (*Document).writeHTML,
 }
 
 // Extensions lists the supported file extensions, sorted.
