@@ -45,6 +45,8 @@ type Scenario struct {
 	// Replay re-executes a saved counterexample against the model built
 	// from v (statespace.Replay).
 	Replay func(v Values, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error)
+	// Graph explores the whole state graph if it has at most max states.
+	Graph func(v Values, max int) (*statespace.Graph, error)
 }
 
 // model wires a scenario to its model: Check and Replay both build the
@@ -63,6 +65,13 @@ func model[S comparable](s *Scenario, build func(v Values) (statespace.Model[S],
 			return nil, err
 		}
 		return statespace.Replay(m, init, steps, property, loop)
+	}
+	s.Graph = func(v Values, max int) (*statespace.Graph, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return statespace.ExploreGraph(m, max)
 	}
 	return s
 }

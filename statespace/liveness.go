@@ -441,3 +441,42 @@ func waitCycle(edges []WaitEdge) []WaitEdge {
 	}
 	return nil
 }
+
+// Graph is an explicit state graph for drawing small state spaces.
+type Graph struct {
+	// States holds each state's fields; Initial marks the initial ones.
+	States  [][]Field
+	Initial []bool
+	// Edges are (from, to, action label).
+	Edges []GraphEdge
+}
+
+// GraphEdge is one transition of a Graph.
+type GraphEdge struct {
+	From, To int
+	Label    string
+}
+
+// ExploreGraph explores m's whole state graph (no symmetry reduction) if
+// it has at most maxStates states; otherwise it returns an error that says
+// so. It is meant for drawing: the checker itself never keeps the graph.
+func ExploreGraph[S comparable](m Model[S], maxStates int) (*Graph, error) {
+	c, err := newChecker(m, Options{Workers: 1})
+	if err != nil {
+		return nil, err
+	}
+	c.inits = m.Init()
+	g, complete := c.buildGraph(uint64(maxStates))
+	if !complete {
+		return nil, fmt.Errorf("the state space has more than %d states; a drawing of it would be unreadable (raise the cap, or draw a counterexample with --trace-out FILE.dot)", maxStates)
+	}
+	out := &Graph{}
+	for i := range g.states {
+		out.States = append(out.States, describe(m, &g.states[i]))
+		out.Initial = append(out.Initial, g.parent[i] < 0)
+		for _, e := range g.out(int32(i)) {
+			out.Edges = append(out.Edges, GraphEdge{From: i, To: int(e.to), Label: c.names[e.act]})
+		}
+	}
+	return out, nil
+}

@@ -300,6 +300,15 @@ func dotText(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
 }
 
+// dotLines escapes each line and joins them with DOT's left-justified
+// line break.
+func dotLines(lines []string) string {
+	for i, l := range lines {
+		lines[i] = dotText(l)
+	}
+	return strings.Join(lines, `\l`)
+}
+
 // writeDOT is the graph of the states on the trace: one node per step
 // (labelled with what changed), edges labelled with the actions, the
 // violating state in red, a lasso's back edge dashed.
@@ -322,7 +331,7 @@ func (d *Document) writeDOT(w io.Writer) error {
 		if s.Index == last && d.Kind != string(statespace.KindLiveness) {
 			attr = ", color=red"
 		}
-		fmt.Fprintf(&b, "  s%d [label=\"%s\\l\"%s];\n", s.Index, dotText(strings.Join(lines, `\l`)), attr)
+		fmt.Fprintf(&b, "  s%d [label=\"%s\\l\"%s];\n", s.Index, dotLines(lines), attr)
 	}
 	for _, s := range d.Steps[1:] {
 		label := s.Action
@@ -337,6 +346,31 @@ func (d *Document) writeDOT(w io.Writer) error {
 		} else {
 			fmt.Fprintf(&b, "  s%d -> s%d [label=\"loop\", style=dashed];\n", last, d.Loop)
 		}
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteGraphDOT draws a whole (small) state space: one node per state with
+// its fields, initial states in bold, one edge per transition.
+func WriteGraphDOT(w io.Writer, title string, g *statespace.Graph) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph statespace {\n  label=\"%s: %d states, %d transitions\";\n  node [shape=box, fontname=monospace, fontsize=9];\n",
+		dotText(title), len(g.States), len(g.Edges))
+	for i, st := range g.States {
+		var lines []string
+		for _, f := range st {
+			lines = append(lines, f.Name+" = "+f.Value)
+		}
+		attr := ""
+		if g.Initial[i] {
+			attr = ", style=bold"
+		}
+		fmt.Fprintf(&b, "  s%d [label=\"%s\\l\"%s];\n", i, dotLines(lines), attr)
+	}
+	for _, e := range g.Edges {
+		fmt.Fprintf(&b, "  s%d -> s%d [label=\"%s\", fontsize=8];\n", e.From, e.To, dotText(e.Label))
 	}
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())

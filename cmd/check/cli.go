@@ -31,6 +31,8 @@ const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively
   check list                   list the built-in scenarios
   check replay FILE.json       re-execute a saved counterexample and confirm it
+  check graph SCENARIO [--set k=v ...] [--max-states N]
+                               print the whole state space as DOT (small ones only)
   check export FILE.json [DIR] turn a counterexample into a regression test
                                (a datadriven script in DIR, default regress/testdata)
   check help                   show this help
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		code, err = cmdReplay(reg, args[1:], stdout)
 	case "export":
 		err = cmdExport(reg, args[1:], stdout)
+	case "graph":
+		err = cmdGraph(reg, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -286,6 +290,48 @@ func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, er
 	fmt.Fprintf(stdout, "replayed %d steps of %s (%s): %s is violated (%s), as the trace says\n",
 		len(steps)-1, sc.Name, vals, doc.Property, doc.Kind)
 	return exitViolation, nil
+}
+
+// cmdGraph prints a small scenario's whole state space as DOT.
+func cmdGraph(reg *scenario.Registry, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check graph", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var set []string
+	fs.Var(multiFlag{&set}, "set", "set a scenario parameter, `key=value` (repeatable)")
+	maxStates := fs.Int("max-states", 500, "refuse state spaces larger than this")
+	var name string
+	for len(args) > 0 {
+		if !strings.HasPrefix(args[0], "-") {
+			if name != "" {
+				return usagef("graph takes one scenario")
+			}
+			name, args = args[0], args[1:]
+			continue
+		}
+		if err := fs.Parse(args); err != nil {
+			return usageError{err}
+		}
+		args = fs.Args()
+	}
+	if name == "" {
+		return usagef("graph needs a scenario name")
+	}
+	if *maxStates < 1 {
+		return usagef("--max-states must be at least 1")
+	}
+	sc, err := reg.Lookup(name)
+	if err != nil {
+		return usageError{err}
+	}
+	vals, err := sc.Parse(set)
+	if err != nil {
+		return usageError{err}
+	}
+	g, err := sc.Graph(vals, *maxStates)
+	if err != nil {
+		return usageError{fmt.Errorf("%s: %v", name, err)}
+	}
+	return traces.WriteGraphDOT(stdout, sc.Name+" ("+vals.String()+")", g)
 }
 
 // cmdExport writes a JSON trace as a datadriven regression script that

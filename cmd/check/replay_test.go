@@ -116,3 +116,26 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// check graph draws a small state space completely (the same states and
+// transitions the checker counts) and refuses a large one with a clear
+// message (issue 5: "a DOT graph ... of a small state space, capped").
+func TestGraphDrawsSmallStateSpacesOnly(t *testing.T) {
+	// 185 states and 378 transitions: what `check run german --set nodes=1`
+	// counts.
+	code, out, errs := runCLI(t, "graph", "german", "--set", "nodes=1")
+	if code != exitOK || !strings.HasPrefix(out, "digraph statespace {") ||
+		!strings.Contains(out, "185 states, 378 transitions") || strings.Count(out, "->") != 378 ||
+		strings.Contains(out, `\\l`) {
+		t.Fatalf("exit %d\n%s\n%s", code, out[:min(len(out), 300)], errs)
+	}
+	code, _, errs = runCLI(t, "graph", "today", "--max-states", "100")
+	if code != exitUsage || !strings.Contains(errs, "more than 100 states") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	for _, args := range [][]string{{"graph"}, {"graph", "nope"}, {"graph", "german", "--max-states", "0"}, {"graph", "german", "--set", "nodes=x"}} {
+		if code, _, _ := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
