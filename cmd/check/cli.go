@@ -9,10 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dmabufcheck/dmabufcheck/model/deadlock"
+	"github.com/dmabufcheck/dmabufcheck/model/fence"
+	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
@@ -31,6 +35,7 @@ const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively
   check list                   list the built-in scenarios
   check replay FILE.json       re-execute a saved counterexample and confirm it
+  check explain PROPERTY       what a property means and which kernel rule it comes from
   check graph SCENARIO [--set k=v ...] [--max-states N]
                                print the whole state space as DOT (small ones only)
   check export FILE.json [DIR] turn a counterexample into a regression test
@@ -81,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		err = cmdExport(reg, args[1:], stdout)
 	case "graph":
 		err = cmdGraph(reg, args[1:], stdout, stderr)
+	case "explain":
+		err = cmdExplain(args[1:], stdout)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -290,6 +297,50 @@ func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, er
 	fmt.Fprintf(stdout, "replayed %d steps of %s (%s): %s is violated (%s), as the trace says\n",
 		len(steps)-1, sc.Name, vals, doc.Property, doc.Kind)
 	return exitViolation, nil
+}
+
+// propertyDocs gathers every model's property documentation.
+func propertyDocs() map[string]string {
+	out := map[string]string{}
+	for _, m := range []map[string]string{props.Doc, fence.Doc, deadlock.Doc} {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// cmdExplain prints what a property means and where it comes from; without
+// an argument it lists every property.
+func cmdExplain(args []string, stdout io.Writer) error {
+	docs := propertyDocs()
+	var names []string
+	for k := range docs {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	switch len(args) {
+	case 0:
+		for _, n := range names {
+			fmt.Fprintf(stdout, "%s\n", n)
+		}
+		return nil
+	case 1:
+	default:
+		return usagef("explain takes one property name")
+	}
+	name := args[0]
+	doc, ok := docs[name]
+	if !ok {
+		if base, _, cut := strings.Cut(name, "/"); cut {
+			doc, ok = docs[base]
+		}
+	}
+	if !ok {
+		return usagef("unknown property %q (run 'check explain' to list them)", name)
+	}
+	fmt.Fprintf(stdout, "%s\n  %s\n", name, doc)
+	return nil
 }
 
 // cmdGraph prints a small scenario's whole state space as DOT.

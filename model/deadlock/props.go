@@ -21,6 +21,18 @@ const (
 	PropEveryFenceSignalled = "every-fence-eventually-signalled"
 )
 
+// Doc explains each property and the kernel rule it comes from.
+var Doc = map[string]string{
+	PropLockdep: "lockdep's view of the fence signalling critical section (dma_fence_begin_signalling, semantics §5.2; " +
+		"drivers/dma-buf/dma-fence.c DOC \"fence signalling annotation\"): no lock is acquired inside a signalling critical " +
+		"section if it is also held around a dma_fence_wait elsewhere, or primed by dma_resv_lockdep() (resv locks, fs_reclaim).",
+	PropIndefinite: "Documentation/driver-api/dma-buf.rst \"Indefinite DMA Fences\" (semantics §5.3): no dma_fence depends on an " +
+		"indefinite, userspace-controlled fence.",
+	PropCompletion:              "Reachability: some run finishes every agent's program (the scenario does not pass by blocking early).",
+	PropEveryFenceSignalled:     "Liveness: every fence is eventually signalled, under weak fairness of each agent (dma-fence.c \"fence cross-driver contract\": fences complete in reasonable time).",
+	statespace.DeadlockProperty: "No reachable state in which some agent has not finished and no agent can take a step; the report names the wait-for cycle.",
+}
+
 // Properties returns the model's properties.
 func (m *Model) Properties() []statespace.Property[State] {
 	ps := []statespace.Property[State]{

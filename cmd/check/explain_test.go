@@ -1,0 +1,40 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dmabufcheck/dmabufcheck/scenario"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// Every property of every built-in DMA-buf scenario has an explanation
+// naming its kernel rule (check explain), so a verdict is never a bare name.
+func TestEveryPropertyIsExplained(t *testing.T) {
+	docs := propertyDocs()
+	for _, sc := range scenario.Builtin().All() {
+		if sc.Name == "german" || sc.Name == "dmabuf-bench" {
+			continue // the reference models' invariants come from their Murphi files
+		}
+		v, err := sc.Parse(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := sc.Check(v, statespace.Options{MaxStates: 1, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range r.Properties {
+			code, out, _ := runCLI(t, "explain", p.Name)
+			if code != exitOK || len(strings.TrimSpace(out)) < len(p.Name)+20 {
+				t.Errorf("%s: property %s is not explained (exit %d): %q", sc.Name, p.Name, code, out)
+			}
+		}
+	}
+	if len(docs) < 20 {
+		t.Errorf("only %d properties documented", len(docs))
+	}
+	if code, _, _ := runCLI(t, "explain", "no-such-property"); code != exitUsage {
+		t.Errorf("unknown property: exit %d", code)
+	}
+}
