@@ -35,6 +35,8 @@ const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively
   check list                   list the built-in scenarios
   check replay FILE.json       re-execute a saved counterexample and confirm it
+  check review [--out docs/results.md] [--traces docs/results]
+                               check every property of every scenario, write the matrix
   check explain PROPERTY       what a property means and which kernel rule it comes from
   check graph SCENARIO [--set k=v ...] [--max-states N]
                                print the whole state space as DOT (small ones only)
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		err = cmdGraph(reg, args[1:], stdout, stderr)
 	case "explain":
 		err = cmdExplain(args[1:], stdout)
+	case "review":
+		err = cmdReview(reg, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -36,5 +37,32 @@ func TestEveryPropertyIsExplained(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "explain", "no-such-property"); code != exitUsage {
 		t.Errorf("unknown property: exit %d", code)
+	}
+}
+
+// check review writes the variant × property matrix with links to the
+// counterexamples it saves (issue 6).
+func TestReviewWritesTheMatrix(t *testing.T) {
+	dir := t.TempDir()
+	out := dir + "/results.md"
+	code, _, errs := runCLI(t, "review", "--scenarios", "today", "--out", out, "--traces", dir+"/results")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(b)
+	for _, want := range []string{"| `today` | **violated** ([8 steps](results/today--no-stale-read.txt)", "| `today-wait-first` | ok |", "| `today-wait-first-2lines` |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+	if _, err := os.Stat(dir + "/results/today--no-stale-read.html"); err != nil {
+		t.Errorf("the linked trace is missing: %v", err)
+	}
+	if code, _, _ := runCLI(t, "review", "extra"); code != exitUsage {
+		t.Errorf("review with an argument: exit %d", code)
 	}
 }
