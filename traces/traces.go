@@ -105,6 +105,11 @@ func Read(path string) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Decode(path, b)
+}
+
+// Decode decodes and validates a JSON trace; path only names it in errors.
+func Decode(path string, b []byte) (*Document, error) {
 	var d Document
 	if err := json.Unmarshal(b, &d); err != nil {
 		return nil, fmt.Errorf("%s: not a trace file: %v", path, err)
