@@ -32,7 +32,8 @@ const (
 )
 
 const usage = `usage:
-  check run SCENARIO [flags]   check a scenario exhaustively
+  check run SCENARIO [flags]   check a scenario exhaustively (a built-in name, or a
+                               scenario file FILE.yaml: docs/scenario-files.md)
   check list                   list the built-in scenarios
   check replay FILE.json       re-execute a saved counterexample and confirm it
   check review [--out docs/results.md] [--traces docs/results]
@@ -200,17 +201,35 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	if err != nil {
 		return 0, err
 	}
-	sc, err := reg.Lookup(name)
-	if err != nil {
-		return 0, usageError{err}
-	}
-	vals, err := sc.Parse(f.set)
-	if err != nil {
-		return 0, usageError{err}
+	var sc *scenario.Scenario
+	var vals scenario.Values
+	var fileOpt scenario.FileOptions
+	if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		if sc, vals, fileOpt, err = scenario.LoadFile(reg, name); err != nil {
+			return 0, usageError{err}
+		}
+		if len(f.set) > 0 {
+			if vals, err = sc.Parse(append(scenario.Settings(vals.Map()), f.set...)); err != nil {
+				return 0, usageError{err}
+			}
+		}
+	} else {
+		if sc, err = reg.Lookup(name); err != nil {
+			return 0, usageError{err}
+		}
+		if vals, err = sc.Parse(f.set); err != nil {
+			return 0, usageError{err}
+		}
 	}
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
-		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress,
+		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
+	}
+	if opt.MaxStates == 0 {
+		opt.MaxStates = fileOpt.MaxStates
+	}
+	if opt.MaxDepth == 0 {
+		opt.MaxDepth = fileOpt.MaxDepth
 	}
 	if f.memory != "" {
 		if opt.MemoryBudget, err = parseSize(f.memory); err != nil {
@@ -218,6 +237,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		}
 	}
 	if f.only != "" {
+		opt.Only = nil
 		for _, p := range strings.Split(f.only, ",") {
 			opt.Only = append(opt.Only, strings.TrimSpace(p))
 		}

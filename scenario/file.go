@@ -1,0 +1,425 @@
+package scenario
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	dmamodel "github.com/dmabufcheck/dmabufcheck/model"
+	"github.com/dmabufcheck/dmabufcheck/props"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// A scenario file is YAML (schema in docs/scenario-files.md, examples in
+// docs/examples/). Either it describes a DMA-buf cache-model configuration
+// field by field (model: dmabuf), or it names a built-in scenario of any
+// model with parameter values (scenario: NAME, params: {...}). Both may
+// restrict the properties and set bounds. Every error names the file, the
+// line and the field.
+
+// FileOptions are the checker options a scenario file sets.
+type FileOptions struct {
+	Only      []string
+	MaxStates uint64
+	MaxDepth  int
+}
+
+// fileError is an error at a line of a scenario file.
+func fileError(path string, n *yaml.Node, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s", path, n.Line, fmt.Sprintf(format, args...))
+}
+
+// LoadFile reads a scenario file and returns the scenario it describes,
+// its parameter values and its options.
+func LoadFile(reg *Registry, path string) (*Scenario, Values, FileOptions, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Values{}, FileOptions{}, err
+	}
+	return ParseFile(reg, path, b)
+}
+
+// ParseFile is LoadFile on the file's contents.
+func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOptions, error) {
+	var opt FileOptions
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, Values{}, opt, fmt.Errorf("%s: %v", path, err)
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, Values{}, opt, fmt.Errorf("%s:1: a scenario file is a YAML mapping", path)
+	}
+	top := doc.Content[0]
+	f := &fileReader{path: path}
+	fields := f.mapping(top, []string{"model", "name", "description", "scenario", "params", "arch", "backing", "lines",
+		"writes", "kernel-cpu", "exporter", "devices", "discipline", "properties", "bounds"})
+	if f.err != nil {
+		return nil, Values{}, opt, f.err
+	}
+	if n, ok := fields["properties"]; ok {
+		opt.Only = f.strings(n)
+	}
+	if n, ok := fields["bounds"]; ok {
+		bf := f.mapping(n, []string{"max-states", "max-depth"})
+		if v, ok := bf["max-states"]; ok {
+			opt.MaxStates = uint64(f.int(v, 0, 1<<40))
+		}
+		if v, ok := bf["max-depth"]; ok {
+			opt.MaxDepth = f.int(v, 0, 1<<20)
+		}
+	}
+	if f.err != nil {
+		return nil, Values{}, opt, f.err
+	}
+	modelName := "dmabuf"
+	if n, ok := fields["model"]; ok {
+		modelName = f.str(n)
+	}
+	if ref, ok := fields["scenario"]; ok {
+		// A built-in scenario with parameter values.
+		for _, k := range []string{"arch", "backing", "lines", "writes", "kernel-cpu", "exporter", "devices", "discipline"} {
+			if n, ok := fields[k]; ok {
+				return nil, Values{}, opt, fileError(path, n, "field %q cannot be combined with \"scenario\" (use params)", k)
+			}
+		}
+		sc, err := reg.Lookup(f.str(ref))
+		if err != nil {
+			return nil, Values{}, opt, fileError(path, ref, "%v", err)
+		}
+		var settings []string
+		if n, ok := fields["params"]; ok {
+			for k, v := range f.mapping(n, nil) {
+				settings = append(settings, k+"="+f.scalar(v))
+			}
+			slices.Sort(settings)
+		}
+		if f.err != nil {
+			return nil, Values{}, opt, f.err
+		}
+		v, err := sc.Parse(settings)
+		if err != nil {
+			return nil, Values{}, opt, fileError(path, fields["params"], "%v", err)
+		}
+		return sc, v, opt, nil
+	}
+	if modelName != "dmabuf" {
+		return nil, Values{}, opt, fileError(path, fields["model"], "model %q is described by naming a built-in scenario (scenario: NAME, params: ...); only model \"dmabuf\" can be spelled out field by field", modelName)
+	}
+	if n, ok := fields["params"]; ok {
+		return nil, Values{}, opt, fileError(path, n, "params go with \"scenario\"; spell the configuration out instead")
+	}
+	cfg, err := f.dmabufConfig(fields)
+	if err != nil {
+		return nil, Values{}, opt, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, Values{}, opt, fileError(path, top, "%v", err)
+	}
+	name := "file:" + path
+	if n, ok := fields["name"]; ok {
+		name = f.str(n)
+	}
+	desc := ""
+	if n, ok := fields["description"]; ok {
+		desc = f.str(n)
+	}
+	sc := model(&Scenario{Name: name, Description: desc}, func(Values) (statespace.Model[dmamodel.State], error) {
+		m, err := dmamodel.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return props.Check(m), nil
+	})
+	v, _ := sc.Parse(nil)
+	return sc, v, opt, f.err
+}
+
+// fileReader reads YAML nodes, keeping the first error.
+type fileReader struct {
+	path string
+	err  error
+}
+
+func (f *fileReader) fail(n *yaml.Node, format string, args ...any) {
+	if f.err == nil {
+		f.err = fileError(f.path, n, format, args...)
+	}
+}
+
+// mapping returns a mapping's fields; with known non-nil, other keys are
+// errors.
+func (f *fileReader) mapping(n *yaml.Node, known []string) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	if n.Kind != yaml.MappingNode {
+		f.fail(n, "want a mapping (key: value lines)")
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if known != nil && !slices.Contains(known, k.Value) {
+			f.fail(k, "unknown field %q (want one of: %s)", k.Value, strings.Join(known, ", "))
+			continue
+		}
+		if _, dup := out[k.Value]; dup {
+			f.fail(k, "field %q appears twice", k.Value)
+		}
+		out[k.Value] = v
+	}
+	return out
+}
+
+func (f *fileReader) scalar(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		f.fail(n, "want a single value")
+		return ""
+	}
+	return n.Value
+}
+
+func (f *fileReader) str(n *yaml.Node) string { return f.scalar(n) }
+
+func (f *fileReader) int(n *yaml.Node, lo, hi int) int {
+	v, err := strconv.Atoi(f.scalar(n))
+	if err != nil || v < lo || v > hi {
+		f.fail(n, "want an integer between %d and %d, not %q", lo, hi, n.Value)
+	}
+	return v
+}
+
+func (f *fileReader) bool(n *yaml.Node) bool {
+	v, err := strconv.ParseBool(f.scalar(n))
+	if err != nil {
+		f.fail(n, "want true or false, not %q", n.Value)
+	}
+	return v
+}
+
+func (f *fileReader) strings(n *yaml.Node) []string {
+	if n.Kind != yaml.SequenceNode {
+		f.fail(n, "want a list")
+		return nil
+	}
+	var out []string
+	for _, c := range n.Content {
+		out = append(out, f.scalar(c))
+	}
+	return out
+}
+
+func (f *fileReader) choice(n *yaml.Node, what string, options []string) int {
+	v := f.scalar(n)
+	i := slices.Index(options, v)
+	if i < 0 {
+		f.fail(n, "unknown %s %q (want one of: %s)", what, v, strings.Join(options, ", "))
+	}
+	return max(i, 0)
+}
+
+// Named tables a file may refer to.
+var (
+	exporterTables = []dmamodel.Exporter{dmamodel.SystemHeap, dmamodel.CMAHeap, dmamodel.Udmabuf, dmamodel.GEMPrime,
+		dmamodel.I915, dmamodel.AMDGPUDynamic, dmamodel.MSM, dmamodel.MapSyncsOnly}
+	deviceTables = []dmamodel.Device{dmamodel.GPU, dmamodel.ISP, dmamodel.CXLAccel, dmamodel.NPU, dmamodel.DynamicGPU,
+		dmamodel.LegacyDMA, dmamodel.MSMGPU}
+	syncScopes = []string{"none", "mapped-attachments", "exporter-device", "always"}
+)
+
+// boolField binds a YAML key to a boolean of T.
+type boolField[T any] struct {
+	key string
+	ptr func(*T) *bool
+}
+
+var exporterBools = []boolField[dmamodel.Exporter]{
+	{"map-skip-cpu-sync", func(e *dmamodel.Exporter) *bool { return &e.MapSkipCPUSync }},
+	{"cache-sgt", func(e *dmamodel.Exporter) *bool { return &e.CacheSGT }},
+	{"dynamic", func(e *dmamodel.Exporter) *bool { return &e.Dynamic }},
+	{"reject-non-coherent", func(e *dmamodel.Exporter) *bool { return &e.RejectNonCoherent }},
+	{"wait-before-hook", func(e *dmamodel.Exporter) *bool { return &e.WaitBeforeHook }},
+	{"map-bypasses-dma-api", func(e *dmamodel.Exporter) *bool { return &e.MapBypassesDMAAPI }},
+	{"sync-device-caches", func(e *dmamodel.Exporter) *bool { return &e.SyncDeviceCaches }},
+}
+
+var deviceBools = []boolField[dmamodel.Device]{
+	{"coherent", func(d *dmamodel.Device) *bool { return &d.Coherent }},
+	{"own-cache", func(d *dmamodel.Device) *bool { return &d.OwnCache }},
+	{"dynamic", func(d *dmamodel.Device) *bool { return &d.Dynamic }},
+	{"bounce", func(d *dmamodel.Device) *bool { return &d.Bounce }},
+	{"iommu", func(d *dmamodel.Device) *bool { return &d.IOMMU }},
+}
+
+var disciplineBools = []boolField[dmamodel.Discipline]{
+	{"unbracketed-cpu", func(d *dmamodel.Discipline) *bool { return &d.UnbracketedCPU }},
+	{"end-without-begin", func(d *dmamodel.Discipline) *bool { return &d.EndWithoutBegin }},
+	{"sync-unmapped", func(d *dmamodel.Discipline) *bool { return &d.SyncUnmapped }},
+	{"ignore-move-notify", func(d *dmamodel.Discipline) *bool { return &d.IgnoreMoveNotify }},
+	{"release-while-attached", func(d *dmamodel.Discipline) *bool { return &d.ReleaseWhileAttached }},
+	{"detach-with-job-in-flight", func(d *dmamodel.Discipline) *bool { return &d.DetachWithJobInFlight }},
+	{"race-cpu-and-device", func(d *dmamodel.Discipline) *bool { return &d.RaceCPUAndDevice }},
+	{"map-during-cpu-access", func(d *dmamodel.Discipline) *bool { return &d.MapDuringCPUAccess }},
+	{"map-around-every-job", func(d *dmamodel.Discipline) *bool { return &d.MapAroundEveryJob }},
+	{"importer-syncs", func(d *dmamodel.Discipline) *bool { return &d.ImporterSyncs }},
+}
+
+func keys[T any](fs []boolField[T], extra ...string) []string {
+	out := append([]string(nil), extra...)
+	for _, b := range fs {
+		out = append(out, b.key)
+	}
+	return out
+}
+
+func (f *fileReader) dmabufConfig(fields map[string]*yaml.Node) (dmamodel.Config, error) {
+	cfg := dmamodel.Config{Arch: dmamodel.ARM64, Backing: dmamodel.SystemCached, Lines: 1, Writes: 2, Exporter: dmamodel.SystemHeap}
+	if n, ok := fields["arch"]; ok {
+		cfg.Arch = dmamodel.Arch(f.choice(n, "arch", []string{"arm64", "arm32", "x86"}))
+	}
+	if n, ok := fields["backing"]; ok {
+		cfg.Backing = dmamodel.Backing(f.choice(n, "backing", []string{"system-cached", "write-combined", "device-memory"}))
+	}
+	if n, ok := fields["lines"]; ok {
+		cfg.Lines = f.int(n, 1, dmamodel.MaxLines)
+	}
+	if n, ok := fields["writes"]; ok {
+		cfg.Writes = f.int(n, 1, dmamodel.MaxVersion)
+	}
+	if n, ok := fields["kernel-cpu"]; ok {
+		cfg.KernelCPU = f.bool(n)
+	}
+	if n, ok := fields["exporter"]; ok {
+		cfg.Exporter = f.exporter(n)
+	}
+	n, ok := fields["devices"]
+	if !ok {
+		if f.err == nil {
+			return cfg, fmt.Errorf("%s: a dmabuf scenario needs \"devices\" (1 to %d importers)", f.path, dmamodel.MaxDevices)
+		}
+		return cfg, f.err
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) < 1 || len(n.Content) > dmamodel.MaxDevices {
+		f.fail(n, "devices: want a list of 1 to %d importers", dmamodel.MaxDevices)
+	} else {
+		for _, d := range n.Content {
+			cfg.Devices = append(cfg.Devices, f.device(d))
+		}
+	}
+	if n, ok := fields["discipline"]; ok {
+		dm := f.mapping(n, keys(disciplineBools))
+		for _, b := range disciplineBools {
+			if v, ok := dm[b.key]; ok {
+				*b.ptr(&cfg.Discipline) = f.bool(v)
+			}
+		}
+	}
+	return cfg, f.err
+}
+
+// exporter reads a table name, or a mapping (optionally "base: NAME" plus
+// fields).
+func (f *fileReader) exporter(n *yaml.Node) dmamodel.Exporter {
+	var names []string
+	for _, e := range exporterTables {
+		names = append(names, e.Name)
+	}
+	if n.Kind == yaml.ScalarNode {
+		return exporterTables[f.choice(n, "exporter", names)]
+	}
+	em := f.mapping(n, keys(exporterBools, "base", "name", "begin-sync", "end-sync"))
+	e := dmamodel.Exporter{}
+	if b, ok := em["base"]; ok {
+		e = exporterTables[f.choice(b, "exporter", names)]
+	}
+	if v, ok := em["name"]; ok {
+		e.Name = f.str(v)
+	}
+	if v, ok := em["begin-sync"]; ok {
+		e.BeginSync = dmamodel.SyncScope(f.choice(v, "sync scope", syncScopes))
+	}
+	if v, ok := em["end-sync"]; ok {
+		e.EndSync = dmamodel.SyncScope(f.choice(v, "sync scope", syncScopes))
+	}
+	for _, b := range exporterBools {
+		if v, ok := em[b.key]; ok {
+			*b.ptr(&e) = f.bool(v)
+		}
+	}
+	return e
+}
+
+// device reads a device name, or a mapping (optionally "base: NAME" plus
+// fields).
+func (f *fileReader) device(n *yaml.Node) dmamodel.Device {
+	var names []string
+	for _, d := range deviceTables {
+		names = append(names, d.Name)
+	}
+	if n.Kind == yaml.ScalarNode {
+		return deviceTables[f.choice(n, "device", names)]
+	}
+	dm := f.mapping(n, keys(deviceBools, "base", "name"))
+	d := dmamodel.Device{}
+	if b, ok := dm["base"]; ok {
+		d = deviceTables[f.choice(b, "device", names)]
+	}
+	if v, ok := dm["name"]; ok {
+		d.Name = f.str(v)
+	}
+	for _, b := range deviceBools {
+		if v, ok := dm[b.key]; ok {
+			*b.ptr(&d) = f.bool(v)
+		}
+	}
+	return d
+}
+
+// DmabufYAML writes a DMA-buf model configuration as a scenario file that
+// ParseFile reads back to the same configuration.
+func DmabufYAML(name, description string, c dmamodel.Config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\nmodel: dmabuf\nname: %s\ndescription: %s\n", description, name, strconv.Quote(description))
+	fmt.Fprintf(&b, "arch: %s\nbacking: %s\nlines: %d\nwrites: %d\n", c.Arch, c.Backing, c.Lines, c.Writes)
+	if c.KernelCPU {
+		b.WriteString("kernel-cpu: true\n")
+	}
+	e := c.Exporter
+	fmt.Fprintf(&b, "exporter:\n  name: %s\n  begin-sync: %s\n  end-sync: %s\n", e.Name, syncScopes[e.BeginSync], syncScopes[e.EndSync])
+	for _, f := range exporterBools {
+		if *f.ptr(&e) {
+			fmt.Fprintf(&b, "  %s: true\n", f.key)
+		}
+	}
+	b.WriteString("devices:\n")
+	for _, d := range c.Devices {
+		fmt.Fprintf(&b, "  - name: %s\n", d.Name)
+		for _, f := range deviceBools {
+			fmt.Fprintf(&b, "    %s: %v\n", f.key, *f.ptr(&d))
+		}
+	}
+	var dis []string
+	for _, f := range disciplineBools {
+		if *f.ptr(&c.Discipline) {
+			dis = append(dis, fmt.Sprintf("  %s: true\n", f.key))
+		}
+	}
+	if len(dis) > 0 {
+		b.WriteString("discipline:\n" + strings.Join(dis, ""))
+	}
+	return b.String()
+}
+
+// ReferenceYAML writes a scenario file that names a built-in scenario.
+func ReferenceYAML(sc *Scenario) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\nscenario: %s\n", sc.Description, sc.Name)
+	if len(sc.Params) > 0 {
+		b.WriteString("params:\n")
+		for _, p := range sc.Params {
+			fmt.Fprintf(&b, "  %s: %s\n", p.Name, p.Default)
+		}
+	}
+	return b.String()
+}

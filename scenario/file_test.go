@@ -1,0 +1,131 @@
+package scenario
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	dmamodel "github.com/dmabufcheck/dmabufcheck/model"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/examples from the built-in scenarios")
+
+const examples = "../docs/examples"
+
+// exampleFile is the shipped file of a built-in scenario.
+func exampleFile(sc *Scenario) string {
+	if m, ok := dmamodel.ScenarioByName(sc.Name); ok {
+		return DmabufYAML(m.Name, m.Description, m.Config)
+	}
+	return ReferenceYAML(sc)
+}
+
+// Every built-in scenario ships as a file under docs/examples, and loading
+// the file checks exactly the same state space (issue 6). Run with -update
+// after changing a built-in scenario.
+func TestEveryBuiltinShipsAsAFileWithTheSameStateCount(t *testing.T) {
+	reg := Builtin()
+	for _, sc := range reg.All() {
+		path := filepath.Join(examples, sc.Name+".yaml")
+		want := exampleFile(sc)
+		if *update {
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != want {
+			t.Errorf("%s is missing or stale (go test ./scenario -run Ships -update): %v", path, err)
+			continue
+		}
+		if sc.Name == "german" || sc.Name == "dmabuf-bench" {
+			continue // large at their defaults; the reference-model tests cover them
+		}
+		fsc, fv, _, err := LoadFile(reg, path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		bv, _ := sc.Parse(nil)
+		opt := statespace.Options{NoDeadlock: false, MaxStates: 400_000}
+		a, err := sc.Check(bv, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fsc.Check(fv, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Stats.States != b.Stats.States || a.Stats.Transitions != b.Stats.Transitions || a.Status != b.Status {
+			t.Errorf("%s: built-in %s %d/%d, file %s %d/%d", sc.Name, a.Status, a.Stats.States, a.Stats.Transitions, b.Status, b.Stats.States, b.Stats.Transitions)
+		}
+	}
+}
+
+// Errors name the file, the line and the field.
+func TestScenarioFileErrorsNameFileLineAndField(t *testing.T) {
+	reg := Builtin()
+	for _, tc := range []struct{ yaml, want string }{
+		{"devices:\n  - name: gpu\n    cohernt: true\n", `board.yaml:3: unknown field "cohernt"`},
+		{"devices:\n  - gpu2\n", `board.yaml:2: unknown device "gpu2"`},
+		{"arch: sparc\ndevices: [gpu]\n", `board.yaml:1: unknown arch "sparc"`},
+		{"lines: 7\ndevices: [gpu]\n", `board.yaml:1: want an integer between 1 and 2`},
+		{"devices: [gpu]\nexporter:\n  begin-sync: sometimes\n", `board.yaml:3: unknown sync scope "sometimes"`},
+		{"devices: [gpu]\ndiscipline:\n  race-cpu-and-device: maybe\n", `board.yaml:3: want true or false`},
+		{"arch: arm64\n", `needs "devices"`},
+		{"devices: [gpu, isp, npu, cxl-accel]\n", `board.yaml:1: devices: want a list of 1 to 3`},
+		{"scenario: nope\n", `board.yaml:1: unknown scenario "nope"`},
+		{"scenario: today\nparams:\n  arch: sparc\n", `board.yaml:3: parameter arch="sparc"`},
+		{"scenario: today\ndevices: [gpu]\n", `board.yaml:2: field "devices" cannot be combined`},
+		{"model: fence\ndevices: [gpu]\n", `board.yaml:1: model "fence" is described by naming a built-in`},
+		{"devices: [gpu]\nbounds:\n  max-states: lots\n", `board.yaml:3: want an integer`},
+		{"- a\n- b\n", `board.yaml:1: a scenario file is a YAML mapping`},
+		{"devices: [gpu\n", `board.yaml: yaml:`},
+		{"devices: [gpu]\ndevices: [isp]\n", `board.yaml`},
+		{"colour: blue\ndevices: [gpu]\n", `board.yaml:1: unknown field "colour"`},
+		{"exporter:\n  base: system-heap\n  cache-sgt: true\n  dynamic: true\ndevices: [gpu]\n", `board.yaml:1: exporter`},
+	} {
+		_, _, _, err := ParseFile(reg, "board.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// A file's properties and bounds become the run's options.
+func TestScenarioFileOptions(t *testing.T) {
+	_, _, opt, err := ParseFile(Builtin(), "b.yaml", []byte("devices: [gpu, isp]\nproperties: [no-stale-read]\nbounds:\n  max-states: 1000\n  max-depth: 7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(opt.Only) != 1 || opt.Only[0] != "no-stale-read" || opt.MaxStates != 1000 || opt.MaxDepth != 7 {
+		t.Errorf("%+v", opt)
+	}
+}
+
+// FuzzScenarioFile: the scenario-file parser never panics; it returns a
+// scenario or an error naming the file.
+func FuzzScenarioFile(f *testing.F) {
+	entries, _ := os.ReadDir(examples)
+	for _, e := range entries {
+		if b, err := os.ReadFile(filepath.Join(examples, e.Name())); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("devices: [gpu]\nexporter: {base: udmabuf, wait-before-hook: true}\n"))
+	reg := Builtin()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sc, _, _, err := ParseFile(reg, "fuzz.yaml", b)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if sc == nil || sc.Check == nil {
+			t.Fatalf("no scenario and no error")
+		}
+	})
+}
