@@ -21,6 +21,7 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 	"github.com/dmabufcheck/dmabufcheck/traces"
+	"golang.org/x/term"
 )
 
 // Exit codes.
@@ -121,6 +122,7 @@ type runFlags struct {
 	only      string
 	json      bool
 	quiet     bool
+	progMode  string
 	verbose   bool
 	noDead    bool
 	progress  time.Duration
@@ -150,7 +152,8 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.StringVar(&f.memory, "memory", "", "memory budget for the Go heap, e.g. 512MiB or 4GB (default: none)")
 	fs.StringVar(&f.only, "only", "", "check only these properties, comma-separated (\"deadlock\" for deadlocks)")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
-	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr (same as --progress=none)")
+	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr: auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines), none")
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
 	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
@@ -187,6 +190,12 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	}
 	if f.progress <= 0 {
 		return "", nil, usagef("--progress-every %v: must be positive", f.progress)
+	}
+	if !slices.Contains([]string{"auto", "plain", "json", "none"}, f.progMode) {
+		return "", nil, usagef("--progress %q: want auto, plain, json or none", f.progMode)
+	}
+	if f.quiet {
+		f.progMode = "none"
 	}
 	for _, p := range f.traceOut {
 		if err := traces.CheckPath(p); err != nil {
@@ -242,8 +251,16 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 			opt.Only = append(opt.Only, strings.TrimSpace(p))
 		}
 	}
-	if !f.quiet {
-		opt.Progress = func(p statespace.Progress) { printProgress(stderr, p) }
+	live := false
+	if f.progMode != "none" {
+		mode := f.progMode
+		if mode == "auto" {
+			mode = "plain"
+			if file, ok := stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+				mode, live = "live", true
+			}
+		}
+		opt.Progress = func(p statespace.Progress) { printProgress(stderr, p, mode) }
 	}
 	// The visited set is pointer-free and long-lived; collecting a little
 	// more often keeps the peak heap close to the live data.
@@ -252,6 +269,9 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(opt.MemoryBudget)))
 	}
 	res, err := sc.Check(vals, opt)
+	if live {
+		fmt.Fprint(stderr, "\r\033[K") // clear the live line
+	}
 	if err != nil {
 		if res == nil {
 			return 0, usageError{err}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -64,5 +65,30 @@ func TestReviewWritesTheMatrix(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "review", "extra"); code != exitUsage {
 		t.Errorf("review with an argument: exit %d", code)
+	}
+}
+
+// --progress=json writes one JSON object per line on stderr (for CI);
+// plain writes text lines; none and --quiet write nothing.
+func TestProgressModes(t *testing.T) {
+	args := []string{"run", "german", "--set", "nodes=3", "--progress-every", "1ns"}
+	_, _, errs := runCLI(t, append(args, "--progress", "json")...)
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("only %d progress lines", len(lines))
+	}
+	for _, l := range lines {
+		var p map[string]any
+		if err := json.Unmarshal([]byte(l), &p); err != nil || p["states"] == nil || p["depth"] == nil || p["queue"] == nil {
+			t.Fatalf("not a JSON progress line: %q (%v)", l, err)
+		}
+	}
+	if _, _, errs := runCLI(t, append(args, "--progress", "plain")...); !strings.HasPrefix(errs, "progress: ") {
+		t.Errorf("plain progress: %q", errs[:min(len(errs), 80)])
+	}
+	for _, quiet := range [][]string{{"--progress", "none"}, {"--quiet"}} {
+		if _, _, errs := runCLI(t, append(args, quiet...)...); errs != "" {
+			t.Errorf("%v: stderr %q", quiet, errs[:min(len(errs), 80)])
+		}
 	}
 }

@@ -10,15 +10,30 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// printProgress writes one progress line.
-func printProgress(w io.Writer, p statespace.Progress) {
+// printProgress reports progress: a plain line, a live line rewritten in
+// place on a terminal, or one JSON object per line. There is no ETA: a
+// breadth-first search does not know how many states are left.
+func printProgress(w io.Writer, p statespace.Progress, mode string) {
 	rate := 0.0
 	if s := p.Elapsed.Seconds(); s > 0 {
 		rate = float64(p.States) / s
 	}
-	fmt.Fprintf(w, "progress: %6.1fs  depth %d  states %s (%s/s)  transitions %s  queue %s  heap %s\n",
+	if mode == "json" {
+		b, _ := json.Marshal(map[string]any{
+			"elapsed_s": p.Elapsed.Seconds(), "depth": p.Depth, "states": p.States, "states_per_s": rate,
+			"transitions": p.Transitions, "queue": p.Queue, "heap_bytes": p.HeapByte,
+		})
+		fmt.Fprintf(w, "%s\n", b)
+		return
+	}
+	line := fmt.Sprintf("progress: %6.1fs  depth %d  states %s (%s/s)  transitions %s  queue %s  heap %s",
 		p.Elapsed.Seconds(), p.Depth, count(p.States), count(uint64(rate)),
 		count(p.Transitions), count(p.Queue), bytesize(p.HeapByte))
+	if mode == "live" {
+		fmt.Fprintf(w, "\r\033[K%s", line)
+		return
+	}
+	fmt.Fprintln(w, line)
 }
 
 // count renders n with thousands separators.
