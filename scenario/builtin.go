@@ -14,8 +14,12 @@ func Builtin() *Registry {
 		Description: "German's directory cache-coherence protocol (reference model german.m; counts match Rumur)",
 		Params: []Param{
 			{Name: "nodes", Kind: Int, Default: "3", Min: 1, Max: german.MaxNodes, Help: "number of client nodes"},
+			{Name: "symmetry", Kind: Bool, Default: "false", Help: "exact symmetry reduction over the interchangeable nodes"},
 		},
 	}, func(v Values) (statespace.Model[german.State], error) {
+		if v.Bool("symmetry") {
+			return german.NewSymmetric(v.Int("nodes"))
+		}
 		return german.New(v.Int("nodes"))
 	}))
 	r.Add(model(&Scenario{
