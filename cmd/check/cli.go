@@ -14,8 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dmabufcheck/dmabufcheck/model/crossvm"
 	"github.com/dmabufcheck/dmabufcheck/model/deadlock"
 	"github.com/dmabufcheck/dmabufcheck/model/fence"
+	"github.com/dmabufcheck/dmabufcheck/model/p2p"
 	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
@@ -35,7 +37,7 @@ const (
 const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively (a built-in name, or a
                                scenario file FILE.yaml: docs/scenario-files.md)
-  check list                   list the built-in scenarios
+  check list [properties]      list the built-in scenarios (or the properties), one per line
   check replay FILE.json       re-execute a saved counterexample and confirm it
   check review [--out docs/results.md] [--traces docs/results]
                                check every property of every scenario, write the matrix
@@ -77,12 +79,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	case "run":
 		code, err = cmdRun(ctx, reg, args[1:], stdout, stderr)
 	case "list":
-		if len(args) > 1 {
-			err = usagef("list takes no arguments")
-			break
-		}
-		for _, s := range reg.All() {
-			fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
+		switch {
+		case len(args) == 1 || len(args) == 2 && args[1] == "scenarios":
+			for _, s := range reg.All() {
+				fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
+			}
+		case len(args) == 2 && args[1] == "properties":
+			docs := propertyDocs()
+			var names []string
+			for k := range docs {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			for _, n := range names {
+				first, _, _ := strings.Cut(docs[n], ". ")
+				fmt.Fprintf(stdout, "%-42s %s\n", n, first)
+			}
+		default:
+			err = usagef("list takes no argument, \"scenarios\" or \"properties\"")
 		}
 	case "replay":
 		code, err = cmdReplay(reg, args[1:], stdout)
@@ -346,7 +360,7 @@ func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, er
 // propertyDocs gathers every model's property documentation.
 func propertyDocs() map[string]string {
 	out := map[string]string{}
-	for _, m := range []map[string]string{props.Doc, fence.Doc, deadlock.Doc} {
+	for _, m := range []map[string]string{props.Doc, fence.Doc, deadlock.Doc, crossvm.Doc, p2p.Doc} {
 		for k, v := range m {
 			out[k] = v
 		}

@@ -146,7 +146,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{[]string{"run", "german", "--memory", "lots"}, "--memory"},
 		{[]string{"run", "german", "--only", "NoSuchProperty"}, `unknown property "NoSuchProperty"`},
 		{[]string{"run", "german", "dmabuf-bench"}, "more than one scenario"},
-		{[]string{"list", "extra"}, "no arguments"},
+		{[]string{"list", "extra"}, "list takes no argument"},
 	} {
 		code, out, errs := runCLI(t, tc.args...)
 		if code != exitUsage {
