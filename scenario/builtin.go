@@ -35,5 +35,7 @@ func Builtin() *Registry {
 	addModelScenarios(r)
 	addDeadlockScenarios(r)
 	addFenceScenarios(r)
+	addCrossVMScenarios(r)
+	addP2PScenarios(r)
 	return r
 }

@@ -1,0 +1,105 @@
+package p2p
+
+import "github.com/dmabufcheck/dmabufcheck/statespace"
+
+// Property names.
+const (
+	Routable           = "p2p-mapping-routable"
+	NoDropped          = "p2p-no-dropped-transfer"
+	NoStaleRead        = "p2p-no-stale-read-through-bar"
+	Fallback           = "p2p-rejected-attach-has-fallback"
+	BAROnlyToP2P       = "p2p-bar-only-to-peer2peer-importers"
+	TransferDone       = "p2p-transfer-done"
+	Redirected         = "p2p-redirected-to-system-memory"
+	FallbackUsed       = "p2p-fallback-after-reject"
+	CPUReadDevWrite    = "p2p-cpu-read-device-write"
+	DeviceReadCPUWrite = "p2p-device-read-cpu-write"
+)
+
+// Doc explains each property and the kernel rule it comes from.
+var Doc = map[string]string{
+	Routable: "Every P2P mapping the exporter hands out is one the topology allows, with the address kind its path needs: " +
+		"pci_p2pdma_distance (calc_map_type_and_dist, drivers/pci/p2pdma.c) is not PCI_P2PDMA_MAP_NOT_SUPPORTED, and the sg " +
+		"table holds PCI bus addresses for PCI_P2PDMA_MAP_BUS_ADDR (a common switch, no ACS redirect) and IOMMU addresses " +
+		"(dma_map_resource) for PCI_P2PDMA_MAP_THRU_HOST_BRIDGE (semantics §9; amdgpu_dma_buf_attach clears peer2peer when " +
+		"the distance is negative).",
+	NoDropped: "No DMA request is issued on a path the platform drops: a bus address that no switch routes (ACS redirect " +
+		"sends it up to the IOMMU untranslated), an IOVA through a root complex that does not forward peer requests, a CPU " +
+		"physical address, or a bus address from an integrated device whose requests skip its bridges (seed 004: \"the devices " +
+		"do have a common upstream bridge! ... your code would currently claim that P2P is supported, but in practice it " +
+		"doesn't work\"). Checked against the platform's routing (Topology.Route), not the kernel's classification.",
+	NoStaleRead: "No read (by the CPU or an importer's DMA) returns a version older than the latest completed write. A BAR " +
+		"backed by stolen system memory (an APU) is ordinary RAM the CPU caches, and a peer access through the BAR is not " +
+		"snooped: the exporter must redirect peers to the system-memory address (coherent, snooped DMA) or clean and " +
+		"invalidate the CPU's lines around their access, after it as well as before, because the cache may prefetch at any " +
+		"time (semantics §8, §9, §12.2 speculate; seed 004: a BAR may be backed by stolen system memory).",
+	Fallback: "An importer whose attach is rejected (-EBUSY) is never left without a path to the buffer: it can attach " +
+		"again without peer2peer (the exporter serves it from system memory) or copy through the CPU (semantics §2.1: the " +
+		"exporter may reject or redirect; a static importer of a dynamic exporter is pinned in a placement it can reach).",
+	BAROnlyToP2P: "Only an importer that set allow_peer2peer gets BAR addresses (sg entries without struct pages): static " +
+		"importers never get peer2peer (semantics §9: attach->peer2peer = importer_ops->allow_peer2peer; amdgpu allows VRAM " +
+		"placement in map only when attach->peer2peer).",
+	TransferDone:       "Reachability: a DMA over a peer-to-peer mapping arrived.",
+	Redirected:         "Reachability: an importer that allowed peer2peer was redirected to system memory (attach->peer2peer cleared).",
+	FallbackUsed:       "Reachability: an importer whose attach was rejected reached the buffer by attaching without peer2peer or by a CPU copy.",
+	CPUReadDevWrite:    "Reachability: the CPU read, up to date, a version an importer's DMA wrote.",
+	DeviceReadCPUWrite: "Reachability: an importer's DMA read, up to date, a version the CPU wrote.",
+}
+
+// PropertyDoc returns the documentation of a property name.
+func PropertyDoc(name string) string { return Doc[name] }
+
+func flag(name string, f uint8) statespace.Property[State] {
+	return statespace.Property[State]{Name: name, Expectation: statespace.Always,
+		Holds: func(s *State) bool { return s.Ghost&f == 0 }}
+}
+
+// Properties returns the safety properties, then the reachability
+// properties that apply to the configuration.
+func (m *Model) Properties() []statespace.Property[State] {
+	props := []statespace.Property[State]{
+		flag(Routable, FlagUnroutable),
+		flag(NoDropped, FlagDropped),
+		flag(NoStaleRead, FlagStaleRead),
+		flag(Fallback, FlagNoFallback),
+		flag(BAROnlyToP2P, FlagNoPages),
+	}
+	some := func(name string, bit uint8) {
+		props = append(props, statespace.Property[State]{Name: name, Expectation: statespace.Sometimes,
+			Holds: func(s *State) bool { return s.Cover&bit != 0 }})
+	}
+	c := &m.cfg
+	ex := &c.Exporter
+	anyP2P, anyRedirect, anyFallback, writes, reads := false, false, false, false, false
+	for i, im := range c.Importers {
+		mt, _, _ := m.PathOf(i)
+		if !(ex.BAR == BARStolen && ex.APURedirect) && (im.AllowP2P && (mt != MapNotSupported || ex.Attach == AttachNaive) ||
+			ex.IgnoresPeer2Peer && ex.BAR == BARDeviceMemory) {
+			anyP2P = true
+		}
+		if im.AllowP2P && (ex.BAR == BARStolen && ex.APURedirect || mt == MapNotSupported && ex.Attach == AttachDistance && ex.Migratable) {
+			anyRedirect = true
+		}
+		if im.Retry || im.Copy {
+			anyFallback = true
+		}
+		writes = writes || im.Access != Reads
+		reads = reads || im.Access != Writes
+	}
+	if anyP2P {
+		some(TransferDone, CoverP2PDone)
+	}
+	if anyRedirect {
+		some(Redirected, CoverRedirected)
+	}
+	if anyFallback {
+		some(FallbackUsed, CoverFallback)
+	}
+	if c.CPU && writes {
+		some(CPUReadDevWrite, CoverCPUReadDevice)
+	}
+	if c.CPU && reads {
+		some(DeviceReadCPUWrite, CoverDeviceReadCPU)
+	}
+	return props
+}
