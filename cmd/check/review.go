@@ -23,6 +23,10 @@ func family(name string) string {
 		return "Fences and dma_resv (model/fence)"
 	case strings.HasPrefix(name, "deadlock-"):
 		return "Locks and deadlock patterns (model/deadlock)"
+	case strings.HasPrefix(name, "crossvm-"):
+		return "Sharing across virtual machines (model/crossvm)"
+	case strings.HasPrefix(name, "p2p-"):
+		return "Peer-to-peer DMA (model/p2p)"
 	case name == "german" || name == "dmabuf-bench":
 		return "Reference models (refmodels)"
 	}
