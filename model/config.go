@@ -127,6 +127,14 @@ type Exporter struct {
 	// also write back and invalidate the importers' own caches, as the DMA
 	// API would for masters with write-back caches (proposal 3).
 	SyncDeviceCaches bool
+	// EndNeedsBegin: end_cpu_access fails with -EINVAL (and does nothing)
+	// until a begin_cpu_access has run once. udmabuf's end_cpu_udmabuf
+	// returns -EINVAL while ubuf->sg is NULL, and only begin_cpu_udmabuf
+	// creates it (semantics §3.4; observed on 6.12, docs/conformance.md).
+	// The model tracks the "has begun" bit only when the discipline lets
+	// user space end a bracket it never began: otherwise every END follows
+	// a START and the bit would split states without changing behaviour.
+	EndNeedsBegin bool
 }
 
 // Discipline says how the importers' drivers and user space behave: the

@@ -402,6 +402,20 @@ func (m *Model) cpuMustWait(s *State, dir uint8) bool {
 	return false
 }
 
+// tracksSGT reports whether the state records that a begin_cpu_access has
+// run (Exporter.EndNeedsBegin, and a discipline that can end unbegun).
+func (m *Model) tracksSGT() bool {
+	return m.cfg.Exporter.EndNeedsBegin && m.cfg.Discipline.EndWithoutBegin
+}
+
+// beginHook runs the exporter's begin_cpu_access hook.
+func (m *Model) beginHook(s *State, ops *Ops) {
+	if m.tracksSGT() {
+		s.Access |= accessSGT
+	}
+	m.exporterHook(s, m.cfg.Exporter.BeginSync, true, ops)
+}
+
 func (m *Model) apply(s *State, a *act, ops *Ops) {
 	c := &m.cfg
 	switch a.kind {
@@ -410,12 +424,12 @@ func (m *Model) apply(s *State, a *act, ops *Ops) {
 		s.setAccess(phaseBegun, a.dir)
 
 		if !c.Exporter.WaitBeforeHook {
-			m.exporterHook(s, c.Exporter.BeginSync, true, ops)
+			m.beginHook(s, ops)
 		}
 	case KBeginWait:
 		s.setAccess(phaseInside, a.dir)
 		if c.Exporter.WaitBeforeHook {
-			m.exporterHook(s, c.Exporter.BeginSync, true, ops)
+			m.beginHook(s, ops)
 		}
 	case KSyncEnd:
 		s.SyncErr = ErrNone
@@ -423,6 +437,11 @@ func (m *Model) apply(s *State, a *act, ops *Ops) {
 			s.Ghost |= FlagPairing
 		}
 		s.setAccess(phaseIdle, 0)
+		if m.tracksSGT() && !s.sgtCreated() {
+			// end_cpu_udmabuf: if (!ubuf->sg) return -EINVAL;
+			s.SyncErr = ErrInval
+			break
+		}
 		m.exporterHook(s, c.Exporter.EndSync, false, ops)
 	case KSyncInvalid:
 		// dma_buf_ioctl: flags outside DMA_BUF_SYNC_VALID_FLAGS_MASK, or

@@ -83,6 +83,10 @@ const (
 	phaseBegun   = 1 // step 1 of begin done (hook, or nothing with WaitBeforeHook)
 	phaseInside  = 2 // begin complete: the CPU may access
 	accessDirBit = 3
+	// accessSGT in State.Access records that a begin_cpu_access has run
+	// the hook of an exporter with Exporter.EndNeedsBegin (udmabuf's
+	// ubuf->sg exists from then on).
+	accessSGT = 1 << 7
 )
 
 // Directions. For the CPU bracket the bits are the SYNC flags (READ=1,
@@ -136,15 +140,21 @@ const (
 	BufFreed uint8 = 1
 )
 
-func (d *DevState) attached() bool    { return d.Att&attMask == AttAttached }
-func (d *DevState) held() uint8       { return d.Map & mapHeld }
-func (d *DevState) cached() uint8     { return d.Map & mapCached >> 2 }
-func (d *DevState) jobKind() uint8    { return d.Job & 3 }
-func (d *DevState) jobLine() int      { return int(d.Job >> 2 & 1) }
-func (d *DevState) jobVer() uint8     { return d.Job >> 3 & lineVer }
-func (s *State) phase() uint8         { return s.Access >> 2 }
-func (s *State) accessDir() uint8     { return s.Access & accessDirBit }
-func (s *State) setAccess(p, d uint8) { s.Access = p<<2 | d }
+func (d *DevState) attached() bool { return d.Att&attMask == AttAttached }
+func (d *DevState) held() uint8    { return d.Map & mapHeld }
+func (d *DevState) cached() uint8  { return d.Map & mapCached >> 2 }
+func (d *DevState) jobKind() uint8 { return d.Job & 3 }
+func (d *DevState) jobLine() int   { return int(d.Job >> 2 & 1) }
+func (d *DevState) jobVer() uint8  { return d.Job >> 3 & lineVer }
+func (s *State) phase() uint8      { return s.Access >> 2 & 3 }
+func (s *State) accessDir() uint8  { return s.Access & accessDirBit }
+func (s *State) setAccess(p, d uint8) {
+	s.Access = s.Access&accessSGT | p<<2 | d
+}
+
+// sgtCreated reports whether a begin_cpu_access has created the exporter's
+// CPU-side sg table (tracked only for exporters with EndNeedsBegin).
+func (s *State) sgtCreated() bool { return s.Access&accessSGT != 0 }
 
 // readsAllowed / writesAllowed say whether a mapping direction lets the
 // device read or write.

@@ -139,3 +139,45 @@ func TestSetNameAndIoctls(t *testing.T) {
 		t.Error("dma_buf_ioctl: unknown commands are -ENOTTY")
 	}
 }
+
+// udmabuf's end_cpu_access fails until a begin_cpu_access has created its
+// sg table: "if (!ubuf->sg) return -EINVAL;" (drivers/dma-buf/udmabuf.c,
+// end_cpu_udmabuf; semantics §3.4). Other exporters return 0. Found by the
+// conformance suite on 6.12 (docs/conformance.md).
+func TestUdmabufEndBeforeFirstStartIsEINVAL(t *testing.T) {
+	for _, c := range []struct {
+		exp      model.Exporter
+		endFirst model.Errno
+		endLater model.Errno
+	}{
+		{model.Udmabuf, model.EINVAL, model.OK},
+		{model.SystemHeap, model.OK, model.OK},
+		{model.GEMPrime, model.OK, model.OK},
+	} {
+		m, err := model.New(model.Config{Arch: model.X86, Lines: 1, Devices: []model.Device{model.GPU},
+			Exporter: c.exp, Writes: 1, Discipline: model.Discipline{EndWithoutBegin: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(s model.State, flags uint64) model.State {
+			acts, ok := m.SyncActions(flags)
+			if !ok {
+				t.Fatalf("%s: no actions for SYNC(%#x)", c.exp.Name, flags)
+			}
+			for _, a := range acts {
+				s = m.Step(&s, a)
+			}
+			return s
+		}
+		s := run(m.Init()[0], model.SyncEnd|model.SyncRead)
+		if got := model.ErrnoOf(s.SyncErr); got != c.endFirst {
+			t.Errorf("%s: END before any START: %v, want %v", c.exp.Name, got, c.endFirst)
+		}
+		s = run(s, model.SyncRead)
+		s = run(s, model.SyncEnd|model.SyncRead)
+		s = run(s, model.SyncEnd|model.SyncRead) // unpaired, but the sg table exists now
+		if got := model.ErrnoOf(s.SyncErr); got != c.endLater {
+			t.Errorf("%s: END after a START: %v, want %v", c.exp.Name, got, c.endLater)
+		}
+	}
+}

@@ -11,9 +11,10 @@ var (
 	// caches; it differs only in contiguity, which the model abstracts.
 	CMAHeap = Exporter{Name: "cma-heap", BeginSync: SyncMapped, EndSync: SyncMapped}
 	// Udmabuf maps with DMA_ATTR_SKIP_CPU_SYNC (since 2026), caches its sg
-	// table, and syncs with its own misc device in begin/end.
+	// table, and syncs with its own misc device in begin/end; its
+	// end_cpu_access fails until a begin_cpu_access has created ubuf->sg.
 	Udmabuf = Exporter{Name: "udmabuf", MapSkipCPUSync: true, CacheSGT: true,
-		BeginSync: SyncExporterDevice, EndSync: SyncExporterDevice}
+		BeginSync: SyncExporterDevice, EndSync: SyncExporterDevice, EndNeedsBegin: true}
 	// GEMPrime is drm_gem_map_dma_buf (amdgpu, vb2 and most DRM drivers):
 	// map with SKIP_CPU_SYNC and no maintenance in begin/end.
 	GEMPrime = Exporter{Name: "gem-prime", MapSkipCPUSync: true}

@@ -242,6 +242,7 @@ var exporterBools = []boolField[dmamodel.Exporter]{
 	{"wait-before-hook", func(e *dmamodel.Exporter) *bool { return &e.WaitBeforeHook }},
 	{"map-bypasses-dma-api", func(e *dmamodel.Exporter) *bool { return &e.MapBypassesDMAAPI }},
 	{"sync-device-caches", func(e *dmamodel.Exporter) *bool { return &e.SyncDeviceCaches }},
+	{"end-needs-begin", func(e *dmamodel.Exporter) *bool { return &e.EndNeedsBegin }},
 }
 
 var deviceBools = []boolField[dmamodel.Device]{

@@ -26,22 +26,25 @@ func SyncFileFlags(flags uint32) (write, ok bool) {
 	return flags&2 != 0, true
 }
 
-// ExportLeaves is ExportSyncFile's leaf set in the order the kernel
-// builds the sync_file: the pending fences of dma_resv_usage_rw(write) in
-// resv entry order (dma_resv_get_singleton: one fence, or a
-// dma_fence_array of them in that order), or the signalled stub alone. As
-// in ExportSyncFile, a sync_file is a set: a fence held by two entries
-// counts once.
+// ExportLeaves is the fence list of the sync_file that
+// DMA_BUF_IOCTL_EXPORT_SYNC_FILE builds: the pending fences of
+// dma_resv_usage_rw(write) in resv entry order (dma_resv_get_singleton:
+// the fence itself when there is one, else a dma_fence_array of them in
+// that order), or the signalled stub alone. The list is not deduplicated,
+// as in the kernel: a fence held by two entries (imported as WRITE, then as
+// READ, which dma_resv_add_fence appends) is in the array twice. The state
+// machine keeps a sync_file as the set of these leaves (ExportSyncFile's
+// mask), which is exact for what it does with one: importing a fence twice
+// with one usage adds it, then replaces that entry with itself.
 func ExportLeaves(s *State, write bool) []int {
-	mask := ExportSyncFile(s, write)
-	if mask == 1<<FStub {
+	if ExportSyncFile(s, write) == 1<<FStub {
 		return []int{FStub}
 	}
 	var out []int
+	u := UsageRW(write)
 	for i := range s.entries() {
-		if f := entryFence(s.Resv[i]); mask&(1<<f) != 0 {
-			out = append(out, f)
-			mask &^= 1 << f
+		if e := s.Resv[i]; entryUsage(e) <= u && s.pending(entryFence(e)) {
+			out = append(out, entryFence(e))
 		}
 	}
 	return out

@@ -58,3 +58,29 @@ func TestUAPIHelpers(t *testing.T) {
 		t.Error("SyncFileIoctl")
 	}
 }
+
+// dma_resv_get_singleton does not deduplicate: one fence imported as WRITE
+// and then as READ is held by two resv entries (dma_resv_add_fence appends,
+// because the old usage WRITE < READ), and EXPORT_SYNC_FILE(RW) returns a
+// dma_fence_array holding it twice (observed on 6.12: num_fences 2,
+// docs/conformance.md). EXPORT(READ) sees only the WRITE entry.
+func TestExportListsAFenceOncePerResvEntry(t *testing.T) {
+	m := newModel(t, fence.Config{SyncFile: fence.SyncFile{Exports: 1, Imports: 2}, SwSync: fence.SwSync{Points: 1, User: fence.UserIncrements}})
+	s := m.Init()[0]
+	p := fence.FPoint
+	fence.NewFence(&s, p, 1)
+	m.ImportSyncFile(&s, 1<<p, true)
+	m.ImportSyncFile(&s, 1<<p, false)
+	if fs, us := s.ResvEntries(); !reflect.DeepEqual(fs, []int{p, p}) || !reflect.DeepEqual(us, []fence.Usage{fence.Write, fence.Read}) {
+		t.Fatalf("resv holds %v with usages %v, want WRITE and READ of the same fence", fs, us)
+	}
+	if got := fence.ExportLeaves(&s, true); !reflect.DeepEqual(got, []int{p, p}) {
+		t.Errorf("EXPORT(RW) leaves = %v, want the fence twice", got)
+	}
+	if got := fence.ExportLeaves(&s, false); !reflect.DeepEqual(got, []int{p}) {
+		t.Errorf("EXPORT(READ) leaves = %v, want the WRITE entry only", got)
+	}
+	if got := fence.ExportSyncFile(&s, true); got != 1<<p {
+		t.Errorf("the state machine's sync_file is the set %#b, want %#b", got, 1<<p)
+	}
+}
