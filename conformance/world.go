@@ -111,10 +111,10 @@ type waiter struct {
 	id     string
 	call   string
 	sync   bool
-	mask   uint8  // sync: the fences begin_cpu_access waits for
-	errno  int    // sync: the result once the wait is over
-	buf    string // poll on a buffer
-	leaves []int  // poll on a sync_file
+	mask   fence.Mask // sync: the fences begin_cpu_access waits for
+	errno  int        // sync: the result once the wait is over
+	buf    string     // poll on a buffer
+	leaves []int      // poll on a sync_file
 	events int
 }
 
@@ -531,7 +531,7 @@ func (w *world) sync(c check) {
 	}
 	errno := model.ErrnoOf(b.cs.SyncErr)
 	c.errno(errno)
-	var wait uint8
+	var wait fence.Mask
 	if k, _ := b.cm.KindOf(acts[0]); k == model.KSyncStart {
 		wait = fence.Query(w.resv(b), fence.UsageRW(model.SyncWrites(flags)))
 	}
@@ -559,8 +559,8 @@ func (w *world) ready(buf string, leaves []int, events int) int {
 	return rev & events
 }
 
-func maskOf(leaves []int) uint8 {
-	var m uint8
+func maskOf(leaves []int) fence.Mask {
+	var m fence.Mask
 	for _, f := range leaves {
 		m |= 1 << f
 	}

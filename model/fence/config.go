@@ -222,13 +222,16 @@ type Config struct {
 
 // Limits of the state space.
 const (
-	MaxImporters = 2
-	MaxJobs      = 2 // per importer, over the run
-	MaxPoints    = 2 // sw_sync points
-	MaxUserOps   = 3 // exports, imports
-	MaxFences    = 8 // fence slots: stub, 2×2 jobs, 2 points, the move's copy
-	MaxEntries   = 8 // resv entries
+	MaxImporters = 4
+	MaxJobs      = 2  // per importer, over the run
+	MaxPoints    = 2  // sw_sync points
+	MaxUserOps   = 3  // exports, imports
+	MaxFences    = 12 // fence slots: stub, 4×2 jobs, 2 points, the move's copy
+	MaxEntries   = 12 // resv entries
 )
+
+// Mask is a set of fence slots, bit f for slot f (MaxFences ≤ 16).
+type Mask uint16
 
 // Validate reports the first problem with c.
 func (c *Config) Validate() error {

@@ -51,7 +51,7 @@ func (m *Model) fenceString(s *State, f int) string {
 	return v
 }
 
-func (m *Model) maskString(mask uint8) string {
+func (m *Model) maskString(mask Mask) string {
 	var names []string
 	for f := range MaxFences {
 		if mask&(1<<f) != 0 {

@@ -453,7 +453,7 @@ func (m *Model) submit(s *State, i int, write bool) {
 	im := &m.cfg.Importers[i]
 	k, _ := s.submitted(i)
 	f := JobFence(i, k)
-	var deps uint8
+	var deps Mask
 	switch {
 	case im.Sync == Implicit:
 		deps = Query(s, UsageRW(write))
@@ -579,7 +579,7 @@ func (m *Model) Fairness() []statespace.Fairness {
 func (m *Model) WaitsFor(s *State) []statespace.WaitEdge {
 	var out []statespace.WaitEdge
 	edge := func(from, to, why string) { out = append(out, statespace.WaitEdge{From: from, To: to, Why: why}) }
-	fencesOf := func(from string, mask uint8, why string) {
+	fencesOf := func(from string, mask Mask, why string) {
 		for f := range MaxFences {
 			if mask&(1<<f) != 0 {
 				edge(from, m.FenceName(s, f), why)
@@ -655,5 +655,16 @@ func (m *Model) ShortName(f int) string {
 // FenceName names fence slot f with its context and seqno, e.g. "fence
 // gpu0#1 (ctx 1, seqno 2)".
 func (m *Model) FenceName(s *State, f int) string {
-	return fmt.Sprintf("fence %s (ctx %d, seqno %d)", m.ShortName(f), Context(f), m.Seqno(s, f))
+	return fmt.Sprintf("fence %s (ctx %d, seqno %d)", m.ShortName(f), m.contextNumber(f), m.Seqno(s, f))
+}
+
+// contextNumber is the context number shown for slot f: the rings of the
+// configured importers come first (at least two, as when the model had two
+// importer slots), then the timeline, then the copy engine.
+func (m *Model) contextNumber(f int) int {
+	c := Context(f)
+	if c < CtxTimeline {
+		return c
+	}
+	return c - CtxTimeline + CtxRing + max(len(m.cfg.Importers), legacyImporters)
 }

@@ -161,7 +161,10 @@ func (m *Model) KernelFences() []int {
 // the resv is covered by an entry of the same context at least as late in
 // issue order (slot order within a context is issue order).
 func (m *Model) keepsNewest(s *State) bool {
-	newest := [CtxCopy + 1]int{-1, -1, -1, -1, -1}
+	var newest [CtxCopy + 1]int
+	for ctx := range newest {
+		newest[ctx] = -1
+	}
 	for f := range MaxFences {
 		if s.Added[f] != 0 && s.pending(f) {
 			newest[Context(f)] = f

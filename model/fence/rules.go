@@ -127,8 +127,8 @@ func (m *Model) AddFence(s *State, f int, u Usage, reserved *int) {
 // Query returns the mask of pending fences the resv returns for usage u:
 // entries with usage ≤ u (dma_resv_for_each_fence_unlocked skips
 // signalled fences).
-func Query(s *State, u Usage) uint8 {
-	var mask uint8
+func Query(s *State, u Usage) Mask {
+	var mask Mask
 	for i := range s.entries() {
 		e := s.Resv[i]
 		if f := entryFence(e); entryUsage(e) <= u && s.pending(f) {
@@ -145,8 +145,8 @@ func TestSignaled(s *State, u Usage) bool { return Query(s, u) == 0 }
 // Published returns the mask of fences that were added to the resv with a
 // usage ≤ u and are still pending: what a wait for u must cover, whatever
 // the resv's entries say.
-func Published(s *State, u Usage) uint8 {
-	var mask uint8
+func Published(s *State, u Usage) Mask {
+	var mask Mask
 	for f := range MaxFences {
 		if a := s.Added[f]; a != 0 && Usage(a-1) <= u && s.pending(f) {
 			mask |= 1 << f
@@ -177,7 +177,7 @@ func AddCallback(s *State, f int) bool {
 
 // enableAll enables signalling on every fence of mask (a dma_fence_wait on
 // each).
-func enableAll(s *State, mask uint8) {
+func enableAll(s *State, mask Mask) {
 	for f := range MaxFences {
 		if mask&(1<<f) != 0 {
 			AddCallback(s, f)
@@ -221,7 +221,7 @@ func create(s *State, f int, seqno uint32) {
 // fences; WRITE flag: the READ fences), combined by dma_resv_get_singleton
 // (one fence, or a dma_fence_array of several); an empty snapshot is the
 // signalled stub. The result is the sync_file's leaf mask.
-func ExportSyncFile(s *State, write bool) uint8 {
+func ExportSyncFile(s *State, write bool) Mask {
 	if mask := Query(s, UsageRW(write)); mask != 0 {
 		return mask
 	}
@@ -232,12 +232,12 @@ func ExportSyncFile(s *State, write bool) uint8 {
 // with leaf mask leaves, under the resv lock: the container is unwrapped
 // (dma_fence_unwrap_for_each), dma_resv_reserve_fences(number of leaves),
 // then each leaf is added with WRITE (WRITE flag) or READ (READ only).
-func (m *Model) ImportSyncFile(s *State, leaves uint8, write bool) {
+func (m *Model) ImportSyncFile(s *State, leaves Mask, write bool) {
 	u := Read
 	if write {
 		u = Write
 	}
-	reserved := bits.OnesCount8(leaves)
+	reserved := bits.OnesCount16(uint16(leaves))
 	for f := range MaxFences {
 		if leaves&(1<<f) != 0 {
 			m.AddFence(s, f, u, &reserved)
@@ -246,8 +246,8 @@ func (m *Model) ImportSyncFile(s *State, leaves uint8, write bool) {
 }
 
 // SignaledMask returns the mask of signalled fences.
-func SignaledMask(s *State) uint8 {
-	var mask uint8
+func SignaledMask(s *State) Mask {
+	var mask Mask
 	for f := range MaxFences {
 		if s.signaled(f) {
 			mask |= 1 << f
@@ -259,7 +259,7 @@ func SignaledMask(s *State) uint8 {
 // AllSignaled reports whether every fence of mask is signalled: a wait
 // on those fences is over, a sync_file's fence (one fence or the
 // dma_fence_array of its leaves) is signalled.
-func AllSignaled(s *State, leaves uint8) bool {
+func AllSignaled(s *State, leaves Mask) bool {
 	for f := range MaxFences {
 		if leaves&(1<<f) != 0 && !s.signaled(f) {
 			return false

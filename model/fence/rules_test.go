@@ -46,7 +46,7 @@ func TestQueryReturnsEveryUsageUpToU(t *testing.T) {
 	k, w, r, b := JobFence(0, 0), JobFence(0, 1), JobFence(1, 0), JobFence(1, 1)
 	s := state(m, map[int]uint32{k: 1, w: 2, r: 1, b: 2},
 		entryOf(b, Bookkeep), entryOf(r, Read), entryOf(w, Write), entryOf(k, Kernel))
-	want := map[Usage]uint8{Kernel: 1 << k, Write: 1<<k | 1<<w, Read: 1<<k | 1<<w | 1<<r, Bookkeep: 1<<k | 1<<w | 1<<r | 1<<b}
+	want := map[Usage]Mask{Kernel: 1 << k, Write: 1<<k | 1<<w, Read: 1<<k | 1<<w | 1<<r, Bookkeep: 1<<k | 1<<w | 1<<r | 1<<b}
 	for u, mask := range want {
 		if got := Query(&s, u); got != mask {
 			t.Errorf("query %s = %08b, want %08b", u, got, mask)

@@ -1,8 +1,20 @@
 package fence
 
-// State is one global state: a fixed-size value of uint8 fields (no
-// pointers, no padding), hashed as raw bytes by the checker.
+// State is one global state: a fixed-size value of uint8 fields and fence
+// masks (no pointers, no padding: the masks come first), hashed as raw
+// bytes by the checker.
 type State struct {
+	// Deps is each job's dependencies still pending: a mask of fence
+	// slots whose callback (drm_sched's dependency callback) has not run.
+	Deps [MaxImporters][MaxJobs]Mask
+	// CPUWait is the set of fences begin_cpu_access's dma_resv_wait_timeout
+	// found when it started (it iterates over the fences present then);
+	// CPUTruth is the ghost set of fences published with a usage it must
+	// cover at that moment, whatever the resv's entries said.
+	CPUWait, CPUTruth Mask
+	// SyncFile is the sync_file user space holds: 0 none, else a mask of
+	// its leaf fences (bit FStub alone: the signalled stub).
+	SyncFile Mask
 	// Ghost holds the violation flags (Flag*), sticky, set by the step
 	// that commits the violation.
 	Ghost uint8
@@ -18,21 +30,10 @@ type State struct {
 	Resv [MaxEntries]uint8
 	// Job is each importer's jobs, in ring order: phase | Job* bits.
 	Job [MaxImporters][MaxJobs]uint8
-	// Deps is each job's dependencies still pending: a mask of fence
-	// slots whose callback (drm_sched's dependency callback) has not run.
-	Deps [MaxImporters][MaxJobs]uint8
 	// CPU is the CPU bracket: phase | CPU* bits.
 	CPU uint8
-	// CPUWait is the set of fences begin_cpu_access's dma_resv_wait_timeout
-	// found when it started (it iterates over the fences present then);
-	// CPUTruth is the ghost set of fences published with a usage it must
-	// cover at that moment, whatever the resv's entries said.
-	CPUWait, CPUTruth uint8
-	// Poll is the poller: phase | revents | armed fence <<4 | Poll* bits.
+	// Poll is the poller: phase | armed fence <<2 | Poll* bits.
 	Poll uint8
-	// SyncFile is the sync_file user space holds: 0 none, else a mask of
-	// its leaf fences (bit FStub alone: the signalled stub).
-	SyncFile uint8
 	// User counts user space's ioctls: exports | imports<<2 | points
 	// created<<4.
 	User uint8
@@ -108,8 +109,8 @@ const (
 	PollWoken uint8 = 2 // the callback ran: poll again
 	PollDone  uint8 = 3 // returned EPOLLIN
 	pollPhase uint8 = 3
-	pollShift       = 4
-	pollFence uint8 = 7 << pollShift // the fence the callback is on
+	pollShift       = 2
+	pollFence uint8 = 15 << pollShift // the fence the callback is on
 	// PollAfterWrite: when EPOLLIN was returned, a write job had completed.
 	PollAfterWrite uint8 = 1 << 7
 )

@@ -51,7 +51,7 @@ func ExportLeaves(s *State, write bool) []int {
 }
 
 // Leaves returns the slots of a leaf mask in slot order.
-func Leaves(mask uint8) []int {
+func Leaves(mask Mask) []int {
 	var out []int
 	for f := range MaxFences {
 		if mask&(1<<f) != 0 {
