@@ -3,6 +3,7 @@ package statespace
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -94,6 +95,7 @@ type checker[S comparable] struct {
 	endOK   EndStater[S]
 	canon   Canonicalizer[S]
 	ctx     context.Context
+	plain   bool // S is plain memory (full-state mode orders states by their bytes)
 
 	workers int
 	shards  [numShards]shard[S]
@@ -131,8 +133,12 @@ type discovery struct {
 	id    uint32
 }
 
-func (d *discovery) offer(depth int, fp uint64, id uint32) {
-	if !d.ok || depth < d.depth || depth == d.depth && fp < d.fp {
+// offerFound records a discovery in d if it comes first: smaller depth,
+// then smaller fingerprint, then (different states with the same
+// fingerprint, full-state mode only; both are states of the level being
+// expanded) the smaller state.
+func (c *checker[S]) offerFound(d *discovery, depth int, fp uint64, id uint32) {
+	if !d.ok || depth < d.depth || depth == d.depth && (fp < d.fp || fp == d.fp && id != d.id && c.opt.FullState && c.stateLess(id, d.id)) {
 		*d = discovery{ok: true, depth: depth, fp: fp, id: id}
 	}
 }
@@ -234,8 +240,13 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		c.opt.ProgressInterval = 2 * time.Second
 	}
 	c.found = make([]discovery, len(c.props)+1)
+	if opt.FullState {
+		t := reflect.TypeFor[S]()
+		c.plain = plainMemory(t, t.String()) == nil
+	}
 	for i := range c.shards {
 		c.shards[i].init()
+		c.shards[i].full = opt.FullState
 	}
 	c.ws = make([]*worker[S], c.workers)
 	for i := range c.ws {
@@ -273,7 +284,13 @@ func (c *checker[S]) run() *Result {
 		cs := c.canonical(s)
 		cand := candidate[S]{state: cs, fp: c.h.fingerprint(&cs), parent: noParent, act: uint16(i)}
 		sh := &c.shards[shardOf(cand.fp)]
-		if sh.offer(&cand, false) == inserted {
+		r := inserted
+		if c.opt.FullState {
+			r = sh.offerFull(&cand, false, c.stateLess)
+		} else {
+			r = sh.offer(&cand, false)
+		}
+		if r == inserted {
 			c.states++
 		}
 	}
@@ -316,7 +333,7 @@ func (c *checker[S]) violated() bool {
 
 func (c *checker[S]) nextLevelEmpty() bool {
 	for i := range c.shards {
-		if len(c.shards[i].next.states) > 0 {
+		if len(c.shards[i].next.keys) > 0 {
 			return false
 		}
 	}
@@ -351,7 +368,7 @@ func (c *checker[S]) expandLevel(last bool) {
 	n := 0
 	for k := range c.shards {
 		c.segStart[k] = n
-		n += len(c.shards[k].cur.states)
+		n += c.shards[k].curN
 	}
 	c.segStart[numShards] = n
 	rounds := (n + c.workers*chunkStates - 1) / (c.workers * chunkStates)
@@ -391,7 +408,7 @@ func (c *checker[S]) expandLevel(last bool) {
 	for _, w := range c.ws {
 		for p := range w.found {
 			if w.found[p].ok {
-				c.found[p].offer(w.found[p].depth, w.found[p].fp, w.found[p].id)
+				c.offerFound(&c.found[p], w.found[p].depth, w.found[p].fp, w.found[p].id)
 				w.found[p] = discovery{}
 			}
 		}
@@ -424,7 +441,7 @@ func (c *checker[S]) checkBounds(left uint64) bool {
 			c.lastProgress = now
 			queue := left
 			for k := range c.shards {
-				queue += uint64(len(c.shards[k].next.states))
+				queue += uint64(len(c.shards[k].next.keys))
 			}
 			c.opt.Progress(Progress{
 				Depth: c.depth, States: c.states, Transitions: c.sumTransitions(),
@@ -481,23 +498,29 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 		}
 		sh := &c.shards[k]
 		e := g - c.segStart[k]
-		s := &sh.cur.states[e]
+		var s *S
+		if sh.full {
+			l := sh.curBase + uint32(e)
+			s = &sh.curChunks[l>>chunkBits][l&(chunkLen-1)]
+		} else {
+			s = &sh.cur.states[e]
+		}
 		fp := c.h.fingerprint(s)
 		id := stateID(sh.curBase+uint32(e), k)
 		for _, p := range c.always {
 			if !p.Holds(s) {
-				w.found[p.index].offer(c.depth, fp, id)
+				c.offerFound(&w.found[p.index], c.depth, fp, id)
 			}
 		}
 		for _, p := range c.some {
 			if !c.found[p.index].ok && p.Holds(s) {
-				w.found[p.index].offer(c.depth, fp, id)
+				c.offerFound(&w.found[p.index], c.depth, fp, id)
 			}
 		}
 		w.acts = c.m.Actions(s, w.acts[:0])
 		if len(w.acts) == 0 {
 			if !c.opt.NoDeadlock && (c.endOK == nil || !c.endOK.ValidEnd(s)) {
-				w.found[deadlock].offer(c.depth, fp, id)
+				c.offerFound(&w.found[deadlock], c.depth, fp, id)
 			}
 			continue
 		}
@@ -553,6 +576,10 @@ func (c *checker[S]) store(w int, last bool, buf int) {
 // shards. It prefetches the home slot of a candidate a few places ahead so
 // that its cache miss overlaps with the work on the current ones.
 func (c *checker[S]) offerAll(w *worker[S], cands []candidate[S], last bool) {
+	if c.opt.FullState {
+		c.offerAllFull(w, cands, last)
+		return
+	}
 	for i := range cands {
 		if j := i + 2*prefetchDistance; j < len(cands) {
 			sh := &c.shards[shardOf(cands[j].fp)]
@@ -583,6 +610,11 @@ func (c *checker[S]) result() *Result {
 		st.States += uint64(sh.count)
 		st.TableBytes += uint64(len(sh.slots)) * 8
 		st.TraceBytes += sh.parent.bytes(4) + sh.action.bytes(2)
+		st.StateStoreBytes += sh.store.bytes(unsafe.Sizeof(*new(S)))
+	}
+	st.Mode = ModeFingerprint
+	if c.opt.FullState {
+		st.Mode = ModeFullState
 	}
 	st.Transitions = c.sumTransitions()
 	st.MaxDepth = c.depth

@@ -10,7 +10,9 @@
 // distinct states, the same number of transitions, the same maximum depth and
 // the same shortest counterexample. It stores only 64-bit fingerprints and a
 // parent link per state, and rebuilds a counterexample by replaying the model
-// from an initial state, checking every fingerprint on the way.
+// from an initial state, checking every fingerprint on the way; with
+// Options.FullState it stores every state's value instead, which makes the
+// search exact and the traces replay-free.
 package statespace
 
 // Action identifies one entry of a model's action table: an index into the

@@ -38,6 +38,14 @@ type Options struct {
 	ProgressInterval time.Duration
 	// Context, when set, stops the run as incomplete when it is done.
 	Context context.Context
+	// FullState stores the value of every visited state next to its
+	// fingerprint (Stats.StateStoreBytes more memory, StateSize bytes per
+	// state). Two states are then the same only when their values are
+	// equal, so a fingerprint collision cannot merge different states
+	// (Stats.CollisionProbability is 0), and counterexamples are read from
+	// the stored states without replaying the model. Counts and traces are
+	// those of fingerprint mode whenever fingerprint mode had no collision.
+	FullState bool
 }
 
 // DeadlockProperty is the name under which deadlocks are reported and
@@ -138,8 +146,22 @@ type Stats struct {
 	HeapBytes uint64
 	// StateSize is the size in bytes of one state value.
 	StateSize int
-	Actions   []ActionStats
+	// Mode is how visited states are stored: ModeFingerprint or
+	// ModeFullState (Options.FullState).
+	Mode string
+	// StateStoreBytes is the memory of the stored state values (full-state
+	// mode; 0 otherwise).
+	StateStoreBytes uint64
+	Actions         []ActionStats
 }
+
+// The storage modes reported in Stats.Mode.
+const (
+	// ModeFingerprint stores a 64-bit fingerprint per visited state.
+	ModeFingerprint = "fingerprint"
+	// ModeFullState stores every visited state's value (Options.FullState).
+	ModeFullState = "full-state"
+)
 
 // StatesPerSecond is the rate of new distinct states.
 func (s *Stats) StatesPerSecond() float64 {
@@ -162,7 +184,11 @@ func (s *Stats) BytesPerState() float64 {
 // fingerprint, so that one of them was wrongly taken as already seen. It is
 // TLC's optimistic estimate x = n·(g−n)/2⁶⁴, with n distinct states and g
 // generated transitions, reported as 1−e^(−x) (≈ x while small, never above 1).
+// It is 0 in full-state mode, where states are compared by value.
 func (s *Stats) CollisionProbability() float64 {
+	if s.Mode == ModeFullState {
+		return 0
+	}
 	n := float64(s.States)
 	g := float64(s.Transitions)
 	if g < n {

@@ -106,6 +106,13 @@ type shard[S comparable] struct {
 	// being built (local ids nextBase...).
 	cur, next         level[S]
 	curBase, nextBase uint32
+	curN              int // states of the level being expanded
+	// Full-state mode: every stored state by local id, and the chunk list
+	// as it was when the level being expanded was settled (read by every
+	// worker while the owner appends).
+	full      bool
+	store     chunked[S]
+	curChunks [][]S
 }
 
 func (sh *shard[S]) init() {
@@ -216,10 +223,16 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 // its parent links are appended to the shard's arrays, and it becomes the
 // level to expand next.
 func (sh *shard[S]) settle() {
-	for _, k := range sh.next.keys {
-		i, _ := sh.lookup(k.fp)
-		sh.slots[i] = occupied | k.fp&low58
+	if sh.full {
+		sh.settleFull()
+		sh.curChunks = sh.store.chunks
+	} else {
+		for _, k := range sh.next.keys {
+			i, _ := sh.lookup(k.fp)
+			sh.slots[i] = occupied | k.fp&low58
+		}
 	}
+	sh.curN = len(sh.next.keys)
 	// The level to expand keeps only its states (fingerprints are cheap to
 	// recompute), which keeps the peak memory of two adjacent BFS levels low.
 	sh.cur, sh.next = sh.next, sh.cur
@@ -227,5 +240,5 @@ func (sh *shard[S]) settle() {
 	sh.next.keys = sh.cur.keys[:0]
 	sh.cur.keys = nil
 	sh.curBase = sh.nextBase
-	sh.nextBase += uint32(len(sh.cur.states))
+	sh.nextBase += uint32(sh.curN)
 }

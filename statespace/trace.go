@@ -159,6 +159,9 @@ func (c *checker[S]) trace(d discovery) *Trace {
 }
 
 func (c *checker[S]) traceAndState(d discovery) (*Trace, S) {
+	if c.opt.FullState {
+		return c.storedTrace(d)
+	}
 	init, acts := c.path(d.id)
 	t, s := c.replay(init, acts, fmt.Sprintf("the trace to a state of depth %d", d.depth), true)
 	if last := t.Steps[len(t.Steps)-1].Fingerprint; len(t.Steps) == len(acts)+1 && last != d.fp {

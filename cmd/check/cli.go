@@ -141,6 +141,7 @@ type runFlags struct {
 	noDead    bool
 	progress  time.Duration
 	traceOut  []string
+	fullState bool
 }
 
 type multiFlag struct{ vals *[]string }
@@ -171,6 +172,7 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
 	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
+	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE` (.txt, .json, .mmd, .dot; repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: check run SCENARIO [flags]")
@@ -247,6 +249,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
+		FullState: f.fullState,
 	}
 	if opt.MaxStates == 0 {
 		opt.MaxStates = fileOpt.MaxStates

@@ -79,9 +79,15 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	}
 	fmt.Fprintf(w, "states: %s distinct, %s transitions, depth %d\n", count(st.States), count(st.Transitions), st.MaxDepth)
 	fmt.Fprintf(w, "time: %.3f s (%s states/s)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())))
-	fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): fingerprint table %s, parent links %s, frontier %s; state size %d B\n",
-		bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
-	fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
+	if st.Mode == statespace.ModeFullState {
+		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): full states %s, table %s, parent links %s, frontier %s; state size %d B\n",
+			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.StateStoreBytes), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
+		fmt.Fprintln(w, "fingerprint collision probability: 0 (exact: full states stored and compared)")
+	} else {
+		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): fingerprint table %s, parent links %s, frontier %s; state size %d B\n",
+			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
+		fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
@@ -143,6 +149,7 @@ type jsonResult struct {
 	Seconds              float64           `json:"seconds"`
 	StatesPerSecond      float64           `json:"states_per_second"`
 	Workers              int               `json:"workers"`
+	Mode                 string            `json:"mode"`
 	CollisionProbability float64           `json:"collision_probability"`
 	Memory               jsonMemory        `json:"memory"`
 	Properties           []jsonProperty    `json:"properties"`
@@ -158,6 +165,7 @@ type jsonMemory struct {
 	TableBytes    uint64  `json:"table_bytes"`
 	TraceBytes    uint64  `json:"trace_bytes"`
 	FrontierBytes uint64  `json:"frontier_bytes"`
+	StateStore    uint64  `json:"state_store_bytes"`
 	StateSize     int     `json:"state_size"`
 }
 
@@ -213,11 +221,11 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	out := jsonResult{
 		Scenario: name, Params: v.Map(), Result: string(r.Status), Incomplete: r.Incomplete,
 		States: st.States, Transitions: st.Transitions, Depth: st.MaxDepth,
-		Seconds: st.Duration.Seconds(), StatesPerSecond: st.StatesPerSecond(), Workers: st.Workers,
+		Seconds: st.Duration.Seconds(), StatesPerSecond: st.StatesPerSecond(), Workers: st.Workers, Mode: st.Mode,
 		CollisionProbability: st.CollisionProbability(),
 		Memory: jsonMemory{
 			PeakHeapBytes: st.HeapBytes, BytesPerState: st.BytesPerState(), TableBytes: st.TableBytes,
-			TraceBytes: st.TraceBytes, FrontierBytes: st.FrontierBytes, StateSize: st.StateSize,
+			TraceBytes: st.TraceBytes, FrontierBytes: st.FrontierBytes, StateSize: st.StateSize, StateStore: st.StateStoreBytes,
 		},
 		Vacuous: st.Vacuous(),
 		Notes:   r.Notes,

@@ -1,0 +1,198 @@
+package statespace
+
+import (
+	"bytes"
+	"fmt"
+	"unsafe"
+)
+
+// Full-state mode (Options.FullState) keeps every visited state's value, in
+// each shard's chunked array indexed by local id, next to its fingerprint.
+// Two states are the same only when their values are equal: a fingerprint
+// match is confirmed on the stored value, and two different states with the
+// same fingerprint are both kept. Traces are read from the stored states
+// instead of replaying the model.
+//
+// A settled slot holds the local id instead of the full fingerprint:
+//
+//	occupied | (fp&tagMask)<<localBits | local
+//
+// 36 bits of the fingerprint (enough to choose the home slot of any table
+// size and to skip most non-matching slots without touching the state) and
+// the 26-bit local id. Slots of the level being built are as in fingerprint
+// mode (current | occupied | entry).
+
+const (
+	localBits = 32 - shardBits
+	localMask = 1<<localBits - 1
+	tagBits   = 62 - localBits
+	tagMask   = 1<<tagBits - 1
+)
+
+// at returns a pointer to element i.
+func (c *chunked[T]) at(i uint32) *T { return &c.chunks[i>>chunkBits][i&(chunkLen-1)] }
+
+// lookupFull returns the slot holding the state *s (fingerprint fp), or the
+// empty slot where it would go, and the slot's content.
+func (sh *shard[S]) lookupFull(fp uint64, s *S) (uint64, uint64) {
+	tag := fp & tagMask
+	i := fp & sh.mask
+	for {
+		v := sh.slots[i]
+		switch {
+		case v == 0:
+			return i, 0
+		case v&current != 0:
+			if e := uint32(v); sh.next.keys[e].fp == fp && *sh.store.at(sh.nextBase + e) == *s {
+				return i, v
+			}
+		case v>>localBits&tagMask == tag && *sh.store.at(uint32(v) & localMask) == *s:
+			return i, v
+		}
+		i = (i + 1) & sh.mask
+	}
+}
+
+// offerFull is offer in full-state mode. less orders two states of the
+// level being expanded by value; it breaks the tie between two finders
+// whose parents are different states with the same fingerprint.
+func (sh *shard[S]) offerFull(c *candidate[S], probeOnly bool, less func(a, b uint32) bool) insertResult {
+	i, v := sh.lookupFull(c.fp, &c.state)
+	if v == 0 {
+		if probeOnly {
+			return beyondBound
+		}
+		e := uint32(len(sh.next.keys))
+		sh.store.append(c.state)
+		sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
+		sh.parent.append(c.parent)
+		sh.action.append(c.act)
+		sh.slots[i] = current | occupied | uint64(e)
+		sh.count++
+		if sh.count >= sh.limit {
+			sh.growFull()
+		}
+		return inserted
+	}
+	if v&current != 0 {
+		e := uint32(v)
+		id := sh.nextBase + e
+		k := &sh.next.keys[e]
+		act := sh.action.get(id)
+		if c.pfp < k.pfp || c.pfp == k.pfp && (c.act < act ||
+			c.act == act && c.parent != sh.parent.get(id) && less(c.parent, sh.parent.get(id))) {
+			k.pfp = c.pfp
+			sh.parent.set(id, c.parent)
+			sh.action.set(id, c.act)
+		}
+	}
+	return seenBefore
+}
+
+// growFull doubles the table in full-state mode.
+func (sh *shard[S]) growFull() {
+	old := sh.slots
+	sh.slots = make([]uint64, 2*len(old))
+	adviseHuge(sh.slots)
+	sh.mask = uint64(len(sh.slots) - 1)
+	sh.limit = uint32(len(sh.slots) / 4 * 3)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		home := v >> localBits & tagMask // the low bits of the fingerprint
+		if v&current != 0 {
+			home = sh.next.keys[uint32(v)].fp
+		}
+		i := home & sh.mask
+		for sh.slots[i] != 0 {
+			i = (i + 1) & sh.mask
+		}
+		sh.slots[i] = v
+	}
+}
+
+// settleFull rewrites the slots of the level just built as settled slots
+// (full-state mode).
+func (sh *shard[S]) settleFull() {
+	for e, k := range sh.next.keys {
+		want := current | occupied | uint64(e)
+		i := k.fp & sh.mask
+		for sh.slots[i] != want {
+			i = (i + 1) & sh.mask
+		}
+		sh.slots[i] = occupied | (k.fp&tagMask)<<localBits | uint64(sh.nextBase+uint32(e))
+	}
+}
+
+// curState returns the state with the given id, which must belong to the
+// level being expanded (full-state mode). Any worker may call it during the
+// level: it reads through the snapshot of the chunk list taken when the
+// level was settled, which the shard's owner never writes.
+func (c *checker[S]) curState(id uint32) *S {
+	local, k := splitID(id)
+	return &c.shards[k].curChunks[local>>chunkBits][local&(chunkLen-1)]
+}
+
+// stateLess is a total order on the states of the level being expanded,
+// used only between different states that share a fingerprint (full-state
+// mode): byte order for plain-memory states, else the order of their
+// printed values.
+func (c *checker[S]) stateLess(a, b uint32) bool {
+	sa, sb := c.curState(a), c.curState(b)
+	if c.plain {
+		size := unsafe.Sizeof(*sa)
+		return bytes.Compare(unsafe.Slice((*byte)(unsafe.Pointer(sa)), size), unsafe.Slice((*byte)(unsafe.Pointer(sb)), size)) < 0
+	}
+	return fmt.Sprintf("%#v", *sa) < fmt.Sprintf("%#v", *sb)
+}
+
+// offerAllFull is offerAll in full-state mode.
+func (c *checker[S]) offerAllFull(w *worker[S], cands []candidate[S], last bool) {
+	for i := range cands {
+		if j := i + prefetchDistance; j < len(cands) {
+			sh := &c.shards[shardOf(cands[j].fp)]
+			prefetch(uintptr(unsafe.Pointer(&sh.slots[cands[j].fp&sh.mask])))
+		}
+		if c.shards[shardOf(cands[i].fp)].offerFull(&cands[i], last, c.stateLess) == beyondBound {
+			w.beyond = true
+		}
+	}
+}
+
+// storedTrace rebuilds the path to a discovery from the stored states,
+// without running the model (full-state mode).
+func (c *checker[S]) storedTrace(d discovery) (*Trace, S) {
+	var ids []uint32
+	id := d.id
+	for {
+		ids = append(ids, id)
+		local, k := splitID(id)
+		p := c.shards[k].parent.get(local)
+		if p == noParent {
+			break
+		}
+		id = p
+	}
+	local, k := splitID(ids[len(ids)-1])
+	t := &Trace{InitIndex: int(c.shards[k].action.get(local)), Loop: -1}
+	var s S
+	for i := len(ids) - 1; i >= 0; i-- {
+		local, k := splitID(ids[i])
+		sh := &c.shards[k]
+		s = *sh.store.at(local)
+		st := Step{Action: -1, Fingerprint: c.h.fingerprint(&s), State: describe(c.m, &s)}
+		if i < len(ids)-1 {
+			a := sh.action.get(local)
+			st.Action, st.Label = int(a), c.names[a]
+			if ac, ok := c.m.(Actorer); ok {
+				st.Actor = ac.Actor(Action(a))
+			}
+		}
+		t.Steps = append(t.Steps, st)
+	}
+	if last := t.Steps[len(t.Steps)-1].Fingerprint; last != d.fp {
+		c.replayFailed("the stored trace to a state of depth %d: the last state has fingerprint %016x, want %016x", d.depth, last, d.fp)
+	}
+	return t, s
+}
