@@ -62,6 +62,10 @@ func (c *checker[S]) check() (res *Result, err error) {
 	case len(c.inits) > 1<<16:
 		return nil, fmt.Errorf("statespace: the model has %d initial states; at most %d are supported", len(c.inits), 1<<16)
 	}
+	if err := c.setupSpill(); err != nil {
+		return nil, err
+	}
+	defer c.cleanupSpill()
 	res = c.run()
 	if c.modelErr != nil {
 		return nil, c.modelErr
@@ -120,6 +124,12 @@ type checker[S comparable] struct {
 	inits        []S
 	memSample    []metrics.Sample
 	notes        []string
+	// Spilling (spill.go): the run's directory, and the window of the
+	// current round when the level is expanded from files.
+	spillDir     string
+	win          []S
+	winStart     int
+	spillReadErr error
 	traceErr     error
 	modelErr     error // a panic in the model's code, from any worker
 	mu           sync.Mutex
@@ -347,12 +357,17 @@ func (c *checker[S]) settleLevel() {
 			c.shards[k].settle()
 		}
 	})
+	c.frontierPeak = max(c.frontierPeak, c.frontierBytes())
+}
+
+// frontierBytes is the memory of the BFS levels.
+func (c *checker[S]) frontierBytes() uint64 {
 	var fb uint64
 	for k := range c.shards {
 		sh := &c.shards[k]
 		fb += sh.cur.bytes(unsafe.Sizeof(*new(S))) + sh.next.bytes(unsafe.Sizeof(*new(S)))
 	}
-	c.frontierPeak = max(c.frontierPeak, fb)
+	return fb
 }
 
 // chunk is a range of the current level, numbered across the shards in
@@ -373,12 +388,31 @@ func (c *checker[S]) expandLevel(last bool) {
 	c.segStart[numShards] = n
 	rounds := (n + c.workers*chunkStates - 1) / (c.workers * chunkStates)
 	size := (n + rounds*c.workers - 1) / max(1, rounds*c.workers)
+	// A level on disk is read one round ahead into two windows.
+	step := c.workers * size
+	var wins [2][]S
+	if c.levelOnDisk() && n > 0 {
+		wins = [2][]S{make([]S, step), make([]S, step)}
+		c.frontierPeak = max(c.frontierPeak, c.frontierBytes()+2*uint64(step)*uint64(unsafe.Sizeof(*new(S))))
+		if err := c.readWindow(wins[0][:min(n, step)], 0); err != nil {
+			c.spillReadErr = err
+			rounds = 0
+		}
+	}
 	// Round r stores the candidates of round r-1 and expands chunk r, with
 	// one barrier per round: a worker that finishes storing early goes on
 	// expanding (the two phases touch disjoint memory: stores write the
 	// tables and the next level, expansion reads the current level and
 	// writes the other outbox buffer).
 	for r := 0; r <= rounds; r++ {
+		var ahead chan error
+		if wins[0] != nil && r < rounds {
+			c.win, c.winStart = wins[r%2], r*step
+			if next := (r + 1) * step; r+1 < rounds {
+				ahead = make(chan error, 1)
+				go func() { ahead <- c.readWindow(wins[(r+1)%2][:min(n-next, step)], next) }()
+			}
+		}
 		c.parallel(func(w int) {
 			if r > 0 {
 				c.store(w, last, (r-1)%2)
@@ -388,6 +422,11 @@ func (c *checker[S]) expandLevel(last bool) {
 				c.expand(c.ws[w], chunk{start, min(start+size, n)}, r%2, last)
 			}
 		})
+		if ahead != nil {
+			if err := <-ahead; err != nil && c.spillReadErr == nil {
+				c.spillReadErr = err
+			}
+		}
 		c.states = 0
 		for k := range c.shards {
 			c.states += uint64(c.shards[k].count)
@@ -403,6 +442,7 @@ func (c *checker[S]) expandLevel(last bool) {
 			break
 		}
 	}
+	c.win = nil
 	// Merge the workers' discoveries of this level (also when a bound
 	// stopped it early: what was examined was examined).
 	for _, w := range c.ws {
@@ -435,6 +475,15 @@ func (c *checker[S]) checkBounds(left uint64) bool {
 	}
 	if c.ctx.Err() != nil {
 		c.incomplete = "interrupted"
+	}
+	if c.spillDir != "" {
+		err := c.spillReadErr
+		if err == nil {
+			err = c.spillError()
+		}
+		if err != nil {
+			c.incomplete = "spill failed: " + err.Error()
+		}
 	}
 	if c.opt.Progress != nil {
 		if now := time.Now(); now.Sub(c.lastProgress) >= c.opt.ProgressInterval {
@@ -499,7 +548,9 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 		sh := &c.shards[k]
 		e := g - c.segStart[k]
 		var s *S
-		if sh.full {
+		if c.win != nil {
+			s = &c.win[g-c.winStart]
+		} else if sh.full {
 			l := sh.curBase + uint32(e)
 			s = &sh.curChunks[l>>chunkBits][l&(chunkLen-1)]
 		} else {
@@ -611,6 +662,7 @@ func (c *checker[S]) result() *Result {
 		st.TableBytes += uint64(len(sh.slots)) * 8
 		st.TraceBytes += sh.parent.bytes(4) + sh.action.bytes(2)
 		st.StateStoreBytes += sh.store.bytes(unsafe.Sizeof(*new(S)))
+		st.SpilledBytes += sh.spill.written
 	}
 	st.Mode = ModeFingerprint
 	if c.opt.FullState {

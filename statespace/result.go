@@ -46,6 +46,23 @@ type Options struct {
 	// the stored states without replaying the model. Counts and traces are
 	// those of fingerprint mode whenever fingerprint mode had no collision.
 	FullState bool
+	// SpillDir, when set, lets the states of the BFS levels (the frontier,
+	// usually the largest transient) go to files in this directory: while a
+	// level is built, each of the 64 shards of the visited set keeps at most
+	// SpillThreshold/64 bytes of its new states in memory and appends the
+	// rest to a file; the level is then expanded from the files, streamed
+	// back one round ahead. The visited set, the parent links and 16 bytes
+	// per state of the level being built stay in memory. Results are
+	// identical to an in-memory run. The files live in a fresh
+	// subdirectory, are unlinked as soon as they are created (so nothing is
+	// left behind even if the process is killed) and the subdirectory is
+	// removed when the run ends. An I/O error ends the run as incomplete.
+	// Not with FullState; the state type must hold no pointers.
+	SpillDir string
+	// SpillThreshold is the number of bytes of the level being built kept
+	// in memory before spilling; 0 means MemoryBudget/8, or 256 MiB without
+	// a budget.
+	SpillThreshold uint64
 }
 
 // DeadlockProperty is the name under which deadlocks are reported and
@@ -152,7 +169,10 @@ type Stats struct {
 	// StateStoreBytes is the memory of the stored state values (full-state
 	// mode; 0 otherwise).
 	StateStoreBytes uint64
-	Actions         []ActionStats
+	// SpilledBytes is the number of bytes of states written to spill files
+	// (Options.SpillDir); each byte was read back once.
+	SpilledBytes uint64
+	Actions      []ActionStats
 }
 
 // The storage modes reported in Stats.Mode.

@@ -113,6 +113,11 @@ type shard[S comparable] struct {
 	full      bool
 	store     chunked[S]
 	curChunks [][]S
+	// Spilling (spill.go): the level being built goes to a file in
+	// spillDir every spillAt states (0: never).
+	spillAt  int
+	spillDir string
+	spill    shardSpill
 }
 
 func (sh *shard[S]) init() {
@@ -195,8 +200,11 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		if probeOnly {
 			return beyondBound
 		}
-		e := uint32(len(sh.next.states))
+		e := uint32(len(sh.next.keys))
 		sh.next.states = append(sh.next.states, c.state)
+		if len(sh.next.states) == sh.spillAt {
+			sh.flush(sh.spillDir)
+		}
 		sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
 		sh.parent.append(c.parent)
 		sh.action.append(c.act)
@@ -231,6 +239,9 @@ func (sh *shard[S]) settle() {
 			i, _ := sh.lookup(k.fp)
 			sh.slots[i] = occupied | k.fp&low58
 		}
+	}
+	if sh.spillDir != "" {
+		sh.settleSpill(sh.spillDir)
 	}
 	sh.curN = len(sh.next.keys)
 	// The level to expand keeps only its states (fingerprints are cheap to

@@ -142,6 +142,8 @@ type runFlags struct {
 	progress  time.Duration
 	traceOut  []string
 	fullState bool
+	spillDir  string
+	spillAt   string
 }
 
 type multiFlag struct{ vals *[]string }
@@ -173,6 +175,8 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
 	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
+	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
+	fs.StringVar(&f.spillAt, "spill-threshold", "", "bytes of the level being built kept in memory before spilling, e.g. 64MiB (default: --memory/8, or 256MiB)")
 	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE` (.txt, .json, .mmd, .dot; repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: check run SCENARIO [flags]")
@@ -249,7 +253,18 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
-		FullState: f.fullState,
+		FullState: f.fullState, SpillDir: f.spillDir,
+	}
+	if f.spillAt != "" {
+		if f.spillDir == "" {
+			return 0, usagef("--spill-threshold needs --spill-dir")
+		}
+		if opt.SpillThreshold, err = parseSize(f.spillAt); err != nil {
+			return 0, usagef("--spill-threshold %q: %v", f.spillAt, err)
+		}
+	}
+	if f.spillDir != "" && f.fullState {
+		return 0, usagef("--spill-dir and --full-state do not go together: full-state mode keeps every state in memory")
 	}
 	if opt.MaxStates == 0 {
 		opt.MaxStates = fileOpt.MaxStates

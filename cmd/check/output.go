@@ -88,6 +88,9 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
 		fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
 	}
+	if st.SpilledBytes > 0 {
+		fmt.Fprintf(w, "spilled to disk: %s of states written and read back\n", bytesize(st.SpilledBytes))
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
@@ -166,6 +169,7 @@ type jsonMemory struct {
 	TraceBytes    uint64  `json:"trace_bytes"`
 	FrontierBytes uint64  `json:"frontier_bytes"`
 	StateStore    uint64  `json:"state_store_bytes"`
+	SpilledBytes  uint64  `json:"spilled_bytes"`
 	StateSize     int     `json:"state_size"`
 }
 
@@ -226,6 +230,7 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		Memory: jsonMemory{
 			PeakHeapBytes: st.HeapBytes, BytesPerState: st.BytesPerState(), TableBytes: st.TableBytes,
 			TraceBytes: st.TraceBytes, FrontierBytes: st.FrontierBytes, StateSize: st.StateSize, StateStore: st.StateStoreBytes,
+			SpilledBytes: st.SpilledBytes,
 		},
 		Vacuous: st.Vacuous(),
 		Notes:   r.Notes,
