@@ -41,6 +41,14 @@ const (
 // It returns an error only for a misconfigured model or options; every
 // verdict, including an incomplete search, is in the Result.
 func Check[S comparable](m Model[S], opt Options) (*Result, error) {
+	if opt.Swarm != nil {
+		if opt.MaxStates != 0 || opt.MaxDepth != 0 || opt.FullState || opt.SpillDir != "" {
+			return nil, fmt.Errorf("statespace: a swarm run has its own bounds (walks, depth) and stores no state: MaxStates, MaxDepth, FullState and SpillDir do not apply")
+		}
+		so := *opt.Swarm
+		so.Workers, so.Only, so.NoDeadlock, so.Context = opt.Workers, opt.Only, opt.NoDeadlock, opt.Context
+		return Swarm(m, so)
+	}
 	c, err := newChecker(m, opt)
 	if err != nil {
 		return nil, err

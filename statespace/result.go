@@ -63,6 +63,11 @@ type Options struct {
 	// in memory before spilling; 0 means MemoryBudget/8, or 256 MiB without
 	// a budget.
 	SpillThreshold uint64
+	// Swarm, when set, makes Check run one member of a swarm of bounded
+	// random walks (see Swarm) instead of the exhaustive search. Workers,
+	// Only, NoDeadlock and Context apply; MaxStates, MaxDepth, FullState and
+	// SpillDir must be zero (a swarm's bounds are its own).
+	Swarm *SwarmOptions
 }
 
 // DeadlockProperty is the name under which deadlocks are reported and
@@ -172,7 +177,11 @@ type Stats struct {
 	// SpilledBytes is the number of bytes of states written to spill files
 	// (Options.SpillDir); each byte was read back once.
 	SpilledBytes uint64
-	Actions      []ActionStats
+	// Swarm describes a swarm member's run (Mode ModeSwarm), nil otherwise.
+	// Such a run stores no state: States is 0 and Transitions counts the
+	// steps of its walks.
+	Swarm   *SwarmStats
+	Actions []ActionStats
 }
 
 // The storage modes reported in Stats.Mode.
@@ -240,7 +249,8 @@ type Result struct {
 	Status Status
 	// Incomplete names the bound that ended an incomplete search
 	// ("max states", "max depth", "memory budget", "interrupted", "state id
-	// space exhausted"); empty for a complete search.
+	// space exhausted", "spill failed: ...", or for a swarm member that
+	// found nothing "swarm shard i/n: ..."); empty for a complete search.
 	Incomplete string
 	// Violation is the first violation found (shortest trace; among equally
 	// short ones the first property in model order, then deadlock).

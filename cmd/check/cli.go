@@ -144,6 +144,11 @@ type runFlags struct {
 	fullState bool
 	spillDir  string
 	spillAt   string
+	shard     string
+	seed      uint64
+	walks     int
+	walkDepth int
+	setFlags  map[string]bool // the flags given on the command line
 }
 
 type multiFlag struct{ vals *[]string }
@@ -177,6 +182,10 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
 	fs.StringVar(&f.spillAt, "spill-threshold", "", "bytes of the level being built kept in memory before spilling, e.g. 64MiB (default: --memory/8, or 256MiB)")
+	fs.StringVar(&f.shard, "shard", "", "run member `i/n` of a swarm of n randomised searches instead of the exhaustive search (i from 1 to n); finds violations, never proves: exit 1 or 3")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of the swarm (with --shard)")
+	fs.IntVar(&f.walks, "walks", 1000, "random walks of this swarm member (with --shard)")
+	fs.IntVar(&f.walkDepth, "walk-depth", 1000, "maximum steps of a random walk (with --shard)")
 	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE` (.txt, .json, .mmd, .dot; repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: check run SCENARIO [flags]")
@@ -201,6 +210,24 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	}
 	if name == "" {
 		return "", nil, usagef("run needs a scenario name (see 'check list')")
+	}
+	f.setFlags = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.setFlags[fl.Name] = true })
+	if f.shard == "" {
+		for _, n := range []string{"seed", "walks", "walk-depth"} {
+			if f.setFlags[n] {
+				return "", nil, usagef("--%s needs --shard i/n", n)
+			}
+		}
+	} else {
+		for _, n := range []string{"max-states", "max-depth", "memory", "full-state", "spill-dir", "spill-threshold"} {
+			if f.setFlags[n] {
+				return "", nil, usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
+			}
+		}
+		if f.walks < 1 || f.walkDepth < 1 {
+			return "", nil, usagef("--walks %d --walk-depth %d: both must be at least 1", f.walks, f.walkDepth)
+		}
 	}
 	if f.workers < 0 {
 		return "", nil, usagef("--workers %d: must be at least 0", f.workers)
@@ -266,11 +293,19 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	if f.spillDir != "" && f.fullState {
 		return 0, usagef("--spill-dir and --full-state do not go together: full-state mode keeps every state in memory")
 	}
-	if opt.MaxStates == 0 {
-		opt.MaxStates = fileOpt.MaxStates
-	}
-	if opt.MaxDepth == 0 {
-		opt.MaxDepth = fileOpt.MaxDepth
+	if f.shard != "" {
+		i, n, err := parseShard(f.shard)
+		if err != nil {
+			return 0, usagef("--shard %q: %v", f.shard, err)
+		}
+		opt.Swarm = &statespace.SwarmOptions{Shard: i, Shards: n, Seed: f.seed, Walks: f.walks, Depth: f.walkDepth}
+	} else {
+		if opt.MaxStates == 0 {
+			opt.MaxStates = fileOpt.MaxStates
+		}
+		if opt.MaxDepth == 0 {
+			opt.MaxDepth = fileOpt.MaxDepth
+		}
 	}
 	if f.memory != "" {
 		if opt.MemoryBudget, err = parseSize(f.memory); err != nil {
@@ -496,6 +531,22 @@ func cmdExport(reg *scenario.Registry, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: go test ./regress replays it\n", p)
 	return nil
+}
+
+// parseShard reads a swarm member's "i/n", 1 ≤ i ≤ n.
+func parseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	switch {
+	case !ok || err1 != nil || err2 != nil:
+		return 0, 0, fmt.Errorf("want i/n, e.g. 3/8 for the third of 8 shards")
+	case n < 1:
+		return 0, 0, fmt.Errorf("a swarm has at least one shard, not %d", n)
+	case i < 1 || i > n:
+		return 0, 0, fmt.Errorf("shards are numbered 1 to %d, not %d", n, i)
+	}
+	return i, n, nil
 }
 
 // parseSize reads a byte count such as 1048576, 512MiB, 4GB, 2g.

@@ -77,19 +77,18 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	default:
 		fmt.Fprintf(w, "result: INCOMPLETE (%s): the search stopped before exploring every reachable state\n", r.Incomplete)
 	}
-	fmt.Fprintf(w, "states: %s distinct, %s transitions, depth %d\n", count(st.States), count(st.Transitions), st.MaxDepth)
-	fmt.Fprintf(w, "time: %.3f s (%s states/s)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())))
-	if st.Mode == statespace.ModeFullState {
-		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): full states %s, table %s, parent links %s, frontier %s; state size %d B\n",
-			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.StateStoreBytes), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
-		fmt.Fprintln(w, "fingerprint collision probability: 0 (exact: full states stored and compared)")
+	if sw := st.Swarm; sw != nil {
+		fmt.Fprintf(w, "swarm: shard %d/%d, seed %d: %s random walks of at most %s steps, %s steps in all, %.3f s\n",
+			sw.Shard, sw.Shards, sw.Seed, count(uint64(sw.Walks)), count(uint64(sw.Depth)), count(sw.Steps), st.Duration.Seconds())
+		if r.Violation != nil && r.Violation.Trace != nil {
+			how := "the walk, loops cut out"
+			if sw.Shortened {
+				how = "shortest: found again by a bounded breadth-first search"
+			}
+			fmt.Fprintf(w, "swarm: the walk reached the violation in %d steps; trace of %d steps (%s), replayed and confirmed\n", sw.WalkLength, r.Violation.Length(), how)
+		}
 	} else {
-		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): fingerprint table %s, parent links %s, frontier %s; state size %d B\n",
-			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
-		fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
-	}
-	if st.SpilledBytes > 0 {
-		fmt.Fprintf(w, "spilled to disk: %s of states written and read back\n", bytesize(st.SpilledBytes))
+		writeSearchStats(w, st)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
@@ -123,6 +122,8 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	if v := r.Violation; v != nil && v.Trace != nil {
 		if v.Kind == statespace.KindLiveness {
 			fmt.Fprintf(w, "counterexample (a lasso of %d steps: a fair behaviour on which %s never holds):\n%s", v.Length(), v.Property, v.Trace)
+		} else if st.Swarm != nil && !st.Swarm.Shortened {
+			fmt.Fprintf(w, "counterexample (%d steps, from a random walk: maybe not the shortest):\n%s", v.Length(), v.Trace)
 		} else {
 			fmt.Fprintf(w, "counterexample (%d steps, shortest):\n%s", v.Length(), v.Trace)
 		}
@@ -137,6 +138,24 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 				fmt.Fprintf(w, "  %s waits for %s (%s)\n", e.From, e.To, e.Why)
 			}
 		}
+	}
+}
+
+// writeSearchStats prints the counts and the memory of an exhaustive search.
+func writeSearchStats(w io.Writer, st *statespace.Stats) {
+	fmt.Fprintf(w, "states: %s distinct, %s transitions, depth %d\n", count(st.States), count(st.Transitions), st.MaxDepth)
+	fmt.Fprintf(w, "time: %.3f s (%s states/s)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())))
+	if st.Mode == statespace.ModeFullState {
+		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): full states %s, table %s, parent links %s, frontier %s; state size %d B\n",
+			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.StateStoreBytes), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
+		fmt.Fprintln(w, "fingerprint collision probability: 0 (exact: full states stored and compared)")
+	} else {
+		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): fingerprint table %s, parent links %s, frontier %s; state size %d B\n",
+			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
+		fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
+	}
+	if st.SpilledBytes > 0 {
+		fmt.Fprintf(w, "spilled to disk: %s of states written and read back\n", bytesize(st.SpilledBytes))
 	}
 }
 
@@ -160,6 +179,18 @@ type jsonResult struct {
 	Vacuous              []string          `json:"vacuous"`
 	Violation            *jsonViolation    `json:"violation,omitempty"`
 	Notes                []string          `json:"notes,omitempty"`
+	Swarm                *jsonSwarm        `json:"swarm,omitempty"`
+}
+
+type jsonSwarm struct {
+	Shard      int    `json:"shard"`
+	Shards     int    `json:"shards"`
+	Seed       uint64 `json:"seed"`
+	Walks      int    `json:"walks"`
+	Depth      int    `json:"walk_depth"`
+	Steps      uint64 `json:"steps"`
+	WalkLength int    `json:"walk_length,omitempty"`
+	Shortened  bool   `json:"shortened"`
 }
 
 type jsonMemory struct {
@@ -234,6 +265,10 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		},
 		Vacuous: st.Vacuous(),
 		Notes:   r.Notes,
+	}
+	if sw := st.Swarm; sw != nil {
+		out.Swarm = &jsonSwarm{Shard: sw.Shard, Shards: sw.Shards, Seed: sw.Seed, Walks: sw.Walks, Depth: sw.Depth,
+			Steps: sw.Steps, WalkLength: sw.WalkLength, Shortened: sw.Shortened}
 	}
 	if out.Vacuous == nil {
 		out.Vacuous = []string{}
