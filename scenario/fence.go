@@ -23,23 +23,39 @@ func addFenceScenarios(r *Registry) {
 		} else {
 			desc += " [expect: ok]"
 		}
+		params := []Param{
+			{Name: "rule", Kind: Choice, Default: sc.Config.Rule.String(),
+				Options: []string{fence.Rule612.String(), fence.RuleStrictLater.String(), fence.RulePre2022.String()},
+				Help:    "dma_resv_add_fence's replacement rule (6.12; a3f7c10a269d before 95ba893c9f4f; before a3f7c10a269d)"},
+			{Name: "compare", Kind: Choice, Default: sc.Config.Compare.String(),
+				Options: []string{fence.Wrap32.String(), fence.Naive.String()},
+				Help:    "__dma_fence_is_later: (int)(a-b) > 0, or the naive a > b"},
+		}
+		symmetric := fenceHasSymmetry(sc.Config)
+		if symmetric {
+			params = append(params, Param{Name: "symmetry", Kind: Bool, Default: "true",
+				Help: "exact symmetry reduction over the interchangeable importers (identical but for the name)"})
+		}
 		r.Add(model(&Scenario{
 			Name:        "fence-" + sc.Name,
 			Description: desc,
-			Params: []Param{
-				{Name: "rule", Kind: Choice, Default: sc.Config.Rule.String(),
-					Options: []string{fence.Rule612.String(), fence.RuleStrictLater.String(), fence.RulePre2022.String()},
-					Help:    "dma_resv_add_fence's replacement rule (6.12; a3f7c10a269d before 95ba893c9f4f; before a3f7c10a269d)"},
-				{Name: "compare", Kind: Choice, Default: sc.Config.Compare.String(),
-					Options: []string{fence.Wrap32.String(), fence.Naive.String()},
-					Help:    "__dma_fence_is_later: (int)(a-b) > 0, or the naive a > b"},
-			},
+			Params:      params,
 		}, func(v Values) (statespace.Model[fence.State], error) {
 			cfg := sc.Config
 			cfg.Importers = append([]fence.Importer(nil), cfg.Importers...)
 			cfg.Rule = fenceRules[v.Choice("rule")]
 			cfg.Compare = fenceCompares[v.Choice("compare")]
+			if symmetric && v.Bool("symmetry") {
+				return fence.NewSymmetric(cfg)
+			}
 			return fence.New(cfg)
 		}))
 	}
+}
+
+// fenceHasSymmetry reports whether cfg has interchangeable importers: the
+// scenario then takes a symmetry parameter, on by default.
+func fenceHasSymmetry(cfg fence.Config) bool {
+	m, err := fence.New(cfg)
+	return err == nil && len(m.Permutations()) > 1
 }

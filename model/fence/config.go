@@ -1,7 +1,7 @@
 // Package fence is the synchronisation half of the DMA-buf protocol as a
 // pure, deterministic state machine over the statespace engine: one
 // dma-buf's reservation object (dma_resv) with its usage-classed fence
-// slots, the dma_fences published into it (device jobs of two importers,
+// slots, the dma_fences published into it (device jobs of up to four importers,
 // sw_sync timeline points, the exporter's move), their signalling and
 // callbacks, and the users of the resv: implicit- and explicit-sync job
 // submission, CPU access (begin_cpu_access), poll(), the sync_file

@@ -117,18 +117,23 @@ func (m *Model) Properties() []statespace.Property[State] {
 			return false
 		})
 	}
+	var timeouts []int // the importers whose scheduler can time a job out
 	for i, im := range c.Importers {
 		if im.Timeout != NoTimeout && im.Jobs > 0 {
-			some(JobTimedOut, func(s *State) bool {
+			timeouts = append(timeouts, i)
+		}
+	}
+	if len(timeouts) > 0 {
+		some(JobTimedOut, func(s *State) bool {
+			for _, i := range timeouts {
 				for k := range MaxJobs {
 					if s.Job[i][k]&JobCancelled != 0 {
 						return true
 					}
 				}
-				return false
-			})
-			break
-		}
+			}
+			return false
+		})
 	}
 	for _, f := range m.KernelFences() {
 		f := f

@@ -132,6 +132,13 @@ func Scenarios() []Scenario {
 				c.CPU = NoCPU
 				c.Importers[0].Timeout = TimeoutErrorAfterSignal
 			})},
+		{Name: "three-writers",
+			Description: "three interchangeable GPUs with implicit sync, each writing the buffer in 2 jobs (each job waits for the others' WRITE fences), and a CPU reader: the 6.12 rules; checked modulo permutations of the GPUs (symmetry=true)",
+			Config: Config{Importers: importers(
+				with(Writer, func(im *Importer) { im.Name = "gpu0" }),
+				with(Writer, func(im *Importer) { im.Name = "gpu1" }),
+				with(Writer, func(im *Importer) { im.Name = "gpu2" })),
+				CPU: CPURead}},
 		{Name: "poll",
 			Description: "poll(EPOLLIN) on the dma-buf while a writer runs, user space feeding it a sw_sync point it increments (SW_SYNC_IOC_INC)",
 			Config: Config{Importers: importers(Writer), Poll: true, SyncFile: SyncFile{Imports: 1},
