@@ -150,9 +150,21 @@ func (c *checker[S]) stateLess(a, b uint32) bool {
 // offerAllFull is offerAll in full-state mode.
 func (c *checker[S]) offerAllFull(w *worker[S], cands []candidate[S], last bool) {
 	for i := range cands {
-		if j := i + prefetchDistance; j < len(cands) {
+		if j := i + 2*prefetchDistance; j < len(cands) {
 			sh := &c.shards[shardOf(cands[j].fp)]
 			prefetch(uintptr(unsafe.Pointer(&sh.slots[cands[j].fp&sh.mask])))
+		}
+		if j := i + prefetchDistance; j < len(cands) {
+			// The home slot is in cache by now: fetch the state it names,
+			// which the comparison will read.
+			sh := &c.shards[shardOf(cands[j].fp)]
+			switch v := sh.slots[cands[j].fp&sh.mask]; {
+			case v == 0:
+			case v&current != 0:
+				prefetch(uintptr(unsafe.Pointer(sh.store.at(sh.nextBase + uint32(v)))))
+			default:
+				prefetch(uintptr(unsafe.Pointer(sh.store.at(uint32(v) & localMask))))
+			}
 		}
 		if c.shards[shardOf(cands[i].fp)].offerFull(&cands[i], last, c.stateLess) == beyondBound {
 			w.beyond = true
