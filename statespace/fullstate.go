@@ -64,27 +64,13 @@ func (sh *shard[S]) offerFull(c *candidate[S], probeOnly bool, less func(a, b ui
 		}
 		e := uint32(len(sh.next.keys))
 		sh.store.append(c.state)
-		sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
-		sh.parent.append(c.parent)
-		sh.action.append(c.act)
-		sh.slots[i] = current | occupied | uint64(e)
-		sh.count++
-		if sh.count >= sh.limit {
+		if sh.addEntry(c, i, e) {
 			sh.growFull()
 		}
 		return inserted
 	}
-	if v&current != 0 {
-		e := uint32(v)
-		id := sh.nextBase + e
-		k := &sh.next.keys[e]
-		act := sh.action.get(id)
-		if c.pfp < k.pfp || c.pfp == k.pfp && (c.act < act ||
-			c.act == act && c.parent != sh.parent.get(id) && less(c.parent, sh.parent.get(id))) {
-			k.pfp = c.pfp
-			sh.parent.set(id, c.parent)
-			sh.action.set(id, c.act)
-		}
+	if v&current != 0 && c.pfp <= sh.next.keys[uint32(v)].pfp { // the rare case out of line
+		sh.improveParent(c, uint32(v), less)
 	}
 	return seenBefore
 }

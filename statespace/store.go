@@ -205,26 +205,42 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		if len(sh.next.states) == sh.spillAt {
 			sh.flush(sh.spillDir)
 		}
-		sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
-		sh.parent.append(c.parent)
-		sh.action.append(c.act)
-		sh.slots[i] = current | occupied | uint64(e)
-		sh.count++
-		if sh.count >= sh.limit {
+		if sh.addEntry(c, i, e) {
 			sh.grow()
 		}
 		return inserted
 	}
-	if v&current != 0 {
-		e := uint32(v)
-		id := sh.nextBase + e
-		if k := &sh.next.keys[e]; c.pfp < k.pfp || c.pfp == k.pfp && c.act < sh.action.get(id) {
-			k.pfp = c.pfp
-			sh.parent.set(id, c.parent)
-			sh.action.set(id, c.act)
-		}
+	if v&current != 0 && c.pfp <= sh.next.keys[uint32(v)].pfp { // the rare case out of line
+		sh.improveParent(c, uint32(v), nil)
 	}
 	return seenBefore
+}
+
+// addEntry records c as entry e of the level being built, in slot i, and
+// reports whether the table must grow.
+func (sh *shard[S]) addEntry(c *candidate[S], i uint64, e uint32) bool {
+	sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
+	sh.parent.append(c.parent)
+	sh.action.append(c.act)
+	sh.slots[i] = current | occupied | uint64(e)
+	sh.count++
+	return sh.count >= sh.limit
+}
+
+// improveParent makes c's parent that of entry e of the level being built
+// when c's discovery key (parent fingerprint, action) is smaller. tie, when
+// not nil, orders two different parents with equal keys (full-state mode,
+// where distinct states may share a fingerprint).
+func (sh *shard[S]) improveParent(c *candidate[S], e uint32, tie func(a, b uint32) bool) {
+	id := sh.nextBase + e
+	k := &sh.next.keys[e]
+	act := sh.action.get(id)
+	if c.pfp < k.pfp || c.pfp == k.pfp && (c.act < act ||
+		c.act == act && tie != nil && c.parent != sh.parent.get(id) && tie(c.parent, sh.parent.get(id))) {
+		k.pfp = c.pfp
+		sh.parent.set(id, c.parent)
+		sh.action.set(id, c.act)
+	}
 }
 
 // settle ends the level being built: its slots become plain fingerprints,
