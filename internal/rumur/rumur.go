@@ -13,16 +13,30 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Summary is what Rumur reports at the end of a run.
 type Summary struct {
-	States     uint64
+	// States is the number of states Rumur explored (stored).
+	States uint64
+	// RulesFired is the number of rule firings.
 	RulesFired uint64
-	Errors     int
+	// Errors is the number of errors (violated invariants, ...) found.
+	Errors int
+	// Elapsed is the wall time of the compiled verifier's run (not
+	// counting the rumur and cc steps).
+	Elapsed time.Duration
 }
 
 var summaryRE = regexp.MustCompile(`<summary states="(\d+)" rules_fired="(\d+)" errors="(\d+)"`)
+
+// Options choose how RunWith invokes Rumur.
+type Options struct {
+	// Symmetry is the value of rumur's --symmetry-reduction flag: "off",
+	// "heuristic" or "exhaustive". The empty string means "off".
+	Symmetry string
+}
 
 // Run checks the Murphi model at path after applying the given line
 // substitutions (a line equal to a key is replaced by its value, e.g.
@@ -30,6 +44,23 @@ var summaryRE = regexp.MustCompile(`<summary states="(\d+)" rules_fired="(\d+)" 
 // deadlock detection off, one thread, and returns Rumur's summary.
 func Run(t testing.TB, path string, subst map[string]string) Summary {
 	t.Helper()
+	return RunWith(t, path, subst, Options{})
+}
+
+// RunWith is Run with the symmetry-reduction mode chosen by opt (deadlock
+// detection stays off, one thread). With symmetry reduction on, the
+// summary's States counts the states Rumur stored, one per equivalence
+// class its canonicalisation finds.
+func RunWith(t testing.TB, path string, subst map[string]string, opt Options) Summary {
+	t.Helper()
+	symmetry := opt.Symmetry
+	switch symmetry {
+	case "":
+		symmetry = "off"
+	case "off", "heuristic", "exhaustive":
+	default:
+		t.Fatalf("rumur.RunWith: unknown symmetry reduction %q (want off, heuristic or exhaustive)", symmetry)
+	}
 	for _, tool := range []string{"rumur", "cc"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not found: install it to cross-check against Rumur (apt-get install -y rumur gcc)", tool)
@@ -60,7 +91,7 @@ func Run(t testing.TB, path string, subst map[string]string) Summary {
 	c := filepath.Join(dir, "model.c")
 	bin := filepath.Join(dir, "verifier")
 	steps := [][]string{
-		{"rumur", "--threads", "1", "--symmetry-reduction", "off", "--deadlock-detection", "off",
+		{"rumur", "--threads", "1", "--symmetry-reduction", symmetry, "--deadlock-detection", "off",
 			"--output-format", "machine-readable", "--colour", "off", m, "-o", c},
 		{"cc", "-O1", "-pthread", c, "-o", bin},
 	}
@@ -69,11 +100,14 @@ func Run(t testing.TB, path string, subst map[string]string) Summary {
 			t.Fatalf("%s: %v\n%s", strings.Join(s, " "), err, out)
 		}
 	}
+	start := time.Now()
 	out, _ := exec.Command(bin).Output() // exits non-zero when errors are found
+	elapsed := time.Since(start)
 	sum, err := parse(string(out))
 	if err != nil {
 		t.Fatalf("rumur verifier: %v\n%s", err, out)
 	}
+	sum.Elapsed = elapsed
 	return sum
 }
 

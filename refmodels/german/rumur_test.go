@@ -3,6 +3,7 @@ package german_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dmabufcheck/dmabufcheck/internal/rumur"
 	"github.com/dmabufcheck/dmabufcheck/refmodels/german"
@@ -32,6 +33,59 @@ func TestSameCountsAsRumur(t *testing.T) {
 			if res.Stats.States != want.States || res.Stats.Transitions != want.RulesFired {
 				t.Errorf("Go: %d states, %d transitions; Rumur: %d states, %d rules fired",
 					res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
+			}
+		})
+	}
+}
+
+// TestSymmetryMatchesRumurScalarset cross-checks the Go model's symmetry
+// reduction with Rumur's: testdata/german_scalarset.m is german.m with NODE
+// a scalarset (and "no node" in CurPtr the undefined value). Without
+// symmetry reduction Rumur must reach as many states through as many rule
+// firings on it as the unreduced Go model (so it is the same protocol);
+// with --symmetry-reduction exhaustive Rumur must store exactly as many
+// states, through as many rule firings, as the Go search with the exact
+// canonical form (one state per orbit).
+func TestSymmetryMatchesRumurScalarset(t *testing.T) {
+	for _, nodes := range []int{2, 3, 4} {
+		t.Run(fmt.Sprint("nodes=", nodes), func(t *testing.T) {
+			if nodes == 4 && testing.Short() {
+				t.Skip("nodes=4 takes about half a minute; skipped in -short mode")
+			}
+			subst := map[string]string{"const NODES : 3;": fmt.Sprintf("const NODES : %d;", nodes)}
+			for _, tc := range []struct {
+				symmetry string
+				model    func() (*statespace.Result, error)
+			}{
+				{"off", func() (*statespace.Result, error) {
+					m, err := german.New(nodes)
+					if err != nil {
+						return nil, err
+					}
+					return statespace.Check[german.State](m, statespace.Options{NoDeadlock: true})
+				}},
+				{"exhaustive", func() (*statespace.Result, error) {
+					m, err := german.NewSymmetric(nodes)
+					if err != nil {
+						return nil, err
+					}
+					return statespace.Check[german.State](m, statespace.Options{NoDeadlock: true})
+				}},
+			} {
+				want := rumur.RunWith(t, "testdata/german_scalarset.m", subst, rumur.Options{Symmetry: tc.symmetry})
+				res, err := tc.model()
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("symmetry %s: Rumur %d states, %d rules fired (%v); Go %d states, %d transitions",
+					tc.symmetry, want.States, want.RulesFired, want.Elapsed.Round(time.Millisecond), res.Stats.States, res.Stats.Transitions)
+				if res.Status != statespace.StatusOK || want.Errors != 0 {
+					t.Fatalf("symmetry %s: Go: %s, Rumur: %d errors; both should find none", tc.symmetry, res.Status, want.Errors)
+				}
+				if res.Stats.States != want.States || res.Stats.Transitions != want.RulesFired {
+					t.Errorf("symmetry %s: Go: %d states, %d transitions; Rumur: %d states, %d rules fired",
+						tc.symmetry, res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
+				}
 			}
 		})
 	}
