@@ -9,14 +9,18 @@ import (
 	"runtime/metrics"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
 
 // The search is a level-synchronous breadth-first search, cut into rounds.
 //
-// In a round every worker expands one chunk of the current level (phase A):
-// it checks the properties of each state, asks the model for the enabled
+// In a round the workers expand one chunk of the current level (phase A),
+// claiming it in grains of grainStates from an atomic counter so that a
+// worker that is slowed (by the host, or by states with many successors)
+// does not hold the others at the barrier. For each state a worker
+// checks its properties, asks the model for the enabled
 // actions, steps, fingerprints each successor and appends it, as a
 // candidate, to the outbox of the shard that owns the fingerprint. After a
 // barrier every worker stores the candidates of the shards it owns (phase
@@ -33,6 +37,7 @@ import (
 
 const (
 	chunkStates      = 8192 // states expanded per worker per round
+	grainStates      = 512  // states a worker claims at a time within a round
 	prefetchDistance = 8    // candidates between a slot's prefetch and its use
 	localBatch       = 256  // successors of its own shards a worker stores at once
 )
@@ -115,6 +120,10 @@ type checker[S comparable] struct {
 	// level, counted across shards; segStart[numShards] is the level size.
 	segStart [numShards + 1]int
 	ws       []*worker[S]
+	// claim is the next unclaimed state of the round being expanded:
+	// workers take grains of it, so one that is slowed (by the host, or a
+	// run of states with many successors) does not hold up the barrier.
+	claim atomic.Int64
 
 	// found[p] is the first discovery of property p (index in m.Properties,
 	// deadlock = len(props)): a violation of an always property or
@@ -421,13 +430,18 @@ func (c *checker[S]) expandLevel(last bool) {
 				go func() { ahead <- c.readWindow(wins[(r+1)%2][:min(n-next, step)], next) }()
 			}
 		}
+		roundEnd := int64(min((r+1)*step, n))
+		c.claim.Store(int64(min(r*step, n)))
 		c.parallel(func(w int) {
 			if r > 0 {
 				c.store(w, last, (r-1)%2)
 			}
-			if r < rounds {
-				start := min((r*c.workers+w)*size, n)
-				c.expand(c.ws[w], chunk{start, min(start+size, n)}, r%2, last)
+			for r < rounds {
+				start := c.claim.Add(grainStates) - grainStates
+				if start >= roundEnd {
+					break
+				}
+				c.expand(c.ws[w], chunk{int(start), int(min(start+grainStates, roundEnd))}, r%2, last)
 			}
 		})
 		if ahead != nil {
