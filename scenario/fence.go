@@ -9,6 +9,10 @@ var fenceRules = map[string]fence.ReplaceRule{
 	fence.Rule612.String(): fence.Rule612, fence.RuleStrictLater.String(): fence.RuleStrictLater, fence.RulePre2022.String(): fence.RulePre2022,
 }
 
+var fenceAccess = map[string]fence.Access{
+	fence.JobsWrite.String(): fence.JobsWrite, fence.JobsRead.String(): fence.JobsRead, fence.JobsReadWrite.String(): fence.JobsReadWrite,
+}
+
 var fenceCompares = map[string]fence.Compare{fence.Wrap32.String(): fence.Wrap32, fence.Naive.String(): fence.Naive}
 
 // addFenceScenarios registers the fence and dma_resv scenarios (package
@@ -34,7 +38,10 @@ func addFenceScenarios(r *Registry) {
 		symmetric := fenceHasSymmetry(sc.Config)
 		if symmetric {
 			params = append(params, Param{Name: "symmetry", Kind: Bool, Default: "true",
-				Help: "exact symmetry reduction over the interchangeable importers (identical but for the name)"})
+				Help: "exact symmetry reduction over the interchangeable importers (identical but for the name)"},
+				Param{Name: "access", Kind: Choice, Default: sc.Config.Importers[0].Access.String(),
+					Options: []string{fence.JobsWrite.String(), fence.JobsRead.String(), fence.JobsReadWrite.String()},
+					Help:    "what the interchangeable importers' jobs do: write, read, or either (both submit actions)"})
 		}
 		r.Add(model(&Scenario{
 			Name:        "fence-" + sc.Name,
@@ -45,6 +52,11 @@ func addFenceScenarios(r *Registry) {
 			cfg.Importers = append([]fence.Importer(nil), cfg.Importers...)
 			cfg.Rule = fenceRules[v.Choice("rule")]
 			cfg.Compare = fenceCompares[v.Choice("compare")]
+			if symmetric {
+				for i := range cfg.Importers {
+					cfg.Importers[i].Access = fenceAccess[v.Choice("access")]
+				}
+			}
 			if symmetric && v.Bool("symmetry") {
 				return fence.NewSymmetric(cfg)
 			}

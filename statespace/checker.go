@@ -489,9 +489,7 @@ func (c *checker[S]) checkBounds(left uint64) bool {
 			c.incomplete = "state id space exhausted"
 		}
 	}
-	metrics.Read(c.memSample)
-	heap := c.memSample[0].Value.Uint64()
-	c.heapPeak = max(c.heapPeak, heap)
+	heap := c.sampleHeap()
 	if c.opt.MemoryBudget > 0 && heap > c.opt.MemoryBudget {
 		c.incomplete = "memory budget"
 	}
@@ -521,6 +519,14 @@ func (c *checker[S]) checkBounds(left uint64) bool {
 		}
 	}
 	return c.incomplete != ""
+}
+
+// sampleHeap reads the live heap size and keeps its peak.
+func (c *checker[S]) sampleHeap() uint64 {
+	metrics.Read(c.memSample)
+	heap := c.memSample[0].Value.Uint64()
+	c.heapPeak = max(c.heapPeak, heap)
+	return heap
 }
 
 func (c *checker[S]) sumTransitions() uint64 {

@@ -2,24 +2,30 @@ package statespace
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
 // maxLivenessStates bounds the explicit graph of the liveness pass (about
-// 100 bytes per state and edge): beyond it the verdict is "unknown".
-const maxLivenessStates = 20_000_000
+// 30 bytes per state plus 8 per edge, and as much again, briefly, for the
+// component search): beyond it the verdict is "unknown".
+const maxLivenessStates = 200_000_000
 
 // Liveness: "always (Trigger → eventually Holds)" under weak fairness.
 //
 // After the breadth-first search has explored every state without finding a
 // safety violation, the liveness pass explores the state graph again, this
-// time keeping every state and every edge (one per enabled action), without
-// symmetry reduction (a quotient graph can hide or invent cycles). For each
-// Eventually property it looks, among the states where Holds is false, for
-// a strongly connected component that is reachable from a triggering state
-// without passing through a Holds state and that is fair: every fairness
-// group is either taken on an edge inside the component or disabled in one
-// of its states. A state without enabled actions counts as a component that
+// time keeping every edge (one per enabled action), without symmetry
+// reduction (a quotient graph can hide or invent cycles). It does not keep
+// the states: a state is known by its number, found again through its
+// fingerprint (the full state too in full-state mode), and what the search
+// needs of it, whether each Eventually property holds or is triggered
+// there, is recorded as bits when it is first reached. For each Eventually
+// property it looks, among the states where Holds is false, for a strongly
+// connected component that is reachable from a triggering state without
+// passing through a Holds state and that is fair: every fairness group is
+// either taken on an edge inside the component or disabled in one of its
+// states. A state without enabled actions counts as a component that
 // stutters forever. The counterexample is a lasso: the BFS path to the
 // triggering state, the path inside the bad states to the component, and a
 // cycle through the component that takes one edge of every group enabled
@@ -27,13 +33,17 @@ const maxLivenessStates = 20_000_000
 
 // lgraph is the explicit state graph used by the liveness pass.
 type lgraph[S comparable] struct {
-	states []S
-	index  map[S]int32
-	off    []int32 // edges of state i: edges[off[i]:off[i+1]]
+	n      int32
+	off    []uint32 // edges of state i: edges[off[i]:off[i+1]]
 	edges  []ledge
 	parent []int32 // BFS tree from the initial states (-1 for roots)
 	pact   []Action
-	root   []int32 // index in Init() for roots
+	roots  []int32 // roots[i]: index in Init() of root i (roots are numbered first)
+	// holds[k] and trig[k] are bit sets over the states: c.live[k].Holds,
+	// and c.live[k].Trigger (nil Trigger: the initial states).
+	holds, trig [][]uint64
+	// states are kept only when asked for (drawing a graph, full-state mode).
+	states []S
 }
 
 type ledge struct {
@@ -43,40 +53,149 @@ type ledge struct {
 
 func (g *lgraph[S]) out(i int32) []ledge { return g.edges[g.off[i]:g.off[i+1]] }
 
-// buildGraph explores the reachable states breadth first, keeping them all.
-// It stops at maxStates (0: no bound) and reports whether it completed.
-func (c *checker[S]) buildGraph(maxStates uint64) (*lgraph[S], bool) {
-	g := &lgraph[S]{index: map[S]int32{}}
-	add := func(s S, parent int32, a Action, root int32) int32 {
-		if i, ok := g.index[s]; ok {
-			return i
+func bit(set []uint64, i int32) bool { return set[i>>6]&(1<<(i&63)) != 0 }
+
+// lindex finds a state's number by its fingerprint: open addressing with
+// linear probing over parallel arrays, growing at load 3/4. With states it
+// compares the states too, so that two states with one fingerprint stay two.
+type lindex struct {
+	fps  []uint64
+	ids  []uint32 // number+1; 0 is an empty slot
+	mask uint64
+	n    int
+}
+
+func newLindex() *lindex {
+	const size = 1 << 16
+	return &lindex{fps: make([]uint64, size), ids: make([]uint32, size), mask: size - 1}
+}
+
+// find returns the number of the state with fingerprint fp for which same
+// holds, or the slot where it would go.
+func (t *lindex) find(fp uint64, same func(int32) bool) (int32, uint64) {
+	for h := fp & t.mask; ; h = (h + 1) & t.mask {
+		id := t.ids[h]
+		if id == 0 {
+			return -1, h
 		}
-		i := int32(len(g.states))
-		g.index[s] = i
-		g.states = append(g.states, s)
-		g.parent = append(g.parent, parent)
-		g.pact = append(g.pact, a)
-		g.root = append(g.root, root)
-		return i
+		if t.fps[h] == fp && (same == nil || same(int32(id-1))) {
+			return int32(id - 1), h
+		}
 	}
-	for k, s := range c.inits {
-		add(s, -1, 0, int32(k))
+}
+
+func (t *lindex) insert(slot, fp uint64, id int32) {
+	t.fps[slot], t.ids[slot] = fp, uint32(id)+1
+	t.n++
+	if 4*t.n < 3*len(t.ids) {
+		return
+	}
+	old := *t
+	t.fps, t.ids, t.mask = make([]uint64, 2*len(old.ids)), make([]uint32, 2*len(old.ids)), uint64(2*len(old.ids)-1)
+	for h, id := range old.ids {
+		if id != 0 {
+			fp := old.fps[h]
+			s := fp & t.mask
+			for t.ids[s] != 0 {
+				s = (s + 1) & t.mask
+			}
+			t.fps[s], t.ids[s] = fp, id
+		}
+	}
+}
+
+// buildGraph explores the reachable states breadth first, keeping every
+// edge, and keeping the states too with keepStates. It stops at maxStates
+// (0: no bound), at the memory budget or when interrupted, and returns why
+// it stopped early ("" when it completed).
+func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], string) {
+	g := &lgraph[S]{holds: make([][]uint64, len(c.live)), trig: make([][]uint64, len(c.live))}
+	exact := keepStates || c.opt.FullState
+	keepStates = exact
+	idx := newLindex()
+	// queue holds the states reached but not yet expanded, from number qbase
+	// on (all of them when the states are kept).
+	var queue []S
+	qbase := int32(0)
+	add := func(s *S, parent int32, a Action) (int32, bool) {
+		fp := c.h.fingerprint(s)
+		var same func(int32) bool
+		if exact {
+			same = func(i int32) bool { return queue[i] == *s }
+		}
+		if i, slot := idx.find(fp, same); i >= 0 {
+			return i, false
+		} else {
+			if g.n == math.MaxInt32 {
+				return -1, false
+			}
+			i = g.n
+			g.n++
+			idx.insert(slot, fp, i)
+			queue = append(queue, *s)
+			g.parent = append(g.parent, parent)
+			g.pact = append(g.pact, a)
+			if i&63 == 0 {
+				for k := range c.live {
+					g.holds[k], g.trig[k] = append(g.holds[k], 0), append(g.trig[k], 0)
+				}
+			}
+			for k, p := range c.live {
+				if p.Holds(s) {
+					g.holds[k][i>>6] |= 1 << (i & 63)
+				}
+				if p.Trigger == nil && parent < 0 || p.Trigger != nil && p.Trigger(s) {
+					g.trig[k][i>>6] |= 1 << (i & 63)
+				}
+			}
+			return i, true
+		}
+	}
+	for k := range c.inits {
+		if _, fresh := add(&c.inits[k], -1, 0); fresh {
+			g.roots = append(g.roots, int32(k))
+		}
 	}
 	var acts []Action
 	g.off = append(g.off, 0)
-	for i := int32(0); int(i) < len(g.states); i++ {
-		if maxStates > 0 && uint64(len(g.states)) > maxStates {
-			return g, false
+	for i := int32(0); i < g.n; i++ {
+		if maxStates > 0 && uint64(g.n) > maxStates {
+			return g, "max states"
 		}
-		s := g.states[i]
+		if i&0xffff == 0 {
+			if c.ctx.Err() != nil {
+				return g, "interrupted"
+			}
+			if c.opt.MemoryBudget > 0 {
+				c.sampleHeap()
+				if c.heapPeak > c.opt.MemoryBudget {
+					return g, "memory budget"
+				}
+			}
+			if !keepStates && i-qbase > 1<<16 && int(i-qbase) > len(queue)/2 {
+				queue = queue[:copy(queue, queue[i-qbase:])]
+				qbase = i
+			}
+		}
+		s := queue[i-qbase]
 		acts = c.m.Actions(&s, acts[:0])
 		for _, a := range acts {
 			n := c.m.Step(&s, a)
-			g.edges = append(g.edges, ledge{to: add(n, i, a, -1), act: a})
+			to, _ := add(&n, i, a)
+			if to < 0 {
+				return g, "max states"
+			}
+			g.edges = append(g.edges, ledge{to: to, act: a})
 		}
-		g.off = append(g.off, int32(len(g.edges)))
+		if len(g.edges) > math.MaxUint32 {
+			return g, "liveness graph has more than 2^32 edges"
+		}
+		g.off = append(g.off, uint32(len(g.edges)))
 	}
-	return g, true
+	if keepStates {
+		g.states = queue
+	}
+	return g, ""
 }
 
 // checkLiveness runs the liveness pass for every selected Eventually
@@ -93,71 +212,65 @@ func (c *checker[S]) checkLiveness() {
 	if limit == 0 || limit > maxLivenessStates {
 		limit = maxLivenessStates
 	}
-	g, complete := c.buildGraph(limit)
-	if !complete {
-		c.incomplete = "max states"
-		c.notes = append(c.notes, fmt.Sprintf("the liveness pass keeps every state and edge in memory and stops at %d states", limit))
+	g, stopped := c.buildGraph(limit, false)
+	if stopped != "" {
+		c.incomplete = stopped
+		if stopped == "max states" {
+			c.notes = append(c.notes, fmt.Sprintf("the liveness pass keeps every edge in memory and stops at %d states", limit))
+		}
 		return
 	}
 	c.lasso = make(map[int]*Trace)
-	for _, p := range c.live {
-		if t := c.findLasso(g, p.Property, fair); t != nil {
+	for k, p := range c.live {
+		if t := c.findLasso(g, k, fair); t != nil {
 			c.lasso[p.index] = t
 		}
 	}
 }
 
-// findLasso returns a fair lasso on which p.Holds never becomes true after
-// p.Trigger held, or nil.
-func (c *checker[S]) findLasso(g *lgraph[S], p Property[S], fair []Fairness) *Trace {
-	n := int32(len(g.states))
-	bad := make([]bool, n)
-	for i := range n {
-		bad[i] = !p.Holds(&g.states[i])
-	}
+// findLasso returns a fair lasso on which c.live[k] never becomes true
+// after it was triggered, or nil.
+func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness) *Trace {
+	n := g.n
+	bad := func(i int32) bool { return !bit(g.holds[k], i) }
 	// R: the bad states reachable, through bad states only, from a bad
 	// triggering state; rpar is that BFS's tree (-1 for its roots).
 	inR := make([]bool, n)
 	rpar := make([]int32, n)
 	var queue []int32
 	for i := range n {
-		trig := g.parent[i] < 0
-		if p.Trigger != nil {
-			trig = p.Trigger(&g.states[i])
-		}
-		if trig && bad[i] {
+		if bit(g.trig[k], i) && bad(i) {
 			inR[i], rpar[i] = true, -1
 			queue = append(queue, i)
 		}
 	}
 	for q := 0; q < len(queue); q++ {
 		for _, e := range g.out(queue[q]) {
-			if bad[e.to] && !inR[e.to] {
+			if bad(e.to) && !inR[e.to] {
 				inR[e.to], rpar[e.to] = true, queue[q]
 				queue = append(queue, e.to)
 			}
 		}
 	}
-	for _, comp := range sccs(g, inR) {
-		if loop, ok := fairCycle(g, comp, inR, fair); ok {
+	comps, coff := sccs(g, inR)
+	for j := 0; j+1 < len(coff); j++ {
+		comp := comps[coff[j]:coff[j+1]]
+		if loop, ok := fairCycle(g, comp, fair); ok {
 			// Entry: the component's state reached first by the R search.
-			entry := comp[0]
-			for _, v := range comp {
-				if slices.Index(queue, v) < slices.Index(queue, entry) {
-					entry = v
-				}
-			}
-			return c.lassoTrace(g, entry, rpar, comp, loop)
+			q := slices.IndexFunc(queue, func(v int32) bool { _, in := slices.BinarySearch(comp, v); return in })
+			return c.lassoTrace(g, queue[q], rpar, comp, loop)
 		}
 	}
 	return nil
 }
 
 // sccs returns the strongly connected components of the subgraph induced
-// by the states in keep (Tarjan, iterative), each sorted, in order of their
-// smallest state.
-func sccs[S comparable](g *lgraph[S], keep []bool) [][]int32 {
-	n := int32(len(g.states))
+// by the states in keep (Tarjan, iterative) that could host an infinite
+// behaviour: those of more than one state, or of one state with a self
+// loop or without any edge. They are returned flat, comps[off[j]:off[j+1]]
+// being the j-th, each sorted, in order of their smallest state.
+func sccs[S comparable](g *lgraph[S], keep []bool) (comps []int32, off []int32) {
+	n := g.n
 	index := make([]int32, n)
 	low := make([]int32, n)
 	onStack := make([]bool, n)
@@ -165,17 +278,19 @@ func sccs[S comparable](g *lgraph[S], keep []bool) [][]int32 {
 		index[i] = -1
 	}
 	var stack []int32
-	var out [][]int32
+	type span struct{ first, lo, hi int32 }
+	var found []span
 	next := int32(0)
 	type frame struct {
 		v    int32
-		edge int32
+		edge uint32
 	}
+	var call []frame
 	for root := range n {
 		if !keep[root] || index[root] >= 0 {
 			continue
 		}
-		call := []frame{{root, g.off[root]}}
+		call = append(call[:0], frame{root, g.off[root]})
 		index[root], low[root] = next, next
 		next++
 		stack = append(stack, root)
@@ -206,30 +321,39 @@ func sccs[S comparable](g *lgraph[S], keep []bool) [][]int32 {
 				low[u] = min(low[u], low[v])
 			}
 			if low[v] == index[v] {
-				var comp []int32
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp = append(comp, w)
-					if w == v {
-						break
-					}
+				k := len(stack) - 1
+				for stack[k] != v {
+					k--
 				}
-				slices.Sort(comp)
-				out = append(out, comp)
+				comp := stack[k:]
+				for _, w := range comp {
+					onStack[w] = false
+				}
+				if len(comp) > 1 || len(g.out(v)) == 0 || slices.ContainsFunc(g.out(v), func(e ledge) bool { return e.to == v }) {
+					lo := int32(len(comps))
+					comps = append(comps, comp...)
+					slices.Sort(comps[lo:])
+					found = append(found, span{comps[lo], lo, int32(len(comps))})
+				}
+				stack = stack[:k]
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b []int32) int { return int(a[0] - b[0]) })
-	return out
+	slices.SortFunc(found, func(a, b span) int { return int(a.first - b.first) })
+	sorted := make([]int32, 0, len(comps))
+	off = make([]int32, 0, len(found)+1)
+	for _, s := range found {
+		off = append(off, int32(len(sorted)))
+		sorted = append(sorted, comps[s.lo:s.hi]...)
+	}
+	return sorted, append(off, int32(len(sorted)))
 }
 
 // fairCycle decides whether the component can host a fair infinite
 // behaviour and returns the edges of one cycle through it that takes an
 // edge of every fairness group enabled in all its states (nil for a
 // stuttering terminal state).
-func fairCycle[S comparable](g *lgraph[S], comp []int32, keep []bool, fair []Fairness) ([]ledge, bool) {
+func fairCycle[S comparable](g *lgraph[S], comp []int32, fair []Fairness) ([]ledge, bool) {
 	in := func(v int32) bool { _, ok := slices.BinarySearch(comp, v); return ok }
 	if len(comp) == 1 {
 		v := comp[0]
@@ -386,7 +510,7 @@ func (c *checker[S]) assemble(g *lgraph[S], entry int32, rpar []int32, loop []le
 	for _, e := range loop {
 		acts = append(acts, e.act)
 	}
-	t, _ := c.replay(int(g.root[init]), acts, "the lasso of a liveness property", c.canon == nil)
+	t, _ := c.replay(int(g.roots[init]), acts, "the lasso of a liveness property", c.canon == nil)
 	t.Loop = loopAt
 	return t
 }
@@ -466,8 +590,8 @@ func ExploreGraph[S comparable](m Model[S], maxStates int) (*Graph, error) {
 		return nil, err
 	}
 	c.inits = m.Init()
-	g, complete := c.buildGraph(uint64(maxStates))
-	if !complete {
+	g, stopped := c.buildGraph(uint64(maxStates), true)
+	if stopped != "" {
 		return nil, fmt.Errorf("the state space has more than %d states; a drawing of it would be unreadable (raise the cap, or draw a counterexample with --trace-out FILE.dot)", maxStates)
 	}
 	out := &Graph{}

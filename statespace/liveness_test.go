@@ -176,11 +176,13 @@ func TestUnarmedGateIsALivenessViolation(t *testing.T) {
 	assertLasso(t, checkLive(t, fenceSys{fair: true, userGate: true}))
 }
 
-// Liveness verdicts, lassos included, are the same for any worker count.
+// Liveness verdicts, lassos included, are the same for any worker count,
+// and the same whether the liveness graph knows states by fingerprint or
+// keeps them (full-state mode).
 func TestLivenessIsDeterministic(t *testing.T) {
 	var base []string
-	for i, w := range []int{1, 2, 5} {
-		r, err := statespace.Check[fenceState](fenceSys{fair: true, flicker: true}, statespace.Options{Workers: w})
+	for i, opt := range []statespace.Options{{Workers: 1}, {Workers: 2}, {Workers: 5}, {Workers: 2, FullState: true}} {
+		r, err := statespace.Check[fenceState](fenceSys{fair: true, flicker: true}, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +190,7 @@ func TestLivenessIsDeterministic(t *testing.T) {
 		if i == 0 {
 			base = got
 		} else if !slices.Equal(got, base) {
-			t.Errorf("workers %d: %v, workers 1: %v", w, got, base)
+			t.Errorf("%+v: %v, workers 1: %v", opt, got, base)
 		}
 	}
 }

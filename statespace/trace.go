@@ -176,6 +176,16 @@ func (c *checker[S]) replayFailed(format string, args ...any) {
 	}
 }
 
+// isStored reports whether the search stored s (with fingerprint fp).
+func (c *checker[S]) isStored(fp uint64, s *S) bool {
+	sh := &c.shards[shardOf(fp)]
+	if c.opt.FullState {
+		_, v := sh.lookupFull(fp, s)
+		return v != 0
+	}
+	return sh.contains(fp)
+}
+
 // replay re-executes acts from initial state init, checking that every
 // action is enabled and, with stored, that every state reached is in the
 // fingerprint table. It returns the trace so far and the last state.
@@ -183,7 +193,7 @@ func (c *checker[S]) replay(init int, acts []Action, what string, stored bool) (
 	s := c.canonical(c.inits[init])
 	fp := c.h.fingerprint(&s)
 	t := &Trace{InitIndex: init, Loop: -1, Steps: []Step{{Action: -1, Fingerprint: fp, State: describe(c.m, &s)}}}
-	if stored && !c.shards[shardOf(fp)].contains(fp) {
+	if stored && !c.isStored(fp, &s) {
 		c.replayFailed("%s: initial state %d is not stored", what, init)
 		return t, s
 	}
@@ -199,7 +209,7 @@ func (c *checker[S]) replay(init int, acts []Action, what string, stored bool) (
 			s = c.canonical(s)
 		}
 		fp = c.h.fingerprint(&s)
-		if stored && !c.shards[shardOf(fp)].contains(fp) {
+		if stored && !c.isStored(fp, &s) {
 			c.replayFailed("%s: step %d (%s): the state reached was never stored", what, i+1, c.names[a])
 			return t, s
 		}

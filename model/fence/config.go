@@ -90,6 +90,8 @@ const (
 	JobsReadWrite               // each job reads or writes (both submit actions)
 )
 
+func (a Access) String() string { return [...]string{"write", "read", "read-write"}[a] }
+
 // Sync is how an importer synchronises its jobs.
 type Sync uint8
 
