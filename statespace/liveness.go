@@ -32,12 +32,18 @@ const maxLivenessStates = 200_000_000
 // all along it; every edge is a real transition, checked again by replay.
 
 // lgraph is the explicit state graph used by the liveness pass.
+//
+// Everything grows in chunks, never by copying: a copy of a large slice
+// cannot be preempted, so the garbage collector would spin waiting for it.
 type lgraph[S comparable] struct {
-	n      int32
-	off    []uint32 // edges of state i: edges[off[i]:off[i+1]]
-	edges  []ledge
-	parent []int32 // BFS tree from the initial states (-1 for roots)
-	pact   []Action
+	n int32
+	// off[i] is the position of state i's first edge; its edges run to
+	// off[i+1] or to the end of the edge chunk (each state's edges are in
+	// one chunk of at most edgeChunk).
+	off    chunked[uint32]
+	edges  [][]ledge
+	parent chunked[int32] // BFS tree from the initial states (-1 for roots)
+	pact   chunked[Action]
 	roots  []int32 // roots[i]: index in Init() of root i (roots are numbered first)
 	// holds[k] and trig[k] are bit sets over the states: c.live[k].Holds,
 	// and c.live[k].Trigger (nil Trigger: the initial states).
@@ -51,7 +57,48 @@ type ledge struct {
 	act Action
 }
 
-func (g *lgraph[S]) out(i int32) []ledge { return g.edges[g.off[i]:g.off[i+1]] }
+const (
+	edgeBits  = 20
+	edgeChunk = 1 << edgeBits
+)
+
+// out returns the edges of state i.
+func (g *lgraph[S]) out(i int32) []ledge {
+	s, e := g.off.get(uint32(i)), g.off.get(uint32(i)+1)
+	if s == e {
+		return nil
+	}
+	c := s >> edgeBits
+	ch := g.edges[c]
+	if e>>edgeBits != c {
+		e = c<<edgeBits + uint32(len(ch))
+	}
+	return ch[s&(edgeChunk-1) : e-c<<edgeBits]
+}
+
+// addEdges records the edges of the next state (off already holds the
+// position where they start, unless they start a new chunk).
+func (g *lgraph[S]) addEdges(es []ledge) bool {
+	last := len(g.edges) - 1
+	if len(es) > 0 && (last < 0 || len(g.edges[last])+len(es) > edgeChunk) {
+		if len(es) > edgeChunk || len(g.edges) == 1<<(32-edgeBits) {
+			return false
+		}
+		g.edges = append(g.edges, make([]ledge, 0, edgeChunk))
+		last++
+		// The state starts the new chunk; the previous one ends with its chunk.
+		g.off.set(g.off.n-1, uint32(last)<<edgeBits)
+	}
+	if last >= 0 {
+		g.edges[last] = append(g.edges[last], es...)
+	}
+	pos := uint32(0)
+	if last >= 0 {
+		pos = uint32(last)<<edgeBits + uint32(len(g.edges[last]))
+	}
+	g.off.append(pos)
+	return true
+}
 
 func bit(set []uint64, i int32) bool { return set[i>>6]&(1<<(i&63)) != 0 }
 
@@ -104,6 +151,40 @@ func (t *lindex) insert(slot, fp uint64, id int32) {
 	}
 }
 
+// fifo is the queue of the liveness BFS: states by number, in chunks, the
+// chunks before the one being expanded given back for reuse.
+type fifo[S any] struct {
+	chunks [][]S
+	base   int32 // number of chunks dropped
+	n      int32
+	free   [][]S
+}
+
+func (q *fifo[S]) push(s S) {
+	if int(q.n>>chunkBits-q.base) == len(q.chunks) {
+		var ch []S
+		if k := len(q.free); k > 0 {
+			ch, q.free = q.free[k-1], q.free[:k-1]
+		} else {
+			ch = make([]S, chunkLen)
+		}
+		q.chunks = append(q.chunks, ch)
+	}
+	*q.at(q.n) = s
+	q.n++
+}
+
+func (q *fifo[S]) at(i int32) *S { return &q.chunks[i>>chunkBits-q.base][i&(chunkLen-1)] }
+
+// dropBefore gives back the chunks holding only states before number i.
+func (q *fifo[S]) dropBefore(i int32) {
+	for i>>chunkBits > q.base {
+		q.free = append(q.free, q.chunks[0])
+		q.chunks = q.chunks[1:]
+		q.base++
+	}
+}
+
 // buildGraph explores the reachable states breadth first, keeping every
 // edge, and keeping the states too with keepStates. It stops at maxStates
 // (0: no bound), at the memory budget or when interrupted, and returns why
@@ -113,15 +194,14 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 	exact := keepStates || c.opt.FullState
 	keepStates = exact
 	idx := newLindex()
-	// queue holds the states reached but not yet expanded, from number qbase
-	// on (all of them when the states are kept).
-	var queue []S
-	qbase := int32(0)
+	// queue holds the states reached but not yet expanded (all of them
+	// when the states are kept).
+	var queue fifo[S]
 	add := func(s *S, parent int32, a Action) (int32, bool) {
 		fp := c.h.fingerprint(s)
 		var same func(int32) bool
 		if exact {
-			same = func(i int32) bool { return queue[i] == *s }
+			same = func(i int32) bool { return *queue.at(i) == *s }
 		}
 		if i, slot := idx.find(fp, same); i >= 0 {
 			return i, false
@@ -132,9 +212,9 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 			i = g.n
 			g.n++
 			idx.insert(slot, fp, i)
-			queue = append(queue, *s)
-			g.parent = append(g.parent, parent)
-			g.pact = append(g.pact, a)
+			queue.push(*s)
+			g.parent.append(parent)
+			g.pact.append(a)
 			if i&63 == 0 {
 				for k := range c.live {
 					g.holds[k], g.trig[k] = append(g.holds[k], 0), append(g.trig[k], 0)
@@ -157,7 +237,8 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 		}
 	}
 	var acts []Action
-	g.off = append(g.off, 0)
+	var es []ledge
+	g.off.append(0)
 	for i := int32(0); i < g.n; i++ {
 		if maxStates > 0 && uint64(g.n) > maxStates {
 			return g, "max states"
@@ -172,28 +253,30 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 					return g, "memory budget"
 				}
 			}
-			if !keepStates && i-qbase > 1<<16 && int(i-qbase) > len(queue)/2 {
-				queue = queue[:copy(queue, queue[i-qbase:])]
-				qbase = i
-			}
 		}
-		s := queue[i-qbase]
+		s := *queue.at(i)
+		if !keepStates {
+			queue.dropBefore(i)
+		}
 		acts = c.m.Actions(&s, acts[:0])
+		es = es[:0]
 		for _, a := range acts {
 			n := c.m.Step(&s, a)
 			to, _ := add(&n, i, a)
 			if to < 0 {
 				return g, "max states"
 			}
-			g.edges = append(g.edges, ledge{to: to, act: a})
+			es = append(es, ledge{to: to, act: a})
 		}
-		if len(g.edges) > math.MaxUint32 {
-			return g, "liveness graph has more than 2^32 edges"
+		if !g.addEdges(es) {
+			return g, fmt.Sprintf("liveness graph beyond its edge capacity (%d per state, 2^32 in all)", edgeChunk)
 		}
-		g.off = append(g.off, uint32(len(g.edges)))
 	}
 	if keepStates {
-		g.states = queue
+		g.states = make([]S, g.n)
+		for i := range g.n {
+			g.states[i] = *queue.at(i)
+		}
 	}
 	return g, ""
 }
@@ -221,23 +304,40 @@ func (c *checker[S]) checkLiveness() {
 		return
 	}
 	c.lasso = make(map[int]*Trace)
+	sc := newLscratch(g.n)
 	for k, p := range c.live {
-		if t := c.findLasso(g, k, fair); t != nil {
+		if t := c.findLasso(g, k, fair, sc); t != nil {
 			c.lasso[p.index] = t
 		}
 	}
 }
 
+// lscratch is the working memory of the component search, allocated once
+// for all properties (n entries each).
+type lscratch struct {
+	inR, onStack     []bool
+	rpar, index, low []int32
+	queue, stack     []int32
+}
+
+func newLscratch(n int32) *lscratch {
+	return &lscratch{
+		inR: make([]bool, n), onStack: make([]bool, n),
+		rpar: make([]int32, n), index: make([]int32, n), low: make([]int32, n),
+		queue: make([]int32, 0, n), stack: make([]int32, 0, n),
+	}
+}
+
 // findLasso returns a fair lasso on which c.live[k] never becomes true
 // after it was triggered, or nil.
-func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness) *Trace {
+func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratch) *Trace {
 	n := g.n
 	bad := func(i int32) bool { return !bit(g.holds[k], i) }
 	// R: the bad states reachable, through bad states only, from a bad
 	// triggering state; rpar is that BFS's tree (-1 for its roots).
-	inR := make([]bool, n)
-	rpar := make([]int32, n)
-	var queue []int32
+	inR, rpar := sc.inR, sc.rpar
+	clear(inR)
+	queue := sc.queue[:0]
 	for i := range n {
 		if bit(g.trig[k], i) && bad(i) {
 			inR[i], rpar[i] = true, -1
@@ -252,7 +352,7 @@ func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness) *Trace {
 			}
 		}
 	}
-	comps, coff := sccs(g, inR)
+	comps, coff := sccs(g, inR, sc)
 	for j := 0; j+1 < len(coff); j++ {
 		comp := comps[coff[j]:coff[j+1]]
 		if loop, ok := fairCycle(g, comp, fair); ok {
@@ -269,36 +369,35 @@ func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness) *Trace {
 // behaviour: those of more than one state, or of one state with a self
 // loop or without any edge. They are returned flat, comps[off[j]:off[j+1]]
 // being the j-th, each sorted, in order of their smallest state.
-func sccs[S comparable](g *lgraph[S], keep []bool) (comps []int32, off []int32) {
+func sccs[S comparable](g *lgraph[S], keep []bool, sc *lscratch) (comps []int32, off []int32) {
 	n := g.n
-	index := make([]int32, n)
-	low := make([]int32, n)
-	onStack := make([]bool, n)
+	index, low, onStack := sc.index, sc.low, sc.onStack
 	for i := range index {
 		index[i] = -1
 	}
-	var stack []int32
+	clear(onStack)
+	stack := sc.stack[:0]
 	type span struct{ first, lo, hi int32 }
 	var found []span
 	next := int32(0)
 	type frame struct {
 		v    int32
-		edge uint32
+		edge int32 // next edge of v to follow
 	}
 	var call []frame
 	for root := range n {
 		if !keep[root] || index[root] >= 0 {
 			continue
 		}
-		call = append(call[:0], frame{root, g.off[root]})
+		call = append(call[:0], frame{root, 0})
 		index[root], low[root] = next, next
 		next++
 		stack = append(stack, root)
 		onStack[root] = true
 		for len(call) > 0 {
 			f := &call[len(call)-1]
-			if f.edge < g.off[f.v+1] {
-				w := g.edges[f.edge].to
+			if out := g.out(f.v); int(f.edge) < len(out) {
+				w := out[f.edge].to
 				f.edge++
 				if !keep[w] {
 					continue
@@ -308,7 +407,7 @@ func sccs[S comparable](g *lgraph[S], keep []bool) (comps []int32, off []int32) 
 					next++
 					stack = append(stack, w)
 					onStack[w] = true
-					call = append(call, frame{w, g.off[w]})
+					call = append(call, frame{w, 0})
 				} else if onStack[w] {
 					low[f.v] = min(low[f.v], index[w])
 				}
@@ -486,19 +585,19 @@ func (c *checker[S]) assemble(g *lgraph[S], entry int32, rpar []int32, loop []le
 	// BFS path from an initial state to root.
 	var acts []Action
 	var pre []int32
-	for w := root; g.parent[w] >= 0; w = g.parent[w] {
+	for w := root; g.parent.get(uint32(w)) >= 0; w = g.parent.get(uint32(w)) {
 		pre = append(pre, w)
 	}
 	slices.Reverse(pre)
 	init := root
 	if len(pre) > 0 {
 		init = pre[0]
-		for g.parent[init] >= 0 {
-			init = g.parent[init]
+		for g.parent.get(uint32(init)) >= 0 {
+			init = g.parent.get(uint32(init))
 		}
 	}
 	for _, w := range pre {
-		acts = append(acts, g.pact[w])
+		acts = append(acts, g.pact.get(uint32(w)))
 	}
 	cur := root
 	for _, w := range badPath {
@@ -597,7 +696,7 @@ func ExploreGraph[S comparable](m Model[S], maxStates int) (*Graph, error) {
 	out := &Graph{}
 	for i := range g.states {
 		out.States = append(out.States, describe(m, &g.states[i]))
-		out.Initial = append(out.Initial, g.parent[i] < 0)
+		out.Initial = append(out.Initial, g.parent.get(uint32(i)) < 0)
 		for _, e := range g.out(int32(i)) {
 			out.Edges = append(out.Edges, GraphEdge{From: i, To: int(e.to), Label: c.names[e.act]})
 		}

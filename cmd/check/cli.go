@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,27 +129,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 
 // runFlags are the flags of check run.
 type runFlags struct {
-	set       []string
-	workers   int
-	maxStates uint64
-	maxDepth  int
-	memory    string
-	only      string
-	json      bool
-	quiet     bool
-	progMode  string
-	verbose   bool
-	noDead    bool
-	progress  time.Duration
-	traceOut  []string
-	fullState bool
-	spillDir  string
-	spillAt   string
-	shard     string
-	seed      uint64
-	walks     int
-	walkDepth int
-	setFlags  map[string]bool // the flags given on the command line
+	set        []string
+	workers    int
+	maxStates  uint64
+	maxDepth   int
+	memory     string
+	only       string
+	json       bool
+	quiet      bool
+	progMode   string
+	verbose    bool
+	noDead     bool
+	progress   time.Duration
+	traceOut   []string
+	fullState  bool
+	spillDir   string
+	spillAt    string
+	shard      string
+	seed       uint64
+	walks      int
+	walkDepth  int
+	setFlags   map[string]bool // the flags given on the command line
+	cpuProfile string
 }
 
 type multiFlag struct{ vals *[]string }
@@ -186,6 +188,7 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the swarm (with --shard)")
 	fs.IntVar(&f.walks, "walks", 1000, "random walks of this swarm member (with --shard)")
 	fs.IntVar(&f.walkDepth, "walk-depth", 1000, "maximum steps of a random walk (with --shard)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof FILE)")
 	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE` (.txt, .json, .mmd, .dot; repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: check run SCENARIO [flags]")
@@ -334,6 +337,17 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	if opt.MemoryBudget > 0 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(opt.MemoryBudget)))
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return 0, usagef("--cpuprofile: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return 0, usagef("--cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res, err := sc.Check(vals, opt)
 	if live {

@@ -99,11 +99,25 @@ func TestEngineFlagsBadInput(t *testing.T) {
 		{[]string{"--spill-dir", "/nonexistent/dir"}, "spill directory"},
 		{[]string{"--spill-dir", "/tmp", "--full-state"}, "do not go together"},
 		{[]string{"--spill-dir", "/tmp", "--spill-threshold", "lots"}, "--spill-threshold"},
+		{[]string{"--cpuprofile", "/nonexistent/dir/cpu.prof"}, "--cpuprofile"},
 	} {
 		args := append([]string{"run", "german", "--set", "nodes=2"}, tc.args...)
 		code, out, errs := runCLI(t, args...)
 		if code != exitUsage || !strings.Contains(errs, tc.want) || out != "" || strings.Contains(errs, "panic") {
 			t.Errorf("check %v: exit %d, stdout %q, stderr %q; want exit 2 saying %q", args, code, out, errs, tc.want)
 		}
+	}
+}
+
+// --cpuprofile writes a profile go tool pprof can read, and does not change
+// the verdict.
+func TestCPUProfileIsWritten(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cpu.prof")
+	code, _, errs := runCLI(t, "run", "german", "--set", "nodes=2", "--quiet", "--cpuprofile", p)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+		t.Errorf("profile %s: %v, %v; want a non-empty file", p, fi, err)
 	}
 }
