@@ -60,7 +60,7 @@ type Options struct {
 	// Not with FullState; the state type must hold no pointers.
 	SpillDir string
 	// SpillThreshold is the number of bytes of the level being built kept
-	// in memory before spilling; 0 means MemoryBudget/8, or 256 MiB without
+	// in memory before spilling; 0 means MemoryBudget/64, or 256 MiB without
 	// a budget.
 	SpillThreshold uint64
 	// Swarm, when set, makes Check run one member of a swarm of bounded

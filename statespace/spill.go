@@ -80,7 +80,7 @@ func (c *checker[S]) setupSpill() error {
 	if th == 0 {
 		th = defaultSpillThreshold
 		if c.opt.MemoryBudget > 0 {
-			th = c.opt.MemoryBudget / 8
+			th = c.opt.MemoryBudget / 64
 		}
 	}
 	size := uint64(unsafe.Sizeof(*new(S)))

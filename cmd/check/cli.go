@@ -183,7 +183,7 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
-	fs.StringVar(&f.spillAt, "spill-threshold", "", "bytes of the level being built kept in memory before spilling, e.g. 64MiB (default: --memory/8, or 256MiB)")
+	fs.StringVar(&f.spillAt, "spill-threshold", "", "bytes of the level being built kept in memory before spilling, e.g. 64MiB (default: --memory/64, or 256MiB)")
 	fs.StringVar(&f.shard, "shard", "", "run member `i/n` of a swarm of n randomised searches instead of the exhaustive search (i from 1 to n); finds violations, never proves: exit 1 or 3")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the swarm (with --shard)")
 	fs.IntVar(&f.walks, "walks", 1000, "random walks of this swarm member (with --shard)")
