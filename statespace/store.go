@@ -95,6 +95,22 @@ func (l *level[S]) bytes(stateSize uintptr) uint64 {
 
 // shard is one partition of the visited set.
 type shard[S comparable] struct {
+	// Read by every worker while the level is expanded (the owner does not
+	// write them then); kept on their own cache lines, away from the
+	// fields the owner writes as it stores, so that readers and the owner
+	// do not bounce lines between cores.
+	_ [64]byte
+	// cur is the level being expanded (local ids curBase...).
+	cur     level[S]
+	curBase uint32
+	curN    int // states of the level being expanded
+	// Full-state mode: the chunk list as it was when the level being
+	// expanded was settled (read by every worker while the owner appends).
+	full      bool
+	curChunks [][]S
+	_         [64]byte
+
+	// Written by the owner.
 	slots []uint64
 	mask  uint64
 	limit uint32 // grow when count reaches limit
@@ -102,22 +118,17 @@ type shard[S comparable] struct {
 	// parent links, indexed by local id
 	parent chunked[uint32]
 	action chunked[uint16]
-	// cur is the level being expanded (local ids curBase...), next the level
-	// being built (local ids nextBase...).
-	cur, next         level[S]
-	curBase, nextBase uint32
-	curN              int // states of the level being expanded
-	// Full-state mode: every stored state by local id, and the chunk list
-	// as it was when the level being expanded was settled (read by every
-	// worker while the owner appends).
-	full      bool
-	store     chunked[S]
-	curChunks [][]S
+	// next is the level being built (local ids nextBase...).
+	next     level[S]
+	nextBase uint32
+	// Full-state mode: every stored state by local id.
+	store chunked[S]
 	// Spilling (spill.go): the level being built goes to a file in
 	// spillDir every spillAt states (0: never).
 	spillAt  int
 	spillDir string
 	spill    shardSpill
+	_        [64]byte
 }
 
 func (sh *shard[S]) init() {
