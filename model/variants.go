@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // Exporter behaviour tables (semantics §3.4). A historical bug or a design
 // proposal is one of these with a field or two changed.
 var (
@@ -69,6 +71,17 @@ type Scenario struct {
 
 func base(e Exporter, devs ...Device) Config {
 	return Config{Arch: ARM64, Backing: SystemCached, Lines: 1, Devices: devs, Exporter: e, Writes: 2}
+}
+
+// copies returns n devices configured as d, named after it with their
+// index (isp0, isp1, ...): interchangeable importers.
+func copies(d Device, n int) []Device {
+	out := make([]Device, n)
+	for i := range out {
+		out[i] = d
+		out[i].Name = fmt.Sprintf("%s%d", d.Name, i)
+	}
+	return out
 }
 
 func with(c Config, f func(*Config)) Config { f(&c); return c }
@@ -167,6 +180,9 @@ func Scenarios() []Scenario {
 		{Name: "vram-write-combined",
 			Description: "a buffer in the exporter's VRAM, CPU-mapped write-combined through the BAR: no CPU cache to maintain, GEM exporter",
 			Config:      with(base(GEMPrime, GPU, ISP), func(c *Config) { c.Backing = DeviceMemory })},
+		{Name: "today-wait-first-two-isps",
+			Description: "today's rule with the fence wait first, a coherent GPU and two identical non-coherent ISPs (interchangeable: symmetry reduction applies)",
+			Config:      base(fixed, append([]Device{GPU}, copies(ISP, 2)...)...)},
 		{Name: "today-wait-first-2lines",
 			Description: "today's rule with the fence wait first, on a two-line buffer",
 			Config:      with(base(fixed, GPU, ISP), func(c *Config) { c.Lines = 2 })},

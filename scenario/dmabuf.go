@@ -20,14 +20,20 @@ func addModelScenarios(r *Registry) {
 		} else {
 			desc += " [expect: ok]"
 		}
+		params := []Param{
+			{Name: "arch", Kind: Choice, Default: sc.Config.Arch.String(), Options: []string{"arm64", "arm32", "x86"}, Help: "what the DMA API's syncs do"},
+			{Name: "lines", Kind: Int, Default: itoa(sc.Config.Lines), Min: 1, Max: dmamodel.MaxLines, Help: "cache lines of the buffer"},
+			{Name: "writes", Kind: Int, Default: itoa(sc.Config.Writes), Min: 1, Max: dmamodel.MaxVersion, Help: "bound on the number of writes"},
+		}
+		symmetric := modelHasSymmetry(sc.Config)
+		if symmetric {
+			params = append(params, Param{Name: "symmetry", Kind: Bool, Default: "true",
+				Help: "exact symmetry reduction over the interchangeable devices (identical but for the name; none on arm32, whose syncs of the mapped attachments depend on their order)"})
+		}
 		r.Add(model(&Scenario{
 			Name:        sc.Name,
 			Description: desc,
-			Params: []Param{
-				{Name: "arch", Kind: Choice, Default: sc.Config.Arch.String(), Options: []string{"arm64", "arm32", "x86"}, Help: "what the DMA API's syncs do"},
-				{Name: "lines", Kind: Int, Default: itoa(sc.Config.Lines), Min: 1, Max: dmamodel.MaxLines, Help: "cache lines of the buffer"},
-				{Name: "writes", Kind: Int, Default: itoa(sc.Config.Writes), Min: 1, Max: dmamodel.MaxVersion, Help: "bound on the number of writes"},
-			},
+			Params:      params,
 		}, func(v Values) (statespace.Model[dmamodel.State], error) {
 			cfg := sc.Config
 			cfg.Arch = archByName[v.Choice("arch")]
@@ -37,10 +43,31 @@ func addModelScenarios(r *Registry) {
 			if err != nil {
 				return nil, err
 			}
+			if symmetric && v.Bool("symmetry") {
+				return symmetricChecked{props.Check(m), m.Symmetric()}, nil
+			}
 			return props.Check(m), nil
 		}))
 	}
 }
+
+// modelHasSymmetry reports whether cfg has interchangeable devices: the
+// scenario then takes a symmetry parameter, on by default.
+func modelHasSymmetry(cfg dmamodel.Config) bool {
+	m, err := dmamodel.New(cfg)
+	return err == nil && len(m.Permutations()) > 1
+}
+
+// symmetricChecked is the checked DMA-buf model with the symmetry
+// reduction of dmamodel.Symmetric.
+type symmetricChecked struct {
+	props.Checked
+	sym *dmamodel.Symmetric
+}
+
+// Canonical returns the representative of s's orbit under the permutations
+// of interchangeable devices.
+func (c symmetricChecked) Canonical(s dmamodel.State) dmamodel.State { return c.sym.Canonical(s) }
 
 func itoa(n int) string {
 	return string(rune('0' + n))
