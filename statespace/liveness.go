@@ -48,8 +48,9 @@ type lgraph[S comparable] struct {
 	// holds[k] and trig[k] are bit sets over the states: c.live[k].Holds,
 	// and c.live[k].Trigger (nil Trigger: the initial states).
 	holds, trig [][]uint64
-	// states are kept only when asked for (drawing a graph, full-state mode).
-	states []S
+	// states is the BFS queue, by number. Expanded chunks are dropped
+	// unless the states are kept (drawing a graph, full-state mode).
+	states chunked[S]
 }
 
 type ledge struct {
@@ -151,85 +152,50 @@ func (t *lindex) insert(slot, fp uint64, id int32) {
 	}
 }
 
-// fifo is the queue of the liveness BFS: states by number, in chunks, the
-// chunks before the one being expanded given back for reuse.
-type fifo[S any] struct {
-	chunks [][]S
-	base   int32 // number of chunks dropped
-	n      int32
-	free   [][]S
-}
-
-func (q *fifo[S]) push(s S) {
-	if int(q.n>>chunkBits-q.base) == len(q.chunks) {
-		var ch []S
-		if k := len(q.free); k > 0 {
-			ch, q.free = q.free[k-1], q.free[:k-1]
-		} else {
-			ch = make([]S, chunkLen)
-		}
-		q.chunks = append(q.chunks, ch)
-	}
-	*q.at(q.n) = s
-	q.n++
-}
-
-func (q *fifo[S]) at(i int32) *S { return &q.chunks[i>>chunkBits-q.base][i&(chunkLen-1)] }
-
-// dropBefore gives back the chunks holding only states before number i.
-func (q *fifo[S]) dropBefore(i int32) {
-	for i>>chunkBits > q.base {
-		q.free = append(q.free, q.chunks[0])
-		q.chunks = q.chunks[1:]
-		q.base++
-	}
-}
-
 // buildGraph explores the reachable states breadth first, keeping every
 // edge, and keeping the states too with keepStates. It stops at maxStates
 // (0: no bound), at the memory budget or when interrupted, and returns why
 // it stopped early ("" when it completed).
 func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], string) {
 	g := &lgraph[S]{holds: make([][]uint64, len(c.live)), trig: make([][]uint64, len(c.live))}
-	exact := keepStates || c.opt.FullState
-	keepStates = exact
+	// In full-state mode states are told apart by value, so they are kept.
+	keepStates = keepStates || c.opt.FullState
 	idx := newLindex()
-	// queue holds the states reached but not yet expanded (all of them
-	// when the states are kept).
-	var queue fifo[S]
+	var same func(int32) bool // with kept states: is state i the one being added?
+	var adding *S
+	if keepStates {
+		same = func(i int32) bool { return *g.states.at(uint32(i)) == *adding }
+	}
 	add := func(s *S, parent int32, a Action) (int32, bool) {
 		fp := c.h.fingerprint(s)
-		var same func(int32) bool
-		if exact {
-			same = func(i int32) bool { return *queue.at(i) == *s }
-		}
-		if i, slot := idx.find(fp, same); i >= 0 {
+		adding = s
+		i, slot := idx.find(fp, same)
+		if i >= 0 {
 			return i, false
-		} else {
-			if g.n == math.MaxInt32 {
-				return -1, false
-			}
-			i = g.n
-			g.n++
-			idx.insert(slot, fp, i)
-			queue.push(*s)
-			g.parent.append(parent)
-			g.pact.append(a)
-			if i&63 == 0 {
-				for k := range c.live {
-					g.holds[k], g.trig[k] = append(g.holds[k], 0), append(g.trig[k], 0)
-				}
-			}
-			for k, p := range c.live {
-				if p.Holds(s) {
-					g.holds[k][i>>6] |= 1 << (i & 63)
-				}
-				if p.Trigger == nil && parent < 0 || p.Trigger != nil && p.Trigger(s) {
-					g.trig[k][i>>6] |= 1 << (i & 63)
-				}
-			}
-			return i, true
 		}
+		if g.n == math.MaxInt32 {
+			return -1, false
+		}
+		i = g.n
+		g.n++
+		idx.insert(slot, fp, i)
+		g.states.append(*s)
+		g.parent.append(parent)
+		g.pact.append(a)
+		if i&63 == 0 {
+			for k := range c.live {
+				g.holds[k], g.trig[k] = append(g.holds[k], 0), append(g.trig[k], 0)
+			}
+		}
+		for k, p := range c.live {
+			if p.Holds(s) {
+				g.holds[k][i>>6] |= 1 << (i & 63)
+			}
+			if p.Trigger == nil && parent < 0 || p.Trigger != nil && p.Trigger(s) {
+				g.trig[k][i>>6] |= 1 << (i & 63)
+			}
+		}
+		return i, true
 	}
 	for k := range c.inits {
 		if _, fresh := add(&c.inits[k], -1, 0); fresh {
@@ -247,17 +213,14 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 			if c.ctx.Err() != nil {
 				return g, "interrupted"
 			}
-			if c.opt.MemoryBudget > 0 {
-				c.sampleHeap()
-				if c.heapPeak > c.opt.MemoryBudget {
-					return g, "memory budget"
-				}
+			if c.opt.MemoryBudget > 0 && c.sampleHeap() > c.opt.MemoryBudget {
+				return g, "memory budget"
 			}
 		}
-		s := *queue.at(i)
-		if !keepStates {
-			queue.dropBefore(i)
+		if k := i >> chunkBits; !keepStates && i&(chunkLen-1) == 0 && k > 0 {
+			g.states.chunks[k-1] = nil // expanded: let the GC have it
 		}
+		s := *g.states.at(uint32(i))
 		acts = c.m.Actions(&s, acts[:0])
 		es = es[:0]
 		for _, a := range acts {
@@ -270,12 +233,6 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 		}
 		if !g.addEdges(es) {
 			return g, fmt.Sprintf("liveness graph beyond its edge capacity (%d per state, 2^32 in all)", edgeChunk)
-		}
-	}
-	if keepStates {
-		g.states = make([]S, g.n)
-		for i := range g.n {
-			g.states[i] = *queue.at(i)
 		}
 	}
 	return g, ""
@@ -352,9 +309,7 @@ func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratc
 			}
 		}
 	}
-	comps, coff := sccs(g, inR, sc)
-	for j := 0; j+1 < len(coff); j++ {
-		comp := comps[coff[j]:coff[j+1]]
+	for _, comp := range sccs(g, inR, sc) {
 		if loop, ok := fairCycle(g, comp, fair); ok {
 			// Entry: the component's state reached first by the R search.
 			q := slices.IndexFunc(queue, func(v int32) bool { _, in := slices.BinarySearch(comp, v); return in })
@@ -367,9 +322,9 @@ func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratc
 // sccs returns the strongly connected components of the subgraph induced
 // by the states in keep (Tarjan, iterative) that could host an infinite
 // behaviour: those of more than one state, or of one state with a self
-// loop or without any edge. They are returned flat, comps[off[j]:off[j+1]]
-// being the j-th, each sorted, in order of their smallest state.
-func sccs[S comparable](g *lgraph[S], keep []bool, sc *lscratch) (comps []int32, off []int32) {
+// loop or without any edge (the other components, usually most states, are
+// not collected), each sorted, in order of their smallest state.
+func sccs[S comparable](g *lgraph[S], keep []bool, sc *lscratch) [][]int32 {
 	n := g.n
 	index, low, onStack := sc.index, sc.low, sc.onStack
 	for i := range index {
@@ -377,8 +332,7 @@ func sccs[S comparable](g *lgraph[S], keep []bool, sc *lscratch) (comps []int32,
 	}
 	clear(onStack)
 	stack := sc.stack[:0]
-	type span struct{ first, lo, hi int32 }
-	var found []span
+	var out [][]int32
 	next := int32(0)
 	type frame struct {
 		v    int32
@@ -429,23 +383,16 @@ func sccs[S comparable](g *lgraph[S], keep []bool, sc *lscratch) (comps []int32,
 					onStack[w] = false
 				}
 				if len(comp) > 1 || len(g.out(v)) == 0 || slices.ContainsFunc(g.out(v), func(e ledge) bool { return e.to == v }) {
-					lo := int32(len(comps))
-					comps = append(comps, comp...)
-					slices.Sort(comps[lo:])
-					found = append(found, span{comps[lo], lo, int32(len(comps))})
+					comp = slices.Clone(comp)
+					slices.Sort(comp)
+					out = append(out, comp)
 				}
 				stack = stack[:k]
 			}
 		}
 	}
-	slices.SortFunc(found, func(a, b span) int { return int(a.first - b.first) })
-	sorted := make([]int32, 0, len(comps))
-	off = make([]int32, 0, len(found)+1)
-	for _, s := range found {
-		off = append(off, int32(len(sorted)))
-		sorted = append(sorted, comps[s.lo:s.hi]...)
-	}
-	return sorted, append(off, int32(len(sorted)))
+	slices.SortFunc(out, func(a, b []int32) int { return int(a[0] - b[0]) })
+	return out
 }
 
 // fairCycle decides whether the component can host a fair infinite
@@ -694,8 +641,8 @@ func ExploreGraph[S comparable](m Model[S], maxStates int) (*Graph, error) {
 		return nil, fmt.Errorf("the state space has more than %d states; a drawing of it would be unreadable (raise the cap, or draw a counterexample with --trace-out FILE.dot)", maxStates)
 	}
 	out := &Graph{}
-	for i := range g.states {
-		out.States = append(out.States, describe(m, &g.states[i]))
+	for i := range int(g.n) {
+		out.States = append(out.States, describe(m, g.states.at(uint32(i))))
 		out.Initial = append(out.Initial, g.parent.get(uint32(i)) < 0)
 		for _, e := range g.out(int32(i)) {
 			out.Edges = append(out.Edges, GraphEdge{From: i, To: int(e.to), Label: c.names[e.act]})

@@ -1,6 +1,7 @@
 package statespace_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -277,5 +278,33 @@ func TestDeadlockReportNamesTheWaitForCycle(t *testing.T) {
 		if next := v.Cycle[(i+1)%len(v.Cycle)]; e.To != next.From {
 			t.Errorf("cycle is not closed at %d: %v", i, v.Cycle)
 		}
+	}
+}
+
+// interruptedLive is fenceSys whose Eventually property cancels the run the
+// first time the liveness pass evaluates it (the safety search never does).
+type interruptedLive struct {
+	fenceSys
+	cancel func()
+}
+
+func (m interruptedLive) Properties() []statespace.Property[fenceState] {
+	ps := m.fenceSys.Properties()
+	holds := ps[0].Holds
+	ps[0].Holds = func(s *fenceState) bool { m.cancel(); return holds(s) }
+	return ps
+}
+
+// Ctrl-C during the liveness pass stops it: the run is incomplete and the
+// Eventually property unknown, never "holds".
+func TestLivenessPassHonoursInterruption(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := statespace.Check[fenceState](interruptedLive{fenceSys{fair: true}, cancel}, statespace.Options{Context: ctx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != statespace.StatusIncomplete || r.Incomplete != "interrupted" || r.Properties[0].Verdict != "unknown" {
+		t.Errorf("status %s (%q), verdict %s; want incomplete (interrupted), unknown", r.Status, r.Incomplete, r.Properties[0].Verdict)
 	}
 }
