@@ -1,8 +1,7 @@
 package model
 
 import (
-	"bytes"
-	"unsafe"
+	"github.com/dmabufcheck/dmabufcheck/internal/perm"
 )
 
 // Symmetric is the DMA-buf model with exact symmetry reduction over its
@@ -97,41 +96,7 @@ next:
 // to an interchangeable one (p[i] is where device i goes), the identity
 // first. A model whose devices are all different has only the identity.
 func (m *Model) Permutations() [][]int {
-	id := make([]int, len(m.cfg.Devices))
-	for i := range id {
-		id[i] = i
-	}
-	out := [][]int{id}
-	for _, g := range m.SymmetryGroups() {
-		var next [][]int
-		for _, p := range out {
-			for _, q := range permutationsOf(g) {
-				r := append([]int(nil), p...)
-				for k, i := range g {
-					r[i] = q[k]
-				}
-				next = append(next, r)
-			}
-		}
-		out = next
-	}
-	return out
-}
-
-// permutationsOf returns every arrangement of the elements of g, g itself
-// first.
-func permutationsOf(g []int) [][]int {
-	if len(g) <= 1 {
-		return [][]int{append([]int(nil), g...)}
-	}
-	var out [][]int
-	for i := range g {
-		rest := append(append([]int(nil), g[:i]...), g[i+1:]...)
-		for _, p := range permutationsOf(rest) {
-			out = append(out, append([]int{g[i]}, p...))
-		}
-	}
-	return out
+	return perm.Group(len(m.cfg.Devices), m.SymmetryGroups())
 }
 
 // Permute applies the device permutation p (device i becomes p[i]) to s,
@@ -149,18 +114,8 @@ func (m *Model) Permute(s State, p []int) State {
 	return out
 }
 
-func stateBytes(s *State) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(s)), unsafe.Sizeof(*s))
-}
-
 // Canonical returns the least image of s (in byte order) under the
 // permutations of interchangeable devices.
 func (m *Symmetric) Canonical(s State) State {
-	best := s
-	for _, p := range m.perms {
-		if q := m.Permute(s, p); bytes.Compare(stateBytes(&q), stateBytes(&best)) < 0 {
-			best = q
-		}
-	}
-	return best
+	return perm.LeastImage(s, m.perms, m.Model)
 }

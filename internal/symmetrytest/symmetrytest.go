@@ -10,6 +10,7 @@ package symmetrytest
 
 import (
 	"fmt"
+	"github.com/dmabufcheck/dmabufcheck/internal/perm"
 	"slices"
 	"testing"
 	"unsafe"
@@ -236,15 +237,9 @@ func AssertLifts[S comparable](t testing.TB, plain statespace.Model[S], reduced 
 
 // Permutations returns every permutation of 0..n-1, the identity first.
 func Permutations(n int) [][]int {
-	if n == 0 {
-		return [][]int{{}}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
 	}
-	var out [][]int
-	for _, p := range Permutations(n - 1) {
-		for i := len(p); i >= 0; i-- {
-			q := append(append(append([]int{}, p[:i]...), n-1), p[i:]...)
-			out = append(out, q)
-		}
-	}
-	return out
+	return perm.Group(n, [][]int{all})
 }

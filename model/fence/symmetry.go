@@ -1,8 +1,7 @@
 package fence
 
 import (
-	"bytes"
-	"unsafe"
+	"github.com/dmabufcheck/dmabufcheck/internal/perm"
 )
 
 // Symmetric is the fence model with exact symmetry reduction over its
@@ -70,42 +69,7 @@ next:
 // identity first. A model whose importers are all different has only the
 // identity.
 func (m *Model) Permutations() [][]int {
-	n := len(m.cfg.Importers)
-	id := make([]int, n)
-	for i := range id {
-		id[i] = i
-	}
-	out := [][]int{id}
-	for _, g := range m.SymmetryGroups() {
-		var next [][]int
-		for _, p := range out {
-			for _, q := range permutationsOf(g) {
-				r := append([]int(nil), p...)
-				for k, i := range g {
-					r[i] = q[k]
-				}
-				next = append(next, r)
-			}
-		}
-		out = next
-	}
-	return out
-}
-
-// permutationsOf returns every arrangement of the elements of g, g itself
-// first.
-func permutationsOf(g []int) [][]int {
-	if len(g) <= 1 {
-		return [][]int{append([]int(nil), g...)}
-	}
-	var out [][]int
-	for i := range g {
-		rest := append(append([]int(nil), g[:i]...), g[i+1:]...)
-		for _, p := range permutationsOf(rest) {
-			out = append(out, append([]int{g[i]}, p...))
-		}
-	}
-	return out
+	return perm.Group(len(m.cfg.Importers), m.SymmetryGroups())
 }
 
 // permuteSlot is fence slot f after importer i moved to p[i].
@@ -155,18 +119,8 @@ func (m *Model) Permute(s State, p []int) State {
 	return out
 }
 
-func stateBytes(s *State) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(s)), unsafe.Sizeof(*s))
-}
-
 // Canonical returns the least image of s (in byte order) under the
 // permutations of interchangeable importers.
 func (m *Symmetric) Canonical(s State) State {
-	best := s
-	for _, p := range m.perms {
-		if q := m.Permute(s, p); bytes.Compare(stateBytes(&q), stateBytes(&best)) < 0 {
-			best = q
-		}
-	}
-	return best
+	return perm.LeastImage(s, m.perms, m.Model)
 }
