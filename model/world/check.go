@@ -1,0 +1,88 @@
+package world
+
+import (
+	"fmt"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// Check runs the checker on m with the state type of m's size class.
+func Check(m *Model, opt statespace.Options) (*statespace.Result, error) {
+	switch classOf(m.c.lay.size) {
+	case 16:
+		return check[[16]byte](m, opt)
+	case 32:
+		return check[[32]byte](m, opt)
+	case 48:
+		return check[[48]byte](m, opt)
+	case 64:
+		return check[[64]byte](m, opt)
+	case 96:
+		return check[[96]byte](m, opt)
+	case 128:
+		return check[[128]byte](m, opt)
+	}
+	return nil, fmt.Errorf("world %s: no state type for %d bytes", m.c.spec.Name, m.c.lay.size)
+}
+
+func check[S Bytes](m *Model, opt statespace.Options) (*statespace.Result, error) {
+	w, err := As[S](m)
+	if err != nil {
+		return nil, err
+	}
+	return statespace.Check[S](w, opt)
+}
+
+// Replay re-executes a saved counterexample against m (statespace.Replay).
+func Replay(m *Model, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error) {
+	switch classOf(m.c.lay.size) {
+	case 16:
+		return replay[[16]byte](m, init, steps, property, loop)
+	case 32:
+		return replay[[32]byte](m, init, steps, property, loop)
+	case 48:
+		return replay[[48]byte](m, init, steps, property, loop)
+	case 64:
+		return replay[[64]byte](m, init, steps, property, loop)
+	case 96:
+		return replay[[96]byte](m, init, steps, property, loop)
+	case 128:
+		return replay[[128]byte](m, init, steps, property, loop)
+	}
+	return nil, fmt.Errorf("world %s: no state type for %d bytes", m.c.spec.Name, m.c.lay.size)
+}
+
+func replay[S Bytes](m *Model, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error) {
+	w, err := As[S](m)
+	if err != nil {
+		return nil, err
+	}
+	return statespace.Replay[S](w, init, steps, property, loop)
+}
+
+// Graph explores m's whole state graph if it has at most max states.
+func Graph(m *Model, max int) (*statespace.Graph, error) {
+	switch classOf(m.c.lay.size) {
+	case 16:
+		return graph[[16]byte](m, max)
+	case 32:
+		return graph[[32]byte](m, max)
+	case 48:
+		return graph[[48]byte](m, max)
+	case 64:
+		return graph[[64]byte](m, max)
+	case 96:
+		return graph[[96]byte](m, max)
+	case 128:
+		return graph[[128]byte](m, max)
+	}
+	return nil, fmt.Errorf("world %s: no state type for %d bytes", m.c.spec.Name, m.c.lay.size)
+}
+
+func graph[S Bytes](m *Model, max int) (*statespace.Graph, error) {
+	w, err := As[S](m)
+	if err != nil {
+		return nil, err
+	}
+	return statespace.ExploreGraph[S](w, max)
+}

@@ -1,0 +1,123 @@
+package world
+
+import "strings"
+
+// Expr is an integer-valued expression over a world state (a boolean is 0
+// or 1): a guard of a When statement, or a user invariant. Expressions are
+// built from the world's named atoms (Atom) and combinators; they compile
+// to closures over the packed state, so evaluating one costs a few loads.
+type Expr struct {
+	// Text renders the expression for traces and error messages.
+	Text string
+	f    func(w *core, s []byte) int
+}
+
+// Eval returns the value of e in s.
+func (e Expr) eval(w *core, s []byte) int { return e.f(w, s) }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Pred makes a boolean atom from a predicate over the state view.
+func Pred(text string, f func(v View) bool) Expr {
+	return Expr{Text: text, f: func(w *core, s []byte) int { return b2i(f(View{w: w, b: s})) }}
+}
+
+// Value makes an integer atom from a function of the state view.
+func Value(text string, f func(v View) int) Expr {
+	return Expr{Text: text, f: func(w *core, s []byte) int { return f(View{w: w, b: s}) }}
+}
+
+// Const is the integer n.
+func Const(n int) Expr {
+	return Expr{Text: itoa(n), f: func(*core, []byte) int { return n }}
+}
+
+// True always holds.
+var True = Const(1)
+
+// Not is logical negation.
+func Not(e Expr) Expr {
+	return Expr{Text: "!" + paren(e.Text), f: func(w *core, s []byte) int { return b2i(e.f(w, s) == 0) }}
+}
+
+// And holds when every operand does (evaluated left to right, short-cut).
+func And(es ...Expr) Expr {
+	if len(es) == 1 {
+		return es[0]
+	}
+	return Expr{Text: join(es, " && "), f: func(w *core, s []byte) int {
+		for _, e := range es {
+			if e.f(w, s) == 0 {
+				return 0
+			}
+		}
+		return 1
+	}}
+}
+
+// Or holds when some operand does (evaluated left to right, short-cut).
+func Or(es ...Expr) Expr {
+	if len(es) == 1 {
+		return es[0]
+	}
+	return Expr{Text: join(es, " || "), f: func(w *core, s []byte) int {
+		for _, e := range es {
+			if e.f(w, s) != 0 {
+				return 1
+			}
+		}
+		return 0
+	}}
+}
+
+// Cmp compares two integer expressions with one of == != < <= > >=.
+func Cmp(a Expr, op string, b Expr) Expr {
+	var f func(x, y int) bool
+	switch op {
+	case "==":
+		f = func(x, y int) bool { return x == y }
+	case "!=":
+		f = func(x, y int) bool { return x != y }
+	case "<":
+		f = func(x, y int) bool { return x < y }
+	case "<=":
+		f = func(x, y int) bool { return x <= y }
+	case ">":
+		f = func(x, y int) bool { return x > y }
+	case ">=":
+		f = func(x, y int) bool { return x >= y }
+	default:
+		panic("world: unknown comparison " + op) // a programming error: the parser checks operators
+	}
+	return Expr{Text: a.Text + " " + op + " " + b.Text, f: func(w *core, s []byte) int { return b2i(f(a.f(w, s), b.f(w, s))) }}
+}
+
+func join(es []Expr, sep string) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = paren(e.Text)
+	}
+	return strings.Join(parts, sep)
+}
+
+func paren(s string) string {
+	if strings.ContainsAny(s, " ") {
+		return "(" + s + ")"
+	}
+	return s
+}
+
+func itoa(n int) string {
+	if n < 0 {
+		return "-" + itoa(-n)
+	}
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}

@@ -1,0 +1,225 @@
+package world
+
+import (
+	"fmt"
+
+	"github.com/dmabufcheck/dmabufcheck/model"
+)
+
+// FromCacheConfig re-expresses a configuration of the earlier cache-and-
+// ownership model (package model) as a world: the same objects, the
+// exporter's table as hooks, and one agent per actor whose program is the
+// earlier model's free choice of calls, each guarded by the discipline
+// the configuration asked for (the misuses it allows are the guards it
+// drops). It is the bridge the differential test uses to show that the
+// world gives the earlier verdicts; it goes when the earlier model does.
+func FromCacheConfig(name string, c model.Config) (Spec, error) {
+	dis := c.Discipline
+	e := c.Exporter
+	if dis.MapAroundEveryJob && (e.CacheSGT || e.Dynamic) {
+		return Spec{}, fmt.Errorf("%s: mapping around every job with a cached or dynamic exporter has no world program yet", name)
+	}
+	s := Spec{
+		Name:                 name,
+		Arch:                 Arch(c.Arch),
+		Backing:              Backing(c.Backing),
+		Lines:                c.Lines,
+		Writes:               c.Writes,
+		DMASyncsDeviceCaches: e.SyncDeviceCaches,
+	}
+	for _, d := range c.Devices {
+		s.Devices = append(s.Devices, Device{Name: d.Name, Coherent: d.Coherent, OwnCache: d.OwnCache,
+			Dynamic: d.Dynamic, Bounce: d.Bounce, IOMMU: d.IOMMU})
+	}
+	s.Exporter = Exporter{Name: e.Name, Dynamic: e.Dynamic, CacheSGT: e.CacheSGT}
+	if e.RejectNonCoherent {
+		s.Exporter.Attach = Hook{{Kind: OpRejectNonCoherent}}
+	}
+	if e.MapBypassesDMAAPI {
+		s.Exporter.Map = Hook{{Kind: OpIOMMUMapDirect}}
+	} else {
+		s.Exporter.Map = Hook{{Kind: OpDMAMap, SkipCPUSync: e.MapSkipCPUSync}}
+	}
+	scope := func(sc model.SyncScope) Hook {
+		switch sc {
+		case model.SyncMapped:
+			return Hook{{Kind: OpSyncMapped}}
+		case model.SyncExporterDevice:
+			return Hook{{Kind: OpSyncExporterDevice}}
+		case model.SyncAlways:
+			return Hook{{Kind: OpClflush}}
+		}
+		return nil
+	}
+	// The earlier model tracked udmabuf's "sg table exists" bit only when
+	// user space may end a bracket it never began; so does the world.
+	tracksSGT := e.EndNeedsBegin && dis.EndWithoutBegin
+	if e.WaitBeforeHook {
+		s.Exporter.Begin = append(s.Exporter.Begin, HookOp{Kind: OpWaitFences})
+	}
+	if tracksSGT {
+		s.Exporter.Begin = append(s.Exporter.Begin, HookOp{Kind: OpCreateSGT})
+		s.Exporter.End = append(s.Exporter.End, HookOp{Kind: OpNeedSGT})
+	}
+	s.Exporter.Begin = append(s.Exporter.Begin, scope(e.BeginSync)...)
+	s.Exporter.End = append(s.Exporter.End, scope(e.EndSync)...)
+
+	const cpu = 0 // the CPU agent's index
+	live := Pred("live(buffer)", View.Live)
+	idle := Pred("idle(cpu)", func(v View) bool { return v.Idle(cpu) })
+	allIdle := Pred("no CPU bracket open", View.AllIdle)
+	guard := func(call Call, conds ...Expr) Stmt {
+		return When{Cond: And(append([]Expr{live}, conds...)...), Body: call}
+	}
+	guardAtomic := func(calls Atomic, conds ...Expr) Stmt {
+		return When{Cond: And(append([]Expr{live}, conds...)...), Body: calls}
+	}
+
+	// The CPU: user space through DMA_BUF_IOCTL_SYNC and the mmap, or a
+	// kernel user through vmap and dma_buf_begin/end_cpu_access.
+	var cpuProg Forever
+	start, end := SyncStart, SyncEnd
+	if c.KernelCPU {
+		start, end = BeginCPUAccess, EndCPUAccess
+	}
+	startGuard := []Expr{idle}
+	if dis.MapAroundEveryJob {
+		startGuard = append(startGuard, Pred("no importer holds a mapping", func(v View) bool {
+			for d := range v.w.spec.Devices {
+				if v.Mapped(d) {
+					return false
+				}
+			}
+			return true
+		}))
+	}
+	for d := uint8(1); d <= 3; d++ {
+		cpuProg = append(cpuProg, guard(start(d), startGuard...))
+	}
+	for d := uint8(1); d <= 3; d++ {
+		d := d
+		inside := Pred("inside(cpu, "+syncNames[d]+")", func(v View) bool { return v.Inside(cpu, d) })
+		if dis.EndWithoutBegin {
+			inside = Or(inside, idle)
+		}
+		cpuProg = append(cpuProg, guard(end(d), inside))
+	}
+	if !c.KernelCPU {
+		cpuProg = append(cpuProg, guard(SyncInvalid(0), idle), guard(SyncInvalid(8), idle))
+	}
+	for l := range c.Lines {
+		for _, want := range []uint8{SyncRead, SyncWrite} {
+			want := want
+			ok := Pred("inside(cpu) allowing "+syncNames[want], func(v View) bool { return v.InsideAllowing(cpu, want) })
+			if dis.UnbracketedCPU {
+				ok = Or(ok, idle)
+			}
+			call := CPURead(l)
+			if want == SyncWrite {
+				call = CPUWrite(l)
+			}
+			cpuProg = append(cpuProg, guard(call, ok))
+		}
+	}
+	s.Agents = append(s.Agents, Agent{Name: "cpu", Program: cpuProg})
+
+	if !Backing(c.Backing).uncached() {
+		var cache Forever
+		for l := range c.Lines {
+			cache = append(cache, guard(Prefetch(l)), guard(Writeback(l)), guard(Evict(l)))
+		}
+		s.Agents = append(s.Agents, Agent{Name: "cpu-cache", Program: cache})
+	}
+
+	for d, dv := range c.Devices {
+		d, dv := d, dv
+		jobIdle := Pred("idle(job "+dv.Name+")", func(v View) bool { return v.JobIdle(d) })
+		mapOK := allIdle
+		if dis.MapDuringCPUAccess {
+			mapOK = True
+		}
+		var prog Forever
+		prog = append(prog, guard(Attach(d), Not(Pred("rejected("+dv.Name+")", func(v View) bool { return v.Rejected(d) }))))
+		var detachOK []Expr
+		if dv.Dynamic {
+			detachOK = append(detachOK, Not(Pred("pinned("+dv.Name+")", func(v View) bool { return v.Pinned(d) })))
+		}
+		if !dis.DetachWithJobInFlight {
+			detachOK = append(detachOK, Not(Pred("mapped("+dv.Name+")", func(v View) bool { return v.Mapped(d) })), jobIdle)
+		}
+		prog = append(prog, guard(Detach(d), detachOK...))
+		for dir := DirTo; dir <= DirBidir; dir++ {
+			prog = append(prog, guard(Map(d, dir), mapOK, jobIdle))
+		}
+		prog = append(prog, guard(Unmap(d), mapOK, jobIdle))
+		if dv.Dynamic && e.Dynamic {
+			prog = append(prog, guard(Pin(d)), guard(Unpin(d)))
+		}
+		var jobOK []Expr
+		if !dis.IgnoreMoveNotify {
+			jobOK = append(jobOK, Not(Pred("stale(mapping "+dv.Name+")", func(v View) bool { return v.MappingStale(d) })))
+		}
+		if dis.MapAroundEveryJob {
+			jobOK = append(jobOK, Pred("fresh(mapping "+dv.Name+")", func(v View) bool { return v.MappingFresh(d) }))
+		}
+		readOK, writeOK := jobOK, jobOK
+		if !dis.RaceCPUAndDevice {
+			// User space orders CPU access and device jobs: no job while
+			// the CPU is inside a conflicting bracket.
+			readOK = append(append([]Expr(nil), jobOK...), Pred("cpu not writing", func(v View) bool {
+				return v.Idle(cpu) || v.BracketDir(cpu)&SyncWrite == 0
+			}))
+			writeOK = append(append([]Expr(nil), jobOK...), idle)
+		}
+		for l := range c.Lines {
+			if dis.ImporterSyncs {
+				prog = append(prog, guardAtomic(Atomic{SyncForDevice(d), JobRead(d, l)}, readOK...),
+					guardAtomic(Atomic{JobWrite(d, l), SyncForDevice(d)}, writeOK...))
+			} else {
+				prog = append(prog, guard(JobRead(d, l), readOK...), guard(JobWrite(d, l), writeOK...))
+			}
+		}
+		done := Atomic{JobDone(d)}
+		if dis.ImporterSyncs {
+			done = append(done, SyncForCPU(d))
+		}
+		if dis.MapAroundEveryJob {
+			done = append(done, Unmap(d))
+		}
+		if len(done) == 1 {
+			prog = append(prog, guard(done[0]))
+		} else {
+			prog = append(prog, guardAtomic(done))
+		}
+		if dis.SyncUnmapped {
+			prog = append(prog, guard(SyncForCPU(d), jobIdle), guard(SyncForDevice(d), jobIdle))
+		}
+		s.Agents = append(s.Agents, Agent{Name: dv.Name, Program: prog})
+		if dv.OwnCache {
+			var cache Forever
+			for l := range c.Lines {
+				cache = append(cache, guard(DevWriteback(d, l)), guard(DevEvict(d, l)))
+			}
+			s.Agents = append(s.Agents, Agent{Name: dv.Name + "-cache", Program: cache})
+		}
+	}
+
+	var exp Forever
+	if e.Dynamic {
+		exp = append(exp, guard(MoveNotify(), allIdle))
+	}
+	releaseOK := []Expr{allIdle}
+	if !dis.ReleaseWhileAttached {
+		releaseOK = append(releaseOK, Pred("no importer attached", func(v View) bool {
+			for d := range v.w.spec.Devices {
+				if v.attached(d) {
+					return false
+				}
+			}
+			return true
+		}))
+	}
+	exp = append(exp, guard(Release(), releaseOK...))
+	s.Agents = append(s.Agents, Agent{Name: "exporter", Program: exp})
+	return s, nil
+}

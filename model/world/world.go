@@ -1,0 +1,268 @@
+package world
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// Bytes are the state types a world can have: a packed byte array whose
+// size is the smallest class that holds the world's layout. The value is
+// plain memory, so the checker hashes its bytes.
+type Bytes interface {
+	[16]byte | [32]byte | [48]byte | [64]byte | [96]byte | [128]byte
+}
+
+// view returns the bytes of a state.
+func view[S Bytes](s *S) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(s)), unsafe.Sizeof(*s))
+}
+
+// sizeClasses are the sizes of Bytes, in increasing order.
+var sizeClasses = []int{16, 32, 48, 64, 96, 128}
+
+// action is one entry of the action table: agent ag at program point pc
+// takes edge e.
+type action struct {
+	ag, pc int
+	e      *edge
+}
+
+// core is a built world: the spec, the layout of its packed state, the
+// agents' compiled programs and the action table. It is immutable after
+// Build and shared by every worker.
+type core struct {
+	spec  Spec
+	lay   layout
+	progs []*program
+	table []action
+	names []string
+	// byPC[ag][pc] lists the actions of agent ag at program point pc, in
+	// table order.
+	byPC [][][]statespace.Action
+	// props are the properties checked: the built-in ones and the spec's
+	// invariants.
+	props []propDef
+}
+
+// Model is a built world, ready to check. Its state type is a byte array
+// whose size class depends on the layout (Size); Check, Replay and Graph
+// dispatch on it.
+type Model struct{ c *core }
+
+// Build compiles spec into a model: it validates the objects, compiles
+// every agent's program, lays out the packed state and builds the action
+// table.
+func Build(spec Spec) (*Model, error) {
+	if err := spec.validate(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
+	}
+	c := &core{spec: spec}
+	for _, a := range spec.Agents {
+		p, err := compile(a.Program)
+		if err != nil {
+			return nil, fmt.Errorf("world %s: agent %s: %w", spec.Name, a.Name, err)
+		}
+		if err := c.checkCalls(a.Name, p); err != nil {
+			return nil, fmt.Errorf("world %s: agent %s: %w", spec.Name, a.Name, err)
+		}
+		c.progs = append(c.progs, p)
+	}
+	c.lay = newLayout(c)
+	if c.lay.size > sizeClasses[len(sizeClasses)-1] {
+		return nil, fmt.Errorf("world %s: the state needs %d bytes; at most %d are supported", spec.Name, c.lay.size, sizeClasses[len(sizeClasses)-1])
+	}
+	c.byPC = make([][][]statespace.Action, len(c.progs))
+	seen := map[string]int{}
+	for ag, p := range c.progs {
+		c.byPC[ag] = make([][]statespace.Action, len(p.nodes))
+		for pc := range p.nodes {
+			for k := range p.nodes[pc] {
+				e := &p.nodes[pc][k]
+				c.byPC[ag][pc] = append(c.byPC[ag][pc], statespace.Action(len(c.table)))
+				c.table = append(c.table, action{ag: ag, pc: pc, e: e})
+				name := spec.Agents[ag].Name + ": " + c.edgeName(e)
+				seen[name]++
+				c.names = append(c.names, name)
+			}
+		}
+	}
+	// Names must be unique: a call taken at several points of a program
+	// is named after its point.
+	for a, n := range c.names {
+		if seen[n] > 1 {
+			t := c.table[a]
+			at := c.progs[t.ag].names[t.pc]
+			if at == "" {
+				at = fmt.Sprintf("pc %d", t.pc)
+			}
+			c.names[a] = n + " @" + at
+		}
+	}
+	c.props = builtinProps()
+	return &Model{c: c}, nil
+}
+
+// Size is the number of bytes of the packed state (before rounding up to a
+// size class).
+func (m *Model) Size() int { return m.c.lay.size }
+
+// Spec returns the spec the model was built from.
+func (m *Model) Spec() Spec { return m.c.spec }
+
+// ActionNames returns the action table: "agent: call", named after the
+// kernel function.
+func (m *Model) ActionNames() []string { return m.c.names }
+
+// edgeName renders the step an edge takes.
+func (c *core) edgeName(e *edge) string {
+	if len(e.Ops) == 1 {
+		return c.callName(e.Ops[0], e.Step)
+	}
+	s := ""
+	for i, op := range e.Ops {
+		if i > 0 {
+			s += " + "
+		}
+		s += c.callName(op, 0)
+	}
+	return s
+}
+
+// World is a built world as a statespace model over the state type S.
+type World[S Bytes] struct{ *core }
+
+// As returns m as a statespace model over S; it fails when S is not the
+// size class of m's layout.
+func As[S Bytes](m *Model) (World[S], error) {
+	var s S
+	if got, want := int(unsafe.Sizeof(s)), classOf(m.c.lay.size); got != want {
+		return World[S]{}, fmt.Errorf("world %s: state needs the %d-byte class, not %d", m.c.spec.Name, want, got)
+	}
+	return World[S]{m.c}, nil
+}
+
+func classOf(size int) int {
+	for _, c := range sizeClasses {
+		if size <= c {
+			return c
+		}
+	}
+	return -1
+}
+
+// Init returns the initial state: the buffer exported and filled with
+// version 0, nothing attached, every agent at the start of its program.
+func (w World[S]) Init() []S {
+	var s S
+	w.init(view(&s))
+	return []S{s}
+}
+
+// ActionNames returns the action table.
+func (w World[S]) ActionNames() []string { return w.names }
+
+// Actions appends the actions enabled in s: for each agent in order, the
+// steps of its program point whose guards hold and whose calls are
+// enabled.
+func (w World[S]) Actions(s *S, buf []statespace.Action) []statespace.Action {
+	return w.actions(view(s), buf)
+}
+
+// Step returns the successor of s under a.
+func (w World[S]) Step(s *S, a statespace.Action) S {
+	n := *s
+	w.step(view(&n), a)
+	return n
+}
+
+// Properties returns the world's properties.
+func (w World[S]) Properties() []statespace.Property[S] {
+	out := make([]statespace.Property[S], len(w.props))
+	for i, p := range w.props {
+		p := p
+		c := w.core
+		out[i] = statespace.Property[S]{Name: p.name, Expectation: p.exp,
+			Holds: func(s *S) bool { return p.holds(View{w: c, b: view(s)}) }}
+	}
+	return out
+}
+
+// ValidEnd reports whether a state without enabled actions is a proper
+// end: the buffer was released, or every agent finished its program.
+func (w World[S]) ValidEnd(s *S) bool { return w.validEnd(view(s)) }
+
+// Describe renders s for traces.
+func (w World[S]) Describe(s *S) []statespace.Field { return w.describe(view(s)) }
+
+// Actor names the agent of action a.
+func (w World[S]) Actor(a statespace.Action) string { return w.spec.Agents[w.table[a].ag].Name }
+
+func (c *core) pcOf(s []byte, ag int) int {
+	if off := c.lay.pc[ag]; off >= 0 {
+		return int(s[off])
+	}
+	return 0
+}
+
+func (c *core) actions(s []byte, buf []statespace.Action) []statespace.Action {
+	for ag := range c.progs {
+		for _, a := range c.byPC[ag][c.pcOf(s, ag)] {
+			if c.enabled(s, a) {
+				buf = append(buf, a)
+			}
+		}
+	}
+	return buf
+}
+
+func (c *core) enabled(s []byte, a statespace.Action) bool {
+	t := &c.table[a]
+	for _, g := range t.e.Guards {
+		if g.f(c, s) == 0 {
+			return false
+		}
+	}
+	v := View{w: c, b: s}
+	if len(t.e.Ops) == 1 {
+		return v.callEnabled(t.ag, t.e.Ops[0], t.e.Step)
+	}
+	// An atomic block: each call must be enabled in the state the calls
+	// before it leave.
+	var scratch [128]byte
+	tmp := scratch[:len(s)]
+	copy(tmp, s)
+	tv := View{w: c, b: tmp}
+	for _, op := range t.e.Ops {
+		if !tv.callEnabled(t.ag, op, 0) {
+			return false
+		}
+		tv.callApply(t.ag, op, 0)
+	}
+	return true
+}
+
+func (c *core) step(s []byte, a statespace.Action) {
+	t := &c.table[a]
+	v := View{w: c, b: s}
+	for _, op := range t.e.Ops {
+		v.callApply(t.ag, op, t.e.Step)
+	}
+	if off := c.lay.pc[t.ag]; off >= 0 {
+		s[off] = uint8(t.e.To)
+	}
+}
+
+func (c *core) validEnd(s []byte) bool {
+	v := View{w: c, b: s}
+	if v.released() {
+		return true
+	}
+	for ag, p := range c.progs {
+		if len(p.nodes[c.pcOf(s, ag)]) != 0 {
+			return false
+		}
+	}
+	return true
+}
