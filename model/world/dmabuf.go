@@ -20,7 +20,7 @@ const (
 	FlagUseAfterFree                    // access to a released buffer or a detached attachment
 	FlagDMADebug                        // a DMA-API precondition broken (dma-debug would warn)
 	FlagPairing                         // begin/end_cpu_access unbalanced or mismatched
-	numFlags                            = iota
+	numFlags         = iota
 )
 
 // Line values: state in the top bits, version in the low ones.

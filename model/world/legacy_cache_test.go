@@ -92,4 +92,3 @@ func TestWorldGivesTheCacheModelsVerdicts(t *testing.T) {
 		})
 	}
 }
-
