@@ -16,8 +16,8 @@ import (
 )
 
 // EnvAccel selects QEMU's accelerator (default tcg). KVM does not boot
-// this kernel nested on the project's machines (../shared/docs/kernel-probe.md,
-// Caveats), so it is opt-in.
+// this kernel nested on the project's machines (docs/kernel-rules.md §13),
+// so it is opt-in.
 const EnvAccel = "DMABUFCHECK_QEMU_ACCEL"
 
 // BootOptions configures one boot.

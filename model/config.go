@@ -6,7 +6,7 @@
 // Exporter behaviour and design proposals are data (Exporter, Discipline),
 // not forks of the code: a historical bug or a proposal from the mailing
 // lists is a small variant of a correct table. Everything follows
-// ../shared/docs/dmabuf-semantics.md (kernel 6.12).
+// docs/kernel-rules.md (kernel 6.12).
 package model
 
 import "fmt"
@@ -130,7 +130,7 @@ type Exporter struct {
 	// EndNeedsBegin: end_cpu_access fails with -EINVAL (and does nothing)
 	// until a begin_cpu_access has run once. udmabuf's end_cpu_udmabuf
 	// returns -EINVAL while ubuf->sg is NULL, and only begin_cpu_udmabuf
-	// creates it (semantics §3.4; observed on 6.12, docs/conformance.md).
+	// creates it (kernel-rules §3.4; observed on 6.12, docs/conformance.md).
 	// The model tracks the "has begun" bit only when the discipline lets
 	// user space end a bracket it never began: otherwise every END follows
 	// a START and the bit would split states without changing behaviour.
