@@ -1,7 +1,26 @@
-// Package model is the DMA-buf buffer-sharing protocol as a pure,
-// deterministic state machine over the statespace engine: one buffer, its
-// backing memory and the CPU's write-back cache, the exporter, and 1..N
-// importer devices with their attachments, mappings, DMA-API state and jobs.
+// Package model is the cache half of the DMA-buf buffer-sharing protocol as
+// a pure, deterministic state machine over the statespace engine: one
+// buffer of 1..MaxLines cache lines, its backing memory (cached or not) and
+// the CPU's write-back cache, the exporter, and 1..MaxDevices importer
+// devices, each with its attachment, dma-buf mapping, DMA-API mapping, job,
+// own cache or swiotlb bounce slots. Actions are named after the kernel
+// functions they model (docs/model.md); a violation sets a ghost flag
+// (State.Ghost) in the step that commits it.
+//
+// The files: config.go (Config: architecture, backing, devices, the
+// exporter's behaviour table, the client discipline), state.go (State),
+// model.go (New, the action table, enabledness, steps, and StepCounting,
+// which also counts the cache maintenance done: Ops), cost.go (Workload:
+// the maintenance a sequence of high-level accesses costs), symmetry.go
+// (the exact reduction over interchangeable importers: Symmetric), describe.go (named state
+// fields for traces), uapi.go (the uAPI calls without state of their own,
+// checked against a real kernel by package conformance) and variants.go
+// (the exporter tables and the built-in scenarios, Scenarios).
+//
+// The properties checked on this model are in package props. The
+// synchronisation half (fences, dma_resv, sync_file), deadlocks, sharing
+// across VMs and peer-to-peer DMA are separate models in the subpackages
+// fence, deadlock, crossvm and p2p.
 //
 // Exporter behaviour and design proposals are data (Exporter, Discipline),
 // not forks of the code: a historical bug or a proposal from the mailing
