@@ -7,9 +7,14 @@
 #
 # CASE is MODEL:N with MODEL german | dmabuf (default: german:4 german:5 dmabuf:9).
 #
+# What it needs: Go, /usr/bin/time (Debian's time), and for the reference
+# rows Rumur, SPIN and a C compiler (apt-get install -y rumur spin gcc). The
+# inputs are in the repository: bench/run.sh builds and runs Rumur and SPIN,
+# on the Murphi models of refmodels/german/testdata/german.m and
+# refmodels/dmabufbench/testdata/dmabuf.m and on their Promela twins
+# bench/german.pml and bench/dmabuf.pml (same state counts as Rumur).
+#
 # Environment:
-#   SHARED_BENCH  directory holding run.sh, german.m, dmabuf.m, ... (default:
-#                 ../shared/bench next to the repository)
 #   CONFIGS       tool configurations, space-separated (default:
 #                 "go-w1 go-w2 spin-default rumur-t2"); go-wN runs the Go
 #                 checker with N workers, the others are run.sh configurations
@@ -19,11 +24,11 @@
 #                 machine before each run (default 0)
 #
 # Rumur and SPIN rows are skipped, with a message, when the tool is missing
-# (apt-get install -y rumur spin) or SHARED_BENCH does not exist.
+# (apt-get install -y rumur spin).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED_BENCH=${SHARED_BENCH:-$ROOT/../shared/bench}
+RUN_SH=$ROOT/bench/run.sh
 CONFIGS=${CONFIGS:-go-w1 go-w2 spin-default rumur-t2}
 OUT=${OUT:-$ROOT/bench/results.csv}
 export QUIET_MAX=${QUIET_MAX:-0}
@@ -71,8 +76,7 @@ run_ref() { # model N config
     rumur-*) command -v rumur >/dev/null || { echo "compare.sh: rumur not installed, skipping $cfg (apt-get install -y rumur)" >&2; return; } ;;
     spin-*)  command -v spin  >/dev/null || { echo "compare.sh: spin not installed, skipping $cfg (apt-get install -y spin)" >&2; return; } ;;
   esac
-  [ -x "$SHARED_BENCH/run.sh" ] || { echo "compare.sh: $SHARED_BENCH/run.sh not found, skipping $cfg" >&2; return; }
-  HEADER=0 WORKDIR=$WORK/ref "$SHARED_BENCH/run.sh" "$model" "$n" "$cfg" | cut -d, -f1-11
+  HEADER=0 WORKDIR=$WORK/ref "$RUN_SH" "$model" "$n" "$cfg" | cut -d, -f1-11
 }
 
 for c in "${CASES[@]}"; do

@@ -23,7 +23,7 @@ import (
 )
 
 // DefaultRelease is the Debian kernel the suite is pinned to: the 6.12
-// backport for bookworm, generic flavour (../shared/docs/kernel-probe.md:
+// backport for bookworm, generic flavour (docs/kernel-rules.md §13:
 // the smallest package with UDMABUF, DMABUF_HEAPS_SYSTEM, SYNC_FILE and
 // DRM_VGEM).
 const DefaultRelease = "6.12.117+deb12-amd64"

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -17,8 +16,8 @@ import (
 )
 
 // EnvAccel selects QEMU's accelerator (default tcg). KVM does not boot
-// this kernel nested on the project's machines (../shared/docs/kernel-probe.md,
-// Caveats), so it is opt-in.
+// this kernel nested on the project's machines (docs/kernel-rules.md §13),
+// so it is opt-in.
 const EnvAccel = "DMABUFCHECK_QEMU_ACCEL"
 
 // BootOptions configures one boot.
@@ -57,11 +56,9 @@ func QEMU() (string, error) {
 
 // BuildGuest builds ./guest as a static linux/amd64 binary.
 func BuildGuest(ctx context.Context, out string) error {
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", out,
+	// The go on PATH: go test puts its own GOROOT/bin first on the PATH
+	// of the tests, so they build the guest with the same toolchain.
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out,
 		"github.com/dmabufcheck/dmabufcheck/conformance/guest")
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

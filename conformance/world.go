@@ -205,14 +205,6 @@ func (c check) eq(field, kernel, model string) {
 
 func (c check) errno(want model.Errno) { c.eq("errno", model.Errno(c.r.Errno).String(), want.String()) }
 
-func (c check) int(field string, kernel *int, want int) {
-	k := "none"
-	if kernel != nil {
-		k = fmt.Sprint(*kernel)
-	}
-	c.eq(field, k, fmt.Sprint(want))
-}
-
 func (c check) boolean(field string, kernel *bool, want bool) {
 	k := "none"
 	if kernel != nil {

@@ -1,12 +1,31 @@
-// Package model is the DMA-buf buffer-sharing protocol as a pure,
-// deterministic state machine over the statespace engine: one buffer, its
-// backing memory and the CPU's write-back cache, the exporter, and 1..N
-// importer devices with their attachments, mappings, DMA-API state and jobs.
+// Package model is the cache half of the DMA-buf buffer-sharing protocol as
+// a pure, deterministic state machine over the statespace engine: one
+// buffer of 1..MaxLines cache lines, its backing memory (cached or not) and
+// the CPU's write-back cache, the exporter, and 1..MaxDevices importer
+// devices, each with its attachment, dma-buf mapping, DMA-API mapping, job,
+// own cache or swiotlb bounce slots. Actions are named after the kernel
+// functions they model (docs/model.md); a violation sets a ghost flag
+// (State.Ghost) in the step that commits it.
+//
+// The files: config.go (Config: architecture, backing, devices, the
+// exporter's behaviour table, the client discipline), state.go (State),
+// model.go (New, the action table, enabledness, steps, and StepCounting,
+// which also counts the cache maintenance done: Ops), cost.go (Workload:
+// the maintenance a sequence of high-level accesses costs), symmetry.go
+// (the exact reduction over interchangeable importers: Symmetric), describe.go (named state
+// fields for traces), uapi.go (the uAPI calls without state of their own,
+// checked against a real kernel by package conformance) and variants.go
+// (the exporter tables and the built-in scenarios, Scenarios).
+//
+// The properties checked on this model are in package props. The
+// synchronisation half (fences, dma_resv, sync_file), deadlocks, sharing
+// across VMs and peer-to-peer DMA are separate models in the subpackages
+// fence, deadlock, crossvm and p2p.
 //
 // Exporter behaviour and design proposals are data (Exporter, Discipline),
 // not forks of the code: a historical bug or a proposal from the mailing
 // lists is a small variant of a correct table. Everything follows
-// ../shared/docs/dmabuf-semantics.md (kernel 6.12).
+// docs/kernel-rules.md (kernel 6.12).
 package model
 
 import "fmt"
@@ -130,7 +149,7 @@ type Exporter struct {
 	// EndNeedsBegin: end_cpu_access fails with -EINVAL (and does nothing)
 	// until a begin_cpu_access has run once. udmabuf's end_cpu_udmabuf
 	// returns -EINVAL while ubuf->sg is NULL, and only begin_cpu_udmabuf
-	// creates it (semantics §3.4; observed on 6.12, docs/conformance.md).
+	// creates it (kernel-rules §3.4; observed on 6.12, docs/conformance.md).
 	// The model tracks the "has begun" bit only when the discipline lets
 	// user space end a bracket it never began: otherwise every END follows
 	// a START and the bit would split states without changing behaviour.

@@ -12,7 +12,7 @@ import (
 
 // Unit tests of single kernel rules on hand-built states, driven through
 // the model's public API (Actions, Step, StepCounting) with actions found by
-// their labels. Section numbers refer to ../shared/docs/dmabuf-semantics.md.
+// their labels. Section numbers refer to docs/kernel-rules.md.
 
 // harness drives one model from a state, step by step.
 type harness struct {
@@ -127,7 +127,7 @@ var dirLabel = map[uint8]string{model.DirTo: "DMA_TO_DEVICE", model.DirFrom: "DM
 // cache_sgt_mapping the first mapping is cached in attach->sgt, unmap is a
 // no-op, and dma_buf_map_attachment in another direction than the cached
 // one (unless BIDIRECTIONAL) returns ERR_PTR(-EBUSY) ("one direction per
-// attachment", drivers/dma-buf/dma-buf.c; semantics §2.2, §11).
+// attachment", drivers/dma-buf/dma-buf.c; kernel-rules §2.2, §11).
 func TestMapOfCachedSGTInAnotherDirectionFailsWithEBUSY(t *testing.T) {
 	h := newHarness(t, config(model.ARM64, model.Udmabuf, model.ISP))
 	h.do("dma_buf_attach(isp)")
@@ -160,7 +160,7 @@ func TestMapOfCachedSGTInAnotherDirectionFailsWithEBUSY(t *testing.T) {
 	if d.Err != model.ErrNone || held(d) != model.DirTo || cachedSGT(d) != model.DirTo || d.DMA != model.DirTo {
 		t.Errorf("map in the cached direction: err %d, held %d, cached %d, dma-api %d; want the cached TO_DEVICE table returned", d.Err, held(d), cachedSGT(d), d.DMA)
 	}
-	// The real unmap happens in dma_buf_detach (semantics §2.3).
+	// The real unmap happens in dma_buf_detach (kernel-rules §2.3).
 	h.do("dma_buf_unmap_attachment(isp)")
 	h.do("dma_buf_detach(isp)")
 	if d := h.s.Dev[0]; d != (model.DevState{}) {
@@ -181,7 +181,7 @@ func TestMapOfCachedSGTInAnotherDirectionFailsWithEBUSY(t *testing.T) {
 // TestArm64SyncForCPUInvalidatesUnlessToDevice: arm64's
 // arch_sync_dma_for_cpu does nothing for DMA_TO_DEVICE and invalidates to
 // the PoC otherwise, discarding dirty lines (arch/arm64/mm/dma-mapping.c;
-// semantics §8). Checked through dma_buf_unmap_attachment on the system
+// kernel-rules §8). Checked through dma_buf_unmap_attachment on the system
 // heap, whose unmap is dma_unmap_sgtable with CPU sync; a coherent device
 // gets no maintenance at all (dma-direct, dev_is_dma_coherent).
 func TestArm64SyncForCPUInvalidatesUnlessToDevice(t *testing.T) {
@@ -232,7 +232,7 @@ func TestArm64SyncForCPUInvalidatesUnlessToDevice(t *testing.T) {
 // TestArm32MapFromDeviceInvalidatesArm64Cleans: arch_sync_dma_for_device
 // with DMA_FROM_DEVICE is an invalidate on arm32 (__dma_page_cpu_to_dev:
 // outer invalidate) and a clean on arm64 (clean to the PoC for every
-// direction); semantics §8. A CPU write still dirty in the cache when a
+// direction); kernel-rules §8. A CPU write still dirty in the cache when a
 // non-coherent importer maps the buffer FROM_DEVICE is discarded on arm32
 // and written to memory on arm64.
 func TestArm32MapFromDeviceInvalidatesArm64Cleans(t *testing.T) {
@@ -267,7 +267,7 @@ func TestArm32MapFromDeviceInvalidatesArm64Cleans(t *testing.T) {
 }
 
 // TestX86DMAAPIDoesNoCacheMaintenance: on x86 arch_sync_dma_for_device and
-// _for_cpu are no-ops (devices are expected to snoop; semantics §8), so
+// _for_cpu are no-ops (devices are expected to snoop; kernel-rules §8), so
 // map, unmap and the system heap's begin/end syncs leave a dirty CPU line
 // alone even for a non-snooping importer. The same steps on arm64 do
 // maintain the cache, so the test is not vacuous.
@@ -306,7 +306,7 @@ func TestX86DMAAPIDoesNoCacheMaintenance(t *testing.T) {
 // TestSyncIoctlWithInvalidFlagsFailsWithEINVAL: DMA_BUF_IOCTL_SYNC with
 // flags outside DMA_BUF_SYNC_VALID_FLAGS_MASK, or with neither READ nor
 // WRITE (START alone), returns -EINVAL and does nothing else
-// (include/uapi/linux/dma-buf.h, dma_buf_ioctl; semantics §3.2, §11).
+// (include/uapi/linux/dma-buf.h, dma_buf_ioctl; kernel-rules §3.2, §11).
 func TestSyncIoctlWithInvalidFlagsFailsWithEINVAL(t *testing.T) {
 	for _, label := range []string{"DMA_BUF_IOCTL_SYNC(START) = -EINVAL", "DMA_BUF_IOCTL_SYNC(0x8) = -EINVAL"} {
 		t.Run(label, func(t *testing.T) {
@@ -337,7 +337,7 @@ func TestSyncIoctlWithInvalidFlagsFailsWithEINVAL(t *testing.T) {
 
 // TestBeginCPUAccessHookRunsBeforeTheFenceWait: dma_buf_begin_cpu_access
 // runs the exporter's begin_cpu_access hook first and only then
-// dma_resv_wait_timeout(resv, dma_resv_usage_rw(write)) (semantics §3.1,
+// dma_resv_wait_timeout(resv, dma_resv_usage_rw(write)) (kernel-rules §3.1,
 // steps 2 and 3; Chris Wilson 2016). After DMA_BUF_IOCTL_SYNC(START|READ)
 // the CPU may not read until the wait step, which is disabled while a
 // device write is in flight; a CPU read waits only for writers, a CPU write
@@ -413,7 +413,7 @@ func TestBeginCPUAccessHookRunsBeforeTheFenceWait(t *testing.T) {
 
 // TestDMACoherentFlagRejectsNonCoherentAttach: the 2022 dma_coherent
 // proposal (seed 002, Christian König, "Try to address the DMA-buf
-// coherency problem"; semantics §8): dma_buf_dynamic_attach returns -EINVAL
+// coherency problem"; kernel-rules §8): dma_buf_dynamic_attach returns -EINVAL
 // when dmabuf->dma_coherent && !dev_is_dma_coherent(dev).
 func TestDMACoherentFlagRejectsNonCoherentAttach(t *testing.T) {
 	e := model.SystemHeap
@@ -444,7 +444,7 @@ func TestDMACoherentFlagRejectsNonCoherentAttach(t *testing.T) {
 // TestNewRejectsInvalidConfigs: model.New refuses configurations outside
 // the model's bounds, and a cached sg table combined with a dynamic exporter
 // (dma_buf_export: WARN and -EINVAL for cache_sgt_mapping with pin/unpin;
-// semantics §1).
+// kernel-rules §1).
 func TestNewRejectsInvalidConfigs(t *testing.T) {
 	ok := config(model.ARM64, model.SystemHeap, model.GPU, model.ISP)
 	if _, err := model.New(ok); err != nil {
@@ -483,7 +483,7 @@ func TestNewRejectsInvalidConfigs(t *testing.T) {
 }
 
 // TestStepCountingReportsTheMaintenanceDone: StepCounting counts one
-// operation per cache line per arch_sync_dma_* call (semantics §8), one
+// operation per cache line per arch_sync_dma_* call (kernel-rules §8), one
 // swiotlb copy per line, one device-cache operation per line and device,
 // and exactly what the step did: on the same state it reaches the same
 // successor as Step.
@@ -632,7 +632,7 @@ func inconsistent(c model.Config, s, n *model.State, ops model.Ops) string {
 // dma-debug warns ("device driver tries to sync DMA memory it has not
 // allocated", kernel/dma/debug.c); behind an IOMMU the sync maintains the
 // pages by physical address, on dma-direct it uses the garbage
-// sg_dma_address and the buffer's lines are not maintained (semantics §8).
+// sg_dma_address and the buffer's lines are not maintained (kernel-rules §8).
 // No built-in scenario enables these two actions (Discipline.SyncUnmapped),
 // so this is the only test of them.
 func TestDMASyncOnAnUnmappedTableWarnsAndWorksOnlyBehindAnIOMMU(t *testing.T) {
@@ -675,18 +675,13 @@ func TestDMASyncOnAnUnmappedTableWarnsAndWorksOnlyBehindAnIOMMU(t *testing.T) {
 
 // TestDetachUnmapsAndUnpinsAStaticImporterOfADynamicExporter:
 // dma_buf_detach of an attachment with a cached sg table unmaps it with the
-// cached direction and, for a dynamic exporter, unpins (semantics §2.3). A
+// cached direction and, for a dynamic exporter, unpins (kernel-rules §2.3). A
 // static importer of a dynamic exporter is pinned and mapped BIDIRECTIONAL
 // by the core at attach time (§2.1), and has no dma_buf_unpin of its own
 // (dma_buf_unpin WARNs for a non-dynamic attachment, §2.4): detach is the
-// only way out.
-//
-// The model keeps dma_buf_detach disabled while the attachment is pinned,
-// so such an importer can never detach and the buffer can never be
-// released once it attached (scenario dynamic-ignores-move-notify reports
-// "action dma_buf_detach(isp) never enabled").
+// only way out: the model enables dma_buf_detach for a pinned attachment
+// unless the importer is dynamic (a dynamic importer unpins first).
 func TestDetachUnmapsAndUnpinsAStaticImporterOfADynamicExporter(t *testing.T) {
-	t.Skip("model bug: dma_buf_detach is disabled for the core-pinned static importer of a dynamic exporter (model.go, enabled, case KDetach: d.Att&AttPinned != 0); reported, not fixed here")
 	h := newHarness(t, config(model.ARM64, model.AMDGPUDynamic, model.ISP))
 	h.do("dma_buf_attach(isp)")
 	if d := h.s.Dev[0]; d.Att != model.AttAttached|model.AttPinned || cachedSGT(d) != model.DirBidir || d.DMA != model.DirBidir {
@@ -695,6 +690,11 @@ func TestDetachUnmapsAndUnpinsAStaticImporterOfADynamicExporter(t *testing.T) {
 	h.do("dma_buf_detach(isp)")
 	if d := h.s.Dev[0]; d != (model.DevState{}) {
 		t.Errorf("after detach: %+v; want unmapped, unpinned, detached", d)
+	}
+	// The core unmaps with the direction it mapped with: no DMA-debug
+	// report, nothing lost.
+	if h.s.Ghost != 0 {
+		t.Errorf("flags %#x after detach", h.s.Ghost)
 	}
 	h.do("dma_buf_put (last reference): dma_buf_release")
 	if h.s.Ghost != 0 {

@@ -7,7 +7,7 @@ import (
 )
 
 // This file is the buffer model's uAPI layer: what the calls user space
-// makes on a dma-buf return, as functions of their arguments (semantics
+// makes on a dma-buf return, as functions of their arguments (kernel-rules
 // §3.2, §3.3, §7). DMA_BUF_IOCTL_SYNC is the state machine's own action
 // (SyncActions maps a raw flags value onto the action table, and
 // State.SyncErr is the result); the other calls have no state in the model

@@ -142,7 +142,7 @@ func TestSetNameAndIoctls(t *testing.T) {
 
 // udmabuf's end_cpu_access fails until a begin_cpu_access has created its
 // sg table: "if (!ubuf->sg) return -EINVAL;" (drivers/dma-buf/udmabuf.c,
-// end_cpu_udmabuf; semantics §3.4). Other exporters return 0. Found by the
+// end_cpu_udmabuf; kernel-rules §3.4). Other exporters return 0. Found by the
 // conformance suite on 6.12 (docs/conformance.md).
 func TestUdmabufEndBeforeFirstStartIsEINVAL(t *testing.T) {
 	for _, c := range []struct {

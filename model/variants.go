@@ -2,7 +2,7 @@ package model
 
 import "fmt"
 
-// Exporter behaviour tables (semantics §3.4). A historical bug or a design
+// Exporter behaviour tables (kernel-rules §3.4). A historical bug or a design
 // proposal is one of these with a field or two changed.
 var (
 	// SystemHeap is drivers/dma-buf/heaps/system_heap.c (and the CMA heap):

@@ -7,7 +7,7 @@
 //   - Rapid drives the model with pgregory.net/rapid. Every step draws only
 //     among the actions enabled in the current state, uniformly, so no test
 //     case is ever rejected and no run can pass vacuously by skipping
-//     (../shared/docs/anchors.md §2.2). The number of steps is drawn too,
+//     (docs/testing.md §2). The number of steps is drawn too,
 //     step by step (whether this step is the last), bounded by
 //     Budget.MaxSteps. A step's draw names an action of the
 //     table rather than a position in the enabled list, so that when rapid

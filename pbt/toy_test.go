@@ -1,7 +1,6 @@
 package pbt_test
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -291,23 +290,31 @@ func TestRapidFailfileReplays(t *testing.T) {
 	}
 }
 
+// TestBudgets: the defaults, explicit runs and the soak factor. An
+// explicit -rapid.checks (or RAPID_CHECKS) sets the walks of every run, so
+// the expected walks are that number when the suite runs with it.
 func TestBudgets(t *testing.T) {
-	if f := flag.Lookup("rapid.checks"); os.Getenv("RAPID_CHECKS") != "" || f != nil && f.Value.String() != f.DefValue {
-		t.Skip("-rapid.checks overrides the budgets")
-	}
 	t.Setenv(pbt.EnvSoak, "")
-	if b := pbt.BudgetOf("rapid", pbt.Options{}); b.Runs != pbt.DefaultRapidRuns || b.MaxSteps != pbt.DefaultMaxSteps {
+	const probe = 1 << 20
+	checks := pbt.BudgetOf("rapid", pbt.Options{Runs: probe}).Runs
+	runs := func(want int) int {
+		if checks != probe {
+			return checks // -rapid.checks
+		}
+		return want
+	}
+	if b := pbt.BudgetOf("rapid", pbt.Options{}); b.Runs != runs(pbt.DefaultRapidRuns) || b.MaxSteps != pbt.DefaultMaxSteps {
 		t.Errorf("default rapid budget %v", b)
 	}
-	if b := pbt.BudgetOf("gopter", pbt.Options{Runs: 7}); b.Runs != 7 {
+	if b := pbt.BudgetOf("gopter", pbt.Options{Runs: 7}); b.Runs != runs(7) {
 		t.Errorf("explicit budget %v", b)
 	}
 	t.Setenv(pbt.EnvSoak, "1")
-	if b := pbt.BudgetOf("gopter", pbt.Options{}); b.Runs != pbt.DefaultGopterRuns*pbt.SoakFactor || b.MaxSteps != 4*pbt.DefaultMaxSteps {
+	if b := pbt.BudgetOf("gopter", pbt.Options{}); b.Runs != runs(pbt.DefaultGopterRuns*pbt.SoakFactor) || b.MaxSteps != 4*pbt.DefaultMaxSteps {
 		t.Errorf("soak budget %v", b)
 	}
 	t.Setenv(pbt.EnvSoak, "3")
-	if b := pbt.BudgetOf("rapid", pbt.Options{Runs: 10}); b.Runs != 30 {
+	if b := pbt.BudgetOf("rapid", pbt.Options{Runs: 10}); b.Runs != runs(30) {
 		t.Errorf("soak ×3 budget %v", b)
 	}
 }

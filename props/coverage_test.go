@@ -45,10 +45,10 @@ var exportedKinds = []struct {
 }
 
 // TestEveryActionKindFires checks that every kernel function and hardware
-// event the model knows (semantics §12.3, "Actions") changes the state in
+// event the model knows (kernel-rules §12.3, "Actions") changes the state in
 // at least one built-in scenario. A kind that never fires is a rule the
 // checker never exercises, so every verdict that depends on it would be
-// vacuous (semantics §12.4: checks "pass vacuously" without such coverage).
+// vacuous (kernel-rules §12.4: a check that never reaches what it guards passes vacuously).
 //
 // Each scenario is explored exhaustively: the check is restricted to a
 // "sometimes" property (all-importers-attached), which never stops the

@@ -17,7 +17,7 @@ import (
 // weight: each one, documented in props.Doc with the kernel rule it comes
 // from (dma-buf.c DOC "cpu access", Documentation/core-api/dma-api-howto.rst,
 // include/linux/dma-buf.h, kernel/dma/debug.c, include/uapi/linux/dma-buf.h;
-// semantics §12.4), is violated by at least one built-in scenario (an
+// kernel-rules §12.4), is violated by at least one built-in scenario (an
 // "always" property with a shortest counterexample; a "sometimes" property
 // unreachable after an exhaustive search). A property no scenario can break
 // would pass vacuously.
@@ -114,7 +114,7 @@ func TestEveryPropertyIsViolatedSomewhere(t *testing.T) {
 // dma_coherent thread (seed 002, König/Stach) and the 2024 coherency thread
 // (seed 000, Vetter/König) are about — and again with two cache lines and
 // three writes, so that a pass is not an artefact of the smallest bounds
-// (semantics §12.6: 1–2 lines, 2 devices, one coherent and one not).
+// (kernel-rules §12.6: 1–2 lines, 2 devices, one coherent and one not).
 func TestCorrectConfigurationsPassWithTwoImporters(t *testing.T) {
 	want := []string{"today-wait-first", "dma-api-maintenance", "device-sync", "map-per-access",
 		"x86-i915-noncoherent", "today-wait-first-2lines"}

@@ -1,6 +1,16 @@
-// Package props holds the properties checked on the DMA-buf model and the
-// wrapper that attaches them to it (Checked). Each property cites the kernel
-// rule it comes from (PropertyDoc); the property-based suites live here too.
+// Package props holds the properties checked on the DMA-buf cache model
+// (package model): six Always properties, one per ghost flag the model's
+// steps set, and three Sometimes properties showing that a configuration is
+// not vacuous. Check attaches them to a model, giving the statespace.Model
+// the checker runs (Checked, which keeps the model's own methods). Doc
+// explains each property and the kernel rule it comes from.
+//
+// The package's tests check that every property is violated by some
+// built-in scenario (with its shortest counterexample length pinned), that
+// every action kind fires, and that results do not depend on the number of
+// workers. The property-based suites are in package pbt; the fence,
+// deadlock, cross-VM and P2P models carry their own properties
+// (model/fence, model/deadlock, model/crossvm, model/p2p).
 package props
 
 import (

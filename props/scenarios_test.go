@@ -14,8 +14,8 @@ import (
 // (BFS, so deterministic). docs/design-review.md quotes these traces; a
 // model change that makes one longer or shorter must update both.
 var shortestCounterexample = map[string]int{
-	// Proposal 1, today's rule (seeds 000, 001; semantics §3.1 "ordering
-	// note"): the heap's begin hook invalidates before the fence wait, a
+	// Proposal 1, today's rule (seeds 000, 001; kernel-rules §3.1, the
+	// exporter's hook before the fence wait): the heap's begin hook invalidates before the fence wait, a
 	// prefetch refills the old line, the ISP's write lands, the CPU reads
 	// the stale line.
 	"today": 8,
@@ -32,28 +32,28 @@ var shortestCounterexample = map[string]int{
 	"msm-sync-unmapped-direct": 3,
 	// The msm driver syncing at any time, on a table never dma_map'ed.
 	"msm-sync-anytime": 2,
-	// Semantics §3.4: GEM exporters map with SKIP_CPU_SYNC and do nothing
+	// kernel-rules §3.4: GEM exporters map with SKIP_CPU_SYNC and do nothing
 	// in begin/end; a non-coherent importer gets no maintenance.
 	"gem-noncoherent":     7,
 	"x86-gem-noncoherent": 7,
-	// Semantics §7/§8: udmabuf maps with SKIP_CPU_SYNC, so swiotlb never
+	// kernel-rules §7/§8: udmabuf maps with SKIP_CPU_SYNC, so swiotlb never
 	// copies the bounce slot: the device's write is lost when it detaches
 	// (and the CPU reads stale data: alsoBreaksLength).
 	"udmabuf-bounce": 6,
-	// Semantics §8: arm32 arch_sync_dma_for_device(FROM_DEVICE) invalidates.
+	// kernel-rules §8: arm32 arch_sync_dma_for_device(FROM_DEVICE) invalidates.
 	"arm32-map-from-device": 6,
-	// Semantics §2.4: mappings point at the old pages after move_notify.
+	// kernel-rules §2.4: mappings point at the old pages after move_notify.
 	"dynamic-ignores-move-notify": 4,
-	// Semantics §10: dma_buf_release WARNs on a non-empty attachment list.
+	// kernel-rules §10: dma_buf_release WARNs on a non-empty attachment list.
 	"release-while-attached": 2,
-	// Semantics §2.3: detach does not wait for fences.
+	// kernel-rules §2.3: detach does not wait for fences.
 	"detach-with-job-in-flight": 4,
-	// Semantics §3.2: every mmap access bracketed by SYNC START/END.
+	// kernel-rules §3.2: every mmap access bracketed by SYNC START/END.
 	"end-without-begin": 1,
 	"unbracketed-cpu":   1,
-	// Semantics §8: an unmap's sync_for_cpu invalidates the CPU's dirty line.
+	// kernel-rules §8: an unmap's sync_for_cpu invalidates the CPU's dirty line.
 	"unmap-during-cpu-write": 6,
-	// Semantics §3.2 / §4.4: user space must order its CPU access against
+	// kernel-rules §3.2 / §4.4: user space must order its CPU access against
 	// device jobs.
 	"race-cpu-and-device": 6,
 }
@@ -76,7 +76,7 @@ var alsoBreaksLength = map[string]map[string]int{
 // responsible for coherency; 001: the 2013 dma_buf_sync_sg_attachment
 // proposal; 002: König's 2022 dma_coherent flag and Stach's objection; 003:
 // drm/msm's dma_sync without dma_map, 2019), their fixes, and one misuse per
-// property from semantics §11 ("Misuse → outcome summary").
+// property from kernel-rules §11 ("Misuse and what the kernel does").
 func TestEveryScenarioMeetsItsExpectation(t *testing.T) {
 	exp := expectations(t)
 	// No stale pins: every pinned length belongs to a scenario that breaks

@@ -7,13 +7,13 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// addDeadlockScenarios registers the deadlock patterns of semantics §12.5
+// addDeadlockScenarios registers the deadlock patterns of kernel-rules §12.5
 // (package model/deadlock) as "deadlock-<name>", with the number of
 // importers and of jobs per importer as parameters.
 func addDeadlockScenarios(r *Registry) {
 	for _, sc := range deadlock.Scenarios() {
 		sc := sc
-		desc := fmt.Sprintf("§12.5.%d: %s", sc.Pattern, sc.Description)
+		desc := fmt.Sprintf("kernel-rules §12.5 pattern %d: %s", sc.Pattern, sc.Description)
 		if sc.Expect != "" {
 			desc += " [expect: " + sc.Expect + " violated]"
 		} else {

@@ -157,7 +157,7 @@ func TestWeakFairnessDoesNotCoverIntermittentEnabling(t *testing.T) {
 	}
 }
 
-// An indefinite fence (semantics §5.3): the signaller waits for user space,
+// An indefinite fence (kernel-rules §5.3): the signaller waits for user space,
 // which may exit without arming it (the sw_sync timeline left open). The
 // behaviour then stutters forever in a state without enabled actions: the
 // lasso ends there.
@@ -261,7 +261,7 @@ func (m lockPair) WaitsFor(s *lockPairState) []statespace.WaitEdge {
 }
 
 // The deadlock report names the wait-for cycle: T0 → lock B → T1 → lock A
-// → T0 (semantics §12.5 pattern 6, without ww_acquire_ctx).
+// → T0 (kernel-rules §12.5 pattern 6, without ww_acquire_ctx).
 func TestDeadlockReportNamesTheWaitForCycle(t *testing.T) {
 	r, err := statespace.Check[lockPairState](lockPair{}, statespace.Options{})
 	if err != nil {

@@ -26,8 +26,6 @@ const (
 	maxWindow    = 3 * time.Second
 )
 
-const pageSize = 4096
-
 // scn is one running scenario: its named objects and blocked calls.
 type scn struct {
 	rec     *recorder

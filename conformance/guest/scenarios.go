@@ -59,7 +59,7 @@ func scenarios() []scenario {
 	return out
 }
 
-// createUdmabuf: UDMABUF_CREATE's argument checks (semantics §7).
+// createUdmabuf: UDMABUF_CREATE's argument checks (kernel-rules §7).
 func createUdmabuf(s *scn) {
 	const k16 = 16384
 	memfd := func(seals int) int { return s.memfd(k16, seals) }

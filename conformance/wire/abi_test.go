@@ -4,7 +4,7 @@ import "testing"
 
 // TestIoctlNumbers pins the ioctl numbers to the values a C program
 // compiled against the 6.12 uAPI headers printed on x86-64
-// (../shared/docs/kernel-probe.md, "ioctl numbers").
+// (docs/kernel-rules.md §13, "ioctl numbers").
 func TestIoctlNumbers(t *testing.T) {
 	for _, c := range []struct {
 		name      string

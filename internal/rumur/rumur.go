@@ -61,9 +61,10 @@ func RunWith(t testing.TB, path string, subst map[string]string, opt Options) Su
 	default:
 		t.Fatalf("rumur.RunWith: unknown symmetry reduction %q (want off, heuristic or exhaustive)", symmetry)
 	}
-	for _, tool := range []string{"rumur", "cc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: install it to cross-check against Rumur (apt-get install -y rumur gcc)", tool)
+	for _, tool := range []struct{ cmd, pkg string }{{"rumur", "rumur"}, {"cc", "gcc"}} {
+		if _, err := exec.LookPath(tool.cmd); err != nil {
+			t.Skipf("%s not found: the cross-check of %s against Rumur is skipped; install Debian's %s (apt-get install -y rumur gcc libc6-dev)",
+				tool.cmd, path, tool.pkg)
 		}
 	}
 	src, err := os.ReadFile(path)

@@ -15,7 +15,7 @@
 //
 // As in the other models, a design choice is a field of Config, so each
 // design in the review is a small variant of the same machine. The rules
-// follow ../shared/docs/dmabuf-semantics.md §2, §3.1, §4, §10 and §12.5
+// follow docs/kernel-rules.md §2, §3.1, §4, §10 and §12.5
 // pattern 7 (kernel 6.12) and the hyper_dmabuf sources; docs/crossvm-p2p.md
 // maps every action to its counterpart.
 package crossvm

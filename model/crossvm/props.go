@@ -32,15 +32,15 @@ var Doc = map[string]string{
 		"VM still has it mapped. hyper_dmabuf keeps exported->active, the importing VM's imports it has been told of " +
 		"(HYPER_DMABUF_EXPORT_FD increments it, HYPER_DMABUF_OPS_RELEASE decrements it), and cleans up an unexported " +
 		"buffer only when it is 0 (hyper_dmabuf_remote_sync); the original exporter frees old pages after move_notify " +
-		"returns (semantics §2.4, §10). On Xen the grant table may still defer the free (gnttab_end_foreign_access); the " +
+		"returns (kernel-rules §2.4, §10). On Xen the grant table may still defer the free (gnttab_end_foreign_access); the " +
 		"property is what the driver protocol itself guarantees.",
 	NoStaleRead: "The importing VM never reads a version older than the newest frame it was told of before its access began " +
 		"(ghost entitlement, as the latest write of model/). A frame is announced when its write job is submitted, with its " +
 		"fence in the exporting VM's resv (implicit sync): the importing VM's begin_cpu_access must reach the exporting VM's " +
 		"dma_buf_begin_cpu_access (hyper_dmabuf_ops_begin_cpu_access → HYPER_DMABUF_OPS_BEGIN_CPU_ACCESS), which waits for " +
-		"that fence, before the CPU reads; a device job must depend on a fence standing for it (semantics §3.1, §4.4).",
+		"that fence, before the CPU reads; a device job must depend on a fence standing for it (kernel-rules §3.1, §4.4).",
 	NoDeadlock: "The wait-for graph has no cycle: no agent waits for a round trip to the other VM while holding a lock that " +
-		"the round trip's completion needs (semantics §12.5 pattern 7: a remote (VM) round trip while holding a local lock " +
+		"the round trip's completion needs (kernel-rules §12.5 pattern 7: a remote (VM) round trip while holding a local lock " +
 		"that the remote's completion path needs). The edges are the Model.WaitsFor graph: a waiting importer → the back " +
 		"ring thread that must replay its request (or the front ring that delivers the reply), move_notify under the resv " +
 		"lock → the importing VM's back ring, a back ring thread waiting for a lock → its holder, a back ring thread in " +

@@ -23,7 +23,7 @@ var shortest = map[string]map[string]int{
 	// A lost request, no retransmission: the importing VM waits forever.
 	"hyper-dmabuf-lossy": {crossvm.RemoteOpAcked + "/EXPORT_FD": 6},
 	// move_notify waits for the ack under the resv lock that the ring
-	// thread's begin_cpu_access needs (semantics §12.5 pattern 7).
+	// thread's begin_cpu_access needs (kernel-rules §12.5 pattern 7).
 	"hyper-dmabuf-evict-waits": {crossvm.NoDeadlock: 9, statespace.DeadlockProperty: 9,
 		crossvm.RemoteOpAcked + "/INVALIDATE": 9, crossvm.RemoteOpAcked + "/BEGIN_CPU_ACCESS": 9},
 	// move_notify does not wait: the old pages are freed under the mapping.

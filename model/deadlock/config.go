@@ -15,9 +15,9 @@
 // come). In a stuck state WaitsFor names every blocked agent and who it
 // waits for; the engine reports a cycle of that graph with the deadlock.
 //
-// The eight deadlock patterns of dmabuf-semantics.md §12.5 are built-in
+// The eight deadlock patterns of docs/kernel-rules.md §12.5 are built-in
 // scenarios (Scenarios), each a failing variant and its fix; docs/deadlocks.md
-// has their traces. Everything follows ../shared/docs/dmabuf-semantics.md
+// has their traces. Everything follows docs/kernel-rules.md
 // (§4.2 resv locking, §5.2 the cross-driver contract, §5.3 indefinite
 // fences, §9 runtime PM, §12.5).
 package deadlock
@@ -60,7 +60,7 @@ type Lock struct {
 }
 
 // Usage is enum dma_resv_usage: KERNEL < WRITE < READ < BOOKKEEP; a query
-// for usage U returns every fence with usage ≤ U (semantics §4.1).
+// for usage U returns every fence with usage ≤ U (kernel-rules §4.1).
 type Usage uint8
 
 // Usages.
@@ -100,7 +100,7 @@ type Fence struct {
 	// shared by a timeline), or -1.
 	Lock int
 	// Indefinite marks a userspace-controlled fence (sw_sync point, user
-	// queue fence, future fence): it may never signal (semantics §5.3).
+	// queue fence, future fence): it may never signal (kernel-rules §5.3).
 	Indefinite bool
 	// Published: the fence exists and is visible from the start (a sw_sync
 	// point, a merged sync_file); otherwise OpPublish creates it.

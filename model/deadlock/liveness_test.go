@@ -1,25 +1,24 @@
 package deadlock
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// checkLiveness runs only the Eventually property; it skips the test when
-// the engine does not support liveness yet.
+// checkLiveness runs only the Eventually property of scenario name; any
+// error fails the test.
 func checkLiveness(t *testing.T, name string) *statespace.Result {
 	t.Helper()
-	sc, _ := ScenarioByName(name)
+	sc, ok := ScenarioByName(name)
+	if !ok {
+		t.Fatalf("no scenario %q", name)
+	}
 	cfg := sc.Config()
 	cfg.Liveness = true
 	r, err := statespace.Check[State](mustNew(t, cfg), statespace.Options{Workers: 2, Only: []string{PropEveryFenceSignalled}, NoDeadlock: true})
-	if err != nil && strings.Contains(err.Error(), "expectation") {
-		t.Skipf("statespace.Check does not support Eventually properties yet: %v", err)
-	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	return r
 }

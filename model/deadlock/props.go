@@ -5,7 +5,7 @@ import "github.com/dmabufcheck/dmabufcheck/statespace"
 // Property names.
 const (
 	// PropLockdep is lockdep's view of the fence signalling critical
-	// section (dma_fence_begin_signalling, semantics §5.2): no lock is
+	// section (dma_fence_begin_signalling, kernel-rules §5.2): no lock is
 	// acquired inside a signalling critical section if it is also held
 	// around a dma_fence_wait (elsewhere, or as primed at boot by
 	// dma_resv_lockdep() for the resv locks and fs_reclaim).
@@ -23,10 +23,10 @@ const (
 
 // Doc explains each property and the kernel rule it comes from.
 var Doc = map[string]string{
-	PropLockdep: "lockdep's view of the fence signalling critical section (dma_fence_begin_signalling, semantics §5.2; " +
+	PropLockdep: "lockdep's view of the fence signalling critical section (dma_fence_begin_signalling, kernel-rules §5.2; " +
 		"drivers/dma-buf/dma-fence.c DOC \"fence signalling annotation\"): no lock is acquired inside a signalling critical " +
 		"section if it is also held around a dma_fence_wait elsewhere, or primed by dma_resv_lockdep() (resv locks, fs_reclaim).",
-	PropIndefinite: "Documentation/driver-api/dma-buf.rst \"Indefinite DMA Fences\" (semantics §5.3): no dma_fence depends on an " +
+	PropIndefinite: "Documentation/driver-api/dma-buf.rst \"Indefinite DMA Fences\" (kernel-rules §5.3): no dma_fence depends on an " +
 		"indefinite, userspace-controlled fence.",
 	PropCompletion:              "Reachability: some run finishes every agent's program (the scenario does not pass by blocking early).",
 	PropEveryFenceSignalled:     "Liveness: every fence is eventually signalled, under weak fairness of each agent (dma-fence.c \"fence cross-driver contract\": fences complete in reasonable time).",

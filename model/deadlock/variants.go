@@ -15,12 +15,12 @@ type Params struct {
 // DefaultParams are the sizes the fixes are verified with.
 var DefaultParams = Params{Importers: 2, Jobs: 2}
 
-// Scenario is one built-in configuration: a deadlock pattern of semantics
-// §12.5, failing or fixed.
+// Scenario is one built-in configuration: a deadlock pattern of
+// docs/kernel-rules.md §12.5, failing or fixed.
 type Scenario struct {
 	// Name is the scenario's name; the CLI registers it as "deadlock-"+Name.
 	Name string
-	// Pattern is the §12.5 pattern (1..8).
+	// Pattern is the kernel-rules §12.5 pattern (1..8).
 	Pattern     int
 	Description string
 	// Rule is the kernel rule the pattern breaks, and where it comes from.
@@ -44,35 +44,35 @@ func Scenarios() []Scenario {
 	dl := statespace.DeadlockProperty
 	return []Scenario{
 		{Name: "wait-under-lock", Pattern: 1, Expect: dl, AlsoBreaks: []string{PropLockdep},
-			Rule:        "§5.2 rule 3: dma_fence_wait may be called under dma_resv_lock, so the signalling path must not take a resv lock",
+			Rule:        "kernel-rules §5.2 rule 3: dma_fence_wait may be called under dma_resv_lock, so the signalling path must not take a resv lock",
 			Description: "the exporter evicts the buffer: dma_resv_lock, move_notify, dma_resv_wait_timeout for the importers' jobs; the importers' completion workers take the same resv lock before dma_fence_signal",
 			Build:       func(p Params) Config { return waitUnderLock(p, false) }},
 		{Name: "wait-under-lock-fixed", Pattern: 1,
-			Rule:        "§5.2 rule 3",
+			Rule:        "kernel-rules §5.2 rule 3",
 			Description: "the completion workers signal without taking the resv lock",
 			Build:       func(p Params) Config { return waitUnderLock(p, true) }},
 		{Name: "wait-under-driver-lock", Pattern: 1, Expect: dl, AlsoBreaks: []string{PropLockdep},
-			Rule:        "§5.2: T1 lock(A); dma_fence_wait(B) vs T2 lock(A); dma_fence_signal(B)",
+			Rule:        "kernel-rules §5.2: T1 lock(A); dma_fence_wait(B) vs T2 lock(A); dma_fence_signal(B)",
 			Description: "each importer throttles on its previous job's fence while holding the driver's struct_mutex; the completion workers take struct_mutex before dma_fence_signal",
 			Build:       func(p Params) Config { return waitUnderDriverLock(p, false) }},
 		{Name: "wait-under-driver-lock-fixed", Pattern: 1,
-			Rule:        "§5.2",
+			Rule:        "kernel-rules §5.2",
 			Description: "each importer throttles before taking struct_mutex",
 			Build:       func(p Params) Config { return waitUnderDriverLock(p, true) }},
 		{Name: "reclaim-in-signalling-path", Pattern: 2, Expect: dl, AlsoBreaks: []string{PropLockdep},
-			Rule:        "§5.2 rule 4: dma_fence_wait may be called from shrinkers, so the signalling path must not allocate with GFP_KERNEL",
+			Rule:        "kernel-rules §5.2 rule 4: dma_fence_wait may be called from shrinkers, so the signalling path must not allocate with GFP_KERNEL",
 			Description: "the completion workers kmalloc(GFP_KERNEL) inside the signalling critical section; direct reclaim runs a shrinker that waits for the buffers' fences",
 			Build:       func(p Params) Config { return reclaim(p, reclaimKernel) }},
 		{Name: "reclaim-in-signalling-path-fixed", Pattern: 2,
-			Rule:        "§5.2 rules 4 and 5",
+			Rule:        "kernel-rules §5.2 rules 4 and 5",
 			Description: "the completion workers allocate with GFP_ATOMIC",
 			Build:       func(p Params) Config { return reclaim(p, reclaimAtomic) }},
 		{Name: "reclaim-in-signalling-path-prealloc", Pattern: 2,
-			Rule:        "§5.2 rule 4",
+			Rule:        "kernel-rules §5.2 rule 4",
 			Description: "the importers preallocate with GFP_KERNEL before publishing the fence; the completion workers do not allocate",
 			Build:       func(p Params) Config { return reclaim(p, reclaimPrealloc) }},
 		{Name: "reclaim-outside-annotation", Pattern: 2, Expect: dl, AlsoHolds: []string{PropLockdep},
-			Rule:        "§5.2: the signalling critical section starts when the fence is published, not where dma_fence_begin_signalling is placed",
+			Rule:        "kernel-rules §5.2: the signalling critical section starts when the fence is published, not where dma_fence_begin_signalling is placed",
 			Description: "the completion workers kmalloc(GFP_KERNEL) after the fence is published but before dma_fence_begin_signalling: lockdep sees nothing, the deadlock is still there",
 			Build:       func(p Params) Config { return reclaim(p, reclaimUnannotated) }},
 		{Name: "fence-lock-inversion", Pattern: 3, Expect: dl,
@@ -92,23 +92,23 @@ func Scenarios() []Scenario {
 			Description: "the release happens outside the timeline lock",
 			Build:       func(p Params) Config { return swSync(p, true) }},
 		{Name: "indefinite-fence-cycle", Pattern: 5, Expect: dl, AlsoBreaks: []string{PropIndefinite},
-			Rule:        "§5.3: indefinite fences may depend on dma fences, never the reverse",
+			Rule:        "kernel-rules §5.3: indefinite fences may depend on dma fences, never the reverse",
 			Description: "user space imports its user-queue fence into the buffer's resv (IMPORT_SYNC_FILE); the eviction's move fence depends on it, and the user queue only signals it after its page fault waits for the move",
 			Build:       func(p Params) Config { return indefinite(p, false) }},
 		{Name: "indefinite-fence-cycle-fixed", Pattern: 5,
-			Rule:        "§5.3",
+			Rule:        "kernel-rules §5.3",
 			Description: "the user fence is never published as a dma_fence: the eviction does not wait on it",
 			Build:       func(p Params) Config { return indefinite(p, true) }},
 		{Name: "ww-mutex-misuse", Pattern: 6, Expect: dl,
-			Rule:        "§4.2: several resv locks are taken with one ww_acquire_ctx and the -EDEADLK backoff",
+			Rule:        "kernel-rules §4.2: several resv locks are taken with one ww_acquire_ctx and the -EDEADLK backoff",
 			Description: "two importers lock the same two buffers in opposite orders with dma_resv_lock(obj, NULL)",
 			Build:       func(p Params) Config { return wwMutex(p, wwNoCtx) }},
 		{Name: "ww-mutex-no-backoff", Pattern: 6, Expect: dl,
-			Rule:        "§4.2: on -EDEADLK drop every lock of the context before dma_resv_lock_slow",
+			Rule:        "kernel-rules §4.2: on -EDEADLK drop every lock of the context before dma_resv_lock_slow",
 			Description: "the importers use a ww_acquire_ctx but, on -EDEADLK, sleep in dma_resv_lock_slow without dropping the locks they hold",
 			Build:       func(p Params) Config { return wwMutex(p, wwNoBackoff) }},
 		{Name: "ww-mutex-misuse-fixed", Pattern: 6,
-			Rule:        "§4.2 (drm_exec)",
+			Rule:        "kernel-rules §4.2 (drm_exec)",
 			Description: "ww_acquire_init, dma_resv_lock(obj, &ctx); on -EDEADLK unlock all, dma_resv_lock_slow on the contended lock, retry",
 			Build:       func(p Params) Config { return wwMutex(p, wwBackoff) }},
 		{Name: "cross-vm-round-trip-under-lock", Pattern: 7, Expect: dl,
@@ -120,11 +120,11 @@ func Scenarios() []Scenario {
 			Description: "the front end queues the request under its lock and waits for the reply after unlocking (asynchronous completion)",
 			Build:       func(p Params) Config { return crossVM(p, true) }},
 		{Name: "runtime-pm-suspended-exporter", Pattern: 8, Expect: dl,
-			Rule:        "§9: amdgpu_dma_buf_attach holds a runtime-PM reference while a P2P attachment exists (2026 fix)",
+			Rule:        "kernel-rules §9: amdgpu_dma_buf_attach holds a runtime-PM reference while a P2P attachment exists (2026 fix)",
 			Description: "importers attach peer-to-peer to an exporter GPU that then runtime-suspends; their DMA through its BAR stalls, and the only resume is user space's next submission to the exporter, which waits for the importers' fences",
 			Build:       func(p Params) Config { return runtimePM(p, false) }},
 		{Name: "runtime-pm-suspended-exporter-fixed", Pattern: 8,
-			Rule:        "§9",
+			Rule:        "kernel-rules §9",
 			Description: "attach takes pm_runtime_get_if_active (peer2peer cleared if the GPU is suspended), detach drops it",
 			Build:       func(p Params) Config { return runtimePM(p, true) }},
 	}
@@ -142,7 +142,7 @@ func ScenarioByName(name string) (Scenario, bool) {
 
 func fenceName(prefix string, i, j int) string { return fmt.Sprintf("%s%d%d", prefix, i, j) }
 
-// Pattern 1: wait-under-lock (§12.5.1, §5.2 rule 3).
+// Pattern 1: wait-under-lock (kernel-rules §12.5 pattern 1, §5.2 rule 3).
 func waitUnderLock(p Params, fixed bool) Config {
 	w := newWorld()
 	bo := w.lock("bo", Resv)
@@ -245,7 +245,7 @@ const (
 	reclaimUnannotated                    // GFP_KERNEL after publication, before begin_signalling
 )
 
-// Pattern 2: reclaim-in-signalling-path (§12.5.2, §5.2 rules 4-5).
+// Pattern 2: reclaim-in-signalling-path (kernel-rules §12.5 pattern 2, §5.2 rules 4-5).
 func reclaim(p Params, mode reclaimMode) Config {
 	w := newWorld()
 	bo := w.lock("bo", Resv)
@@ -290,7 +290,7 @@ func reclaim(p Params, mode reclaimMode) Config {
 	return w.cfg
 }
 
-// Pattern 3: fence-lock-inversion (§12.5.3). Importer i's jobs run on its
+// Pattern 3: fence-lock-inversion (kernel-rules §12.5 pattern 3). Importer i's jobs run on its
 // ring, whose fences share the ring's fence lock; a signal_on_any
 // dma_fence_array over them is importer i's "wait for any job" fence.
 func fenceArray(p Params, fixed bool) Config {
@@ -381,7 +381,7 @@ func fenceArray(p Params, fixed bool) Config {
 	return w.cfg
 }
 
-// Pattern 4: recursive-lock-in-callback (§12.5.4): sw_sync points share
+// Pattern 4: recursive-lock-in-callback (kernel-rules §12.5 pattern 4): sw_sync points share
 // the timeline's lock as their fence lock.
 func swSync(p Params, fixed bool) Config {
 	w := newWorld()
@@ -447,7 +447,7 @@ func swSync(p Params, fixed bool) Config {
 	return w.cfg
 }
 
-// Pattern 5: indefinite-fence-cycle (§12.5.5, §5.3).
+// Pattern 5: indefinite-fence-cycle (kernel-rules §12.5 pattern 5, §5.3).
 func indefinite(p Params, fixed bool) Config {
 	w := newWorld()
 	bo := w.lock("bo", Resv)
@@ -512,7 +512,7 @@ const (
 	wwBackoff                 // drm_exec's loop
 )
 
-// Pattern 6: ww-mutex-misuse (§12.5.6, §4.2).
+// Pattern 6: ww-mutex-misuse (kernel-rules §12.5 pattern 6, §4.2).
 func wwMutex(p Params, mode wwMode) Config {
 	w := newWorld()
 	bos := []int{w.lock("bo0", Resv), w.lock("bo1", Resv)}
@@ -551,7 +551,7 @@ func wwMutex(p Params, mode wwMode) Config {
 	return w.cfg
 }
 
-// Pattern 7: cross-VM round trip under a lock (§12.5.7, seed 004). Each
+// Pattern 7: cross-VM round trip under a lock (kernel-rules §12.5 pattern 7, seed 004). Each
 // importer has a ring to the exporting VM; the importing VM's rx thread
 // handles the ring's messages in order: the exporting VM's export
 // notification (registered under the front end's lock), then the replies
@@ -604,7 +604,7 @@ func crossVM(p Params, fixed bool) Config {
 	return w.cfg
 }
 
-// Pattern 8: runtime PM of a P2P exporter (§12.5.8, §9).
+// Pattern 8: runtime PM of a P2P exporter (kernel-rules §12.5 pattern 8, §9).
 func runtimePM(p Params, fixed bool) Config {
 	w := newWorld()
 	gpu := w.device("gpu0")

@@ -11,7 +11,7 @@
 // changed over time (dma_resv_add_fence's replacement rule, the seqno
 // comparison) or a driver's misuse is a field of Config, so a historical
 // bug is a small variant of the correct configuration. Everything follows
-// ../shared/docs/dmabuf-semantics.md §4–§6 (kernel 6.12). The cache and
+// docs/kernel-rules.md §4–§6 (kernel 6.12). The cache and
 // attachment half is package model; lock ordering and ww_mutex deadlocks
 // are another package's.
 package fence

@@ -31,7 +31,7 @@ var Doc = map[string]string{
 	Monotonicity: "A signalled fence never becomes unsignalled, its error is set only before the signal, and a context issues " +
 		"its seqnos in order. include/linux/dma-fence.h: dma_fence_signal is one-shot (test_and_set of " +
 		"DMA_FENCE_FLAG_SIGNALED_BIT); dma_fence_set_error WARNs on a signalled fence; \"all fences of one context are " +
-		"totally ordered by seqno\" (semantics §5.1).",
+		"totally ordered by seqno\" (kernel-rules §5.1).",
 	IdleMeansIdle: "When dma_resv_wait_timeout(U) returns, dma_resv_test_signaled(U) or poll() says idle, no fence that was " +
 		"added to the resv with a usage ≤ U is still pending. drivers/dma-buf/dma-resv.c: a query for U returns every fence " +
 		"≤ U, and dma_resv_add_fence may only drop an entry the new fence covers (same context, later or same, usage no weaker) " +
@@ -42,7 +42,7 @@ var Doc = map[string]string{
 	NoJobAfterMove: "No device job accesses the buffer after, or while, the exporter moves it. include/linux/dma-buf.h, " +
 		"dynamic importer rules: importers must add fences (BOOKKEEP at least) for every access they cannot stop in " +
 		"move_notify, the exporter waits for BOOKKEEP fences before moving, and everybody waits for KERNEL fences " +
-		"(semantics §2.4, §4.1).",
+		"(kernel-rules §2.4, §4.1).",
 	NeedReservation: "dma_resv_add_fence appends only into a slot reserved by dma_resv_reserve_fences in the same locked " +
 		"section (drivers/dma-buf/dma-resv.c: BUG_ON(fobj->num_fences >= fobj->max_fences)); re-adding the same fence " +
 		"needs no extra slot since 95ba893c9f4f.",

@@ -28,17 +28,6 @@ func Context(f int) int {
 	return CtxCopy
 }
 
-// indexInContext is the position of slot f among its context's fences.
-func indexInContext(f int) int {
-	switch {
-	case f == FStub, f == FCopy:
-		return 0
-	case f < FPoint:
-		return (f - FJob) % MaxJobs
-	}
-	return f - FPoint
-}
-
 // base is the 32-bit seqno of a context's first fence.
 func (m *Model) base(ctx int) uint32 {
 	switch {

@@ -14,7 +14,7 @@ import "sort"
 func NewFence(s *State, f int, seqno uint32) { create(s, f, seqno) }
 
 // SyncFileFlags is the flags check of DMA_BUF_IOCTL_EXPORT_SYNC_FILE and
-// DMA_BUF_IOCTL_IMPORT_SYNC_FILE (semantics §4.5): the flags must be a
+// DMA_BUF_IOCTL_IMPORT_SYNC_FILE (kernel-rules §4.5): the flags must be a
 // non-empty subset of DMA_BUF_SYNC_RW (READ=1, WRITE=2), else -EINVAL
 // (ok false). write is the WRITE bit: export snapshots
 // dma_resv_usage_rw(write), import adds with WRITE usage.
@@ -62,7 +62,7 @@ func Leaves(mask Mask) []int {
 }
 
 // MergeLeaves is SYNC_IOC_MERGE's dma_fence_unwrap_merge of two
-// sync_files' leaves (semantics §6): the pending leaves of both, sorted by
+// sync_files' leaves (kernel-rules §6): the pending leaves of both, sorted by
 // context, only the latest fence of each context kept; when none is pending,
 // a signalled stub.
 func (m *Model) MergeLeaves(s *State, a, b []int) []int {
@@ -125,7 +125,7 @@ const (
 	SyncIocSetDeadline = 0x40103e05
 )
 
-// MergeArgs is SYNC_IOC_MERGE's argument check (semantics §6): flags or
+// MergeArgs is SYNC_IOC_MERGE's argument check (kernel-rules §6): flags or
 // pad not 0 is -EINVAL (22), a second fd that is not a sync_file -ENOENT
 // (2); 0 if the merge goes ahead.
 func MergeArgs(flags, pad uint32, fd2IsSyncFile bool) int {
@@ -139,7 +139,7 @@ func MergeArgs(flags, pad uint32, fd2IsSyncFile bool) int {
 }
 
 // SyncFileIoctl reports whether sync_file_ioctl knows cmd; any other
-// command, a DMA-buf one included, is -ENOTTY (semantics §6).
+// command, a DMA-buf one included, is -ENOTTY (kernel-rules §6).
 func SyncFileIoctl(cmd uint64) bool {
 	switch cmd {
 	case SyncIocMerge, SyncIocFileInfo, SyncIocSetDeadline:

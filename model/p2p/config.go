@@ -10,7 +10,7 @@
 //
 // The classification (Topology.Classify) is what the kernel believes; the
 // platform's routing (Topology.Route) is the truth the model checks it
-// against. Everything follows ../shared/docs/dmabuf-semantics.md §2.1, §8
+// against. Everything follows docs/kernel-rules.md §2.1, §8
 // and §9 (kernel 6.12) and the P2P part of seed 004 (Christian König,
 // Logan Gunthorpe, March 2018); docs/crossvm-p2p.md maps every action to
 // its kernel counterpart.
@@ -54,7 +54,7 @@ const (
 	// MapBusAlways hands out bus addresses whatever the path.
 	MapBusAlways
 	// MapCPUPhys hands out the BAR's CPU physical addresses (NVIDIA
-	// open-gpu issue #1324, semantics §9).
+	// open-gpu issue #1324, kernel-rules §9).
 	MapCPUPhys
 )
 

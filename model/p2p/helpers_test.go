@@ -39,18 +39,6 @@ func scenario(t testing.TB, name string) p2p.Scenario {
 	return sc
 }
 
-// verdict returns the verdict on property in r.
-func verdict(t testing.TB, r *statespace.Result, property string) statespace.PropertyResult {
-	t.Helper()
-	for _, p := range r.Properties {
-		if p.Name == property {
-			return p
-		}
-	}
-	t.Fatalf("property %q is not in the result", property)
-	return statespace.PropertyResult{}
-}
-
 // expectation returns the expectation of a property name of m ("deadlock"
 // counts as Always).
 func expectation(m *p2p.Model, name string) (statespace.Expectation, bool) {

@@ -21,7 +21,7 @@ var Doc = map[string]string{
 	Routable: "Every P2P mapping the exporter hands out is one the topology allows, with the address kind its path needs: " +
 		"pci_p2pdma_distance (calc_map_type_and_dist, drivers/pci/p2pdma.c) is not PCI_P2PDMA_MAP_NOT_SUPPORTED, and the sg " +
 		"table holds PCI bus addresses for PCI_P2PDMA_MAP_BUS_ADDR (a common switch, no ACS redirect) and IOMMU addresses " +
-		"(dma_map_resource) for PCI_P2PDMA_MAP_THRU_HOST_BRIDGE (semantics §9; amdgpu_dma_buf_attach clears peer2peer when " +
+		"(dma_map_resource) for PCI_P2PDMA_MAP_THRU_HOST_BRIDGE (kernel-rules §9; amdgpu_dma_buf_attach clears peer2peer when " +
 		"the distance is negative).",
 	NoDropped: "No DMA request is issued on a path the platform drops: a bus address that no switch routes (ACS redirect " +
 		"sends it up to the IOMMU untranslated), an IOVA through a root complex that does not forward peer requests, a CPU " +
@@ -32,12 +32,12 @@ var Doc = map[string]string{
 		"backed by stolen system memory (an APU) is ordinary RAM the CPU caches, and a peer access through the BAR is not " +
 		"snooped: the exporter must redirect peers to the system-memory address (coherent, snooped DMA) or clean and " +
 		"invalidate the CPU's lines around their access, after it as well as before, because the cache may prefetch at any " +
-		"time (semantics §8, §9, §12.2 speculate; seed 004: a BAR may be backed by stolen system memory).",
+		"time (kernel-rules §8, §9, §12.2 speculate; seed 004: a BAR may be backed by stolen system memory).",
 	Fallback: "An importer whose attach is rejected (-EBUSY) is never left without a path to the buffer: it can attach " +
-		"again without peer2peer (the exporter serves it from system memory) or copy through the CPU (semantics §2.1: the " +
+		"again without peer2peer (the exporter serves it from system memory) or copy through the CPU (kernel-rules §2.1: the " +
 		"exporter may reject or redirect; a static importer of a dynamic exporter is pinned in a placement it can reach).",
 	BAROnlyToP2P: "Only an importer that set allow_peer2peer gets BAR addresses (sg entries without struct pages): static " +
-		"importers never get peer2peer (semantics §9: attach->peer2peer = importer_ops->allow_peer2peer; amdgpu allows VRAM " +
+		"importers never get peer2peer (kernel-rules §9: attach->peer2peer = importer_ops->allow_peer2peer; amdgpu allows VRAM " +
 		"placement in map only when attach->peer2peer).",
 	TransferDone:       "Reachability: a DMA over a peer-to-peer mapping arrived.",
 	Redirected:         "Reachability: an importer that allowed peer2peer was redirected to system memory (attach->peer2peer cleared).",

@@ -29,7 +29,7 @@ func twoHostBridges(wl0, wl1, sameOnly bool) p2p.Topology {
 
 // TestClassifyFollowsCalcMapTypeAndDist: the map type and distance of
 // drivers/pci/p2pdma.c calc_map_type_and_dist on each preset topology
-// (semantics §9: 4 is "behind one switch").
+// (kernel-rules §9: 4 is "behind one switch").
 func TestClassifyFollowsCalcMapTypeAndDist(t *testing.T) {
 	zen := p2p.RootPortsTopology()
 	zen.AMDZen = true

@@ -65,7 +65,6 @@ func (s *State) stale() bool            { return s.G>>gStale&1 == 1 }
 func (s *State) setStale()              { s.G |= 1 << gStale }
 func coherent(d int) bool               { return d%2 == 0 }
 func (s *State) fenceUnsignaled() bool  { return s.get(gFence) == fUnsig }
-func (s *State) cpuIdle() bool          { return s.get(gCPU) == cpuIdle }
 func (s *State) latestBelowV() bool     { return s.get(gLatest) < V }
 
 // markStaleIf records a read of version v: stale if older than latest.

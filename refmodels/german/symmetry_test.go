@@ -27,9 +27,6 @@ func TestSymmetryReductionIsExact(t *testing.T) {
 		{4, 1105353, 56161},
 	} {
 		t.Run(fmt.Sprint("nodes=", tc.nodes), func(t *testing.T) {
-			if tc.nodes == 4 && testing.Short() {
-				t.Skip("nodes=4 takes about 45 s; skipped in -short mode")
-			}
 			sym, err := NewSymmetric(tc.nodes)
 			if err != nil {
 				t.Fatal(err)
