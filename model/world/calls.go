@@ -3,11 +3,29 @@ package world
 import "fmt"
 
 // CallKind names a kernel call (or one hardware event) an agent's program
-// can make. Each is defined once, in the semantics table (callDefs): its
-// kernel name, its steps, when it is enabled and what it does.
-type CallKind uint8
+// can make. Each is defined once, in the semantics table of its family
+// (cacheCallDefs, fenceCallDefs, ...): its kernel name, its steps, when it
+// is enabled and what it does. The high byte is the family.
+type CallKind uint16
 
-// Calls.
+// Families of calls. Each family owns the objects its calls act on, a
+// section of the packed state, its properties and its files:
+// cache.go (the buffer, caches, attachments, mappings, DMA API and
+// exporter hooks), fence.go (dma_fence, dma_resv, jobs, sync_file,
+// sw_sync), lock.go (mutexes, ww_mutexes, spinlocks, lockdep), vm.go
+// (VMs, rings, remote exporters) and p2p.go (PCIe topology, peer DMA).
+const (
+	famCache = iota
+	famFence
+	famLock
+	famVM
+	famP2P
+	numFamilies
+)
+
+func familyOf(k CallKind) int { return int(k >> 8) }
+
+// Calls of the cache family.
 const (
 	// User space through the dma-buf file and its mmap.
 	KSyncStart   CallKind = iota // DMA_BUF_IOCTL_SYNC(START|dir): dma_buf_begin_cpu_access, two steps (hook, fence wait)
@@ -39,18 +57,22 @@ const (
 	// The exporter.
 	KMoveNotify // the exporter moves the buffer: dma_buf_move_notify
 	KRelease    // the last dma_buf_put: dma_buf_release
-	numCallKinds
+	numCacheCalls
 )
 
 // Call is one kernel call with its arguments: the device (importer index),
-// the cache line and the direction (SYNC flags READ=1, WRITE=2, RW=3 for
-// the CPU calls; DirTo, DirFrom, DirBidir for map). Unused arguments are
-// zero.
+// the cache line, the direction (SYNC flags READ=1, WRITE=2, RW=3 for the
+// CPU calls; DirTo, DirFrom, DirBidir for map), an object of the call's
+// family (a fence, a lock, a VM: Obj) and a number (a seqno, a usage, a
+// point: N). Which arguments a call takes is in its callDef; unused ones
+// are zero.
 type Call struct {
 	Kind CallKind
 	Dev  int
 	Line int
 	Dir  uint8
+	Obj  int
+	N    int
 }
 
 // DMA directions (0 = not mapped).
@@ -159,7 +181,7 @@ type callDef struct {
 	dev, line bool
 }
 
-var callDefs = [numCallKinds]callDef{
+var cacheCallDefs = [numCacheCalls]callDef{
 	KSyncStart:     {name: "DMA_BUF_IOCTL_SYNC(START)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_begin_cpu_access", steps: 2},
 	KSyncEnd:       {name: "DMA_BUF_IOCTL_SYNC(END)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_end_cpu_access", steps: 1},
 	KSyncInvalid:   {name: "DMA_BUF_IOCTL_SYNC", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl (DMA_BUF_SYNC_VALID_FLAGS_MASK)", steps: 1},
@@ -187,11 +209,91 @@ var callDefs = [numCallKinds]callDef{
 	KRelease:       {name: "dma_buf_put (last reference): dma_buf_release", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_release", steps: 1},
 }
 
+// def returns the call's entry in its family's semantics table, or nil.
 func (c Call) def() *callDef {
-	if c.Kind >= numCallKinds {
+	i := int(c.Kind & 0xff)
+	var table []callDef
+	switch familyOf(c.Kind) {
+	case famCache:
+		table = cacheCallDefs[:]
+	case famFence:
+		table = fenceCallDefs[:]
+	case famLock:
+		table = lockCallDefs[:]
+	case famVM:
+		table = vmCallDefs[:]
+	case famP2P:
+		table = p2pCallDefs[:]
+	}
+	if i >= len(table) {
 		return nil
 	}
-	return &callDefs[c.Kind]
+	return &table[i]
+}
+
+// callName renders step i of a call with its arguments, as traces show it.
+func (c *core) callName(call Call, step int) string {
+	switch familyOf(call.Kind) {
+	case famFence:
+		return c.fenceCallName(call, step)
+	case famLock:
+		return c.lockCallName(call, step)
+	case famVM:
+		return c.vmCallName(call, step)
+	case famP2P:
+		return c.p2pCallName(call, step)
+	}
+	return c.cacheCallName(call, step)
+}
+
+// callEnabled is the kernel's own condition for a call's step: a blocking
+// wait that cannot return yet, hardware with nothing to do, an object the
+// call needs that is not there. What a correct caller would or would not
+// do is not here: that is the program's business (When guards).
+func (v View) callEnabled(ag int, c Call, step int) bool {
+	switch familyOf(c.Kind) {
+	case famFence:
+		return v.fenceEnabled(ag, c, step)
+	case famLock:
+		return v.lockEnabled(ag, c, step)
+	case famVM:
+		return v.vmEnabled(ag, c, step)
+	case famP2P:
+		return v.p2pEnabled(ag, c, step)
+	}
+	return v.cacheEnabled(ag, c, step)
+}
+
+// callApply performs a call's step.
+func (v View) callApply(ag int, c Call, step int) {
+	switch familyOf(c.Kind) {
+	case famFence:
+		v.fenceApply(ag, c, step)
+	case famLock:
+		v.lockApply(ag, c, step)
+	case famVM:
+		v.vmApply(ag, c, step)
+	case famP2P:
+		v.p2pApply(ag, c, step)
+	default:
+		v.cacheApply(ag, c, step)
+	}
+}
+
+// checkCall rejects a call whose arguments name objects the world does not
+// have, or that the world's configuration cannot make.
+func (c *core) checkCall(call Call) error {
+	switch familyOf(call.Kind) {
+	case famFence:
+		return c.fenceCheckCall(call)
+	case famLock:
+		return c.lockCheckCall(call)
+	case famVM:
+		return c.vmCheckCall(call)
+	case famP2P:
+		return c.p2pCheckCall(call)
+	}
+	return c.cacheCheckCall(call)
 }
 
 // stepName renders step i of a call kind without its arguments.
@@ -209,8 +311,8 @@ var syncNames = [4]string{"", "READ", "WRITE", "RW"}
 // READ is DMA_FROM_DEVICE, WRITE DMA_TO_DEVICE, RW DMA_BIDIRECTIONAL.
 var kernelDir = [4]uint8{0, DirFrom, DirTo, DirBidir}
 
-// callName renders step i of a call with its arguments, as traces show it.
-func (c *core) callName(call Call, step int) string {
+// cacheCallName renders step i of a cache-family call.
+func (c *core) cacheCallName(call Call, step int) string {
 	dev := func() string { return c.devName(call.Dev) }
 	switch call.Kind {
 	case KSyncStart, KBeginCPU:
@@ -240,17 +342,17 @@ func (c *core) callName(call Call, step int) string {
 		}
 		return fmt.Sprintf("DMA_BUF_IOCTL_SYNC(%#x) = -EINVAL", call.Dir)
 	case KCPURead, KCPUWrite, KPrefetch, KWriteback, KEvict:
-		return fmt.Sprintf("%s(line %d)", callDefs[call.Kind].name, call.Line)
+		return fmt.Sprintf("%s(line %d)", cacheCallDefs[call.Kind].name, call.Line)
 	case KMap:
 		return fmt.Sprintf("dma_buf_map_attachment(%s, %s)", dev(), dirNames[call.Dir&3])
 	case KJobRead, KJobWrite, KDevWriteback, KDevEvict:
-		return fmt.Sprintf("%s: %s (line %d)", dev(), callDefs[call.Kind].name, call.Line)
+		return fmt.Sprintf("%s: %s (line %d)", dev(), cacheCallDefs[call.Kind].name, call.Line)
 	case KJobDone:
-		return fmt.Sprintf("%s: %s", dev(), callDefs[call.Kind].name)
+		return fmt.Sprintf("%s: %s", dev(), cacheCallDefs[call.Kind].name)
 	case KAttach, KDetach, KUnmap, KPin, KUnpin, KSyncForCPU, KSyncForDevice:
-		return fmt.Sprintf("%s(%s)", callDefs[call.Kind].name, dev())
+		return fmt.Sprintf("%s(%s)", cacheCallDefs[call.Kind].name, dev())
 	}
-	return callDefs[call.Kind].name
+	return cacheCallDefs[call.Kind].name
 }
 
 func (c *core) devName(d int) string {
@@ -260,47 +362,57 @@ func (c *core) devName(d int) string {
 	return fmt.Sprintf("dev%d", d)
 }
 
-// checkCalls rejects calls whose arguments name objects the world does
-// not have, and calls the world's configuration cannot make.
+// checkCalls checks every call of a compiled program.
 func (c *core) checkCalls(agent string, p *program) error {
-	s := &c.spec
 	for _, node := range p.nodes {
 		for _, e := range node {
 			for _, call := range e.Ops {
-				d := call.def()
-				if d.dev && (call.Dev < 0 || call.Dev >= len(s.Devices)) {
-					return fmt.Errorf("%s: no device %d (the world has %d)", d.name, call.Dev, len(s.Devices))
+				if call.def() == nil {
+					return fmt.Errorf("unknown call kind %#x", call.Kind)
 				}
-				if d.line && (call.Line < 0 || call.Line >= s.Lines) {
-					return fmt.Errorf("%s: no line %d (the buffer has %d)", d.name, call.Line, s.Lines)
-				}
-				switch call.Kind {
-				case KSyncStart, KSyncEnd, KBeginCPU, KEndCPU:
-					if call.Dir < 1 || call.Dir > 3 {
-						return fmt.Errorf("%s: direction must be READ, WRITE or RW", d.name)
-					}
-				case KMap:
-					if call.Dir < DirTo || call.Dir > DirBidir {
-						return fmt.Errorf("%s: direction must be DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL", d.name)
-					}
-				case KPrefetch, KWriteback, KEvict:
-					if s.Backing.uncached() {
-						return fmt.Errorf("%s: the %s buffer bypasses the CPU cache", d.name, s.Backing)
-					}
-				case KDevWriteback, KDevEvict:
-					if !s.Devices[call.Dev].OwnCache {
-						return fmt.Errorf("%s: device %s has no cache of its own", d.name, s.Devices[call.Dev].Name)
-					}
-				case KPin, KUnpin:
-					if !s.Exporter.Dynamic || !s.Devices[call.Dev].Dynamic {
-						return fmt.Errorf("%s: pinning needs a dynamic exporter and a dynamic importer", d.name)
-					}
-				case KMoveNotify:
-					if !s.Exporter.Dynamic {
-						return fmt.Errorf("%s: only a dynamic exporter moves its buffer", d.name)
-					}
+				if err := c.checkCall(call); err != nil {
+					return err
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// cacheCheckCall checks a cache-family call.
+func (c *core) cacheCheckCall(call Call) error {
+	s := &c.spec
+	d := call.def()
+	if d.dev && (call.Dev < 0 || call.Dev >= len(s.Devices)) {
+		return fmt.Errorf("%s: no device %d (the world has %d)", d.name, call.Dev, len(s.Devices))
+	}
+	if d.line && (call.Line < 0 || call.Line >= s.Lines) {
+		return fmt.Errorf("%s: no line %d (the buffer has %d)", d.name, call.Line, s.Lines)
+	}
+	switch call.Kind {
+	case KSyncStart, KSyncEnd, KBeginCPU, KEndCPU:
+		if call.Dir < 1 || call.Dir > 3 {
+			return fmt.Errorf("%s: direction must be READ, WRITE or RW", d.name)
+		}
+	case KMap:
+		if call.Dir < DirTo || call.Dir > DirBidir {
+			return fmt.Errorf("%s: direction must be DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL", d.name)
+		}
+	case KPrefetch, KWriteback, KEvict:
+		if s.Backing.uncached() {
+			return fmt.Errorf("%s: the %s buffer bypasses the CPU cache", d.name, s.Backing)
+		}
+	case KDevWriteback, KDevEvict:
+		if !s.Devices[call.Dev].OwnCache {
+			return fmt.Errorf("%s: device %s has no cache of its own", d.name, s.Devices[call.Dev].Name)
+		}
+	case KPin, KUnpin:
+		if !s.Exporter.Dynamic || !s.Devices[call.Dev].Dynamic {
+			return fmt.Errorf("%s: pinning needs a dynamic exporter and a dynamic importer", d.name)
+		}
+	case KMoveNotify:
+		if !s.Exporter.Dynamic {
+			return fmt.Errorf("%s: only a dynamic exporter moves its buffer", d.name)
 		}
 	}
 	return nil

@@ -88,6 +88,10 @@ func newLayout(c *core) layout {
 		}
 		l.dev = append(l.dev, dl)
 	}
+	fenceLayout(c, &l, take)
+	lockLayout(c, &l, take)
+	vmLayout(c, &l, take)
+	p2pLayout(c, &l, take)
 	for _, p := range c.progs {
 		if len(p.nodes) > 1 {
 			l.pc = append(l.pc, take(1))

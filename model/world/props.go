@@ -21,6 +21,9 @@ type propDef struct {
 	name  string
 	exp   statespace.Expectation
 	holds func(v View) bool
+	// trigger is the premise of an Eventually property (nil: the initial
+	// states).
+	trigger func(v View) bool
 }
 
 func flagProp(name string, f uint16) propDef {

@@ -31,6 +31,11 @@ type Spec struct {
 	// Agents run the programs. Their order is the order of the action
 	// table.
 	Agents []Agent
+	// Fence, Locks, VM and P2P declare the objects of the other families.
+	Fence FenceSpec
+	Locks LockSpec
+	VM    VMSpec
+	P2P   P2PSpec
 }
 
 // Arch selects what the DMA API's sync operations do to the CPU cache
@@ -223,6 +228,11 @@ func (s *Spec) validate() error {
 	}
 	if len(s.Exporter.Map) != 1 {
 		return fmt.Errorf("exporter %q: map_dma_buf must map exactly once (dma-map or iommu-map-direct)", s.Exporter.Name)
+	}
+	for _, err := range []error{s.Fence.validate(s), s.Locks.validate(s), s.VM.validate(s), s.P2P.validate(s)} {
+		if err != nil {
+			return err
+		}
 	}
 	seen := map[string]bool{}
 	for i, a := range s.Agents {

@@ -44,6 +44,8 @@ type core struct {
 	// props are the properties checked: the built-in ones and the spec's
 	// invariants.
 	props []propDef
+	// uses says which families' calls the programs make.
+	uses [numFamilies]bool
 }
 
 // Model is a built world, ready to check. Its state type is a byte array
@@ -100,7 +102,20 @@ func Build(spec Spec) (*Model, error) {
 			c.names[a] = n + " @" + at
 		}
 	}
+	for _, p := range c.progs {
+		for _, n := range p.nodes {
+			for _, e := range n {
+				for _, op := range e.Ops {
+					c.uses[familyOf(op.Kind)] = true
+				}
+			}
+		}
+	}
 	c.props = builtinProps()
+	c.props = append(c.props, c.fenceProps()...)
+	c.props = append(c.props, c.lockProps()...)
+	c.props = append(c.props, c.vmProps()...)
+	c.props = append(c.props, c.p2pProps()...)
 	return &Model{c: c}, nil
 }
 
@@ -185,6 +200,9 @@ func (w World[S]) Properties() []statespace.Property[S] {
 		c := w.core
 		out[i] = statespace.Property[S]{Name: p.name, Expectation: p.exp,
 			Holds: func(s *S) bool { return p.holds(View{w: c, b: view(s)}) }}
+		if p.trigger != nil {
+			out[i].Trigger = func(s *S) bool { return p.trigger(View{w: c, b: view(s)}) }
+		}
 	}
 	return out
 }
@@ -254,15 +272,42 @@ func (c *core) step(s []byte, a statespace.Action) {
 	}
 }
 
+// validEnd: every agent finished its program, or every family the world
+// uses considers the state a proper end (the cache family: the buffer was
+// released).
 func (c *core) validEnd(s []byte) bool {
 	v := View{w: c, b: s}
-	if v.released() {
-		return true
-	}
+	done := true
 	for ag, p := range c.progs {
 		if len(p.nodes[c.pcOf(s, ag)]) != 0 {
-			return false
+			done = false
+			break
 		}
 	}
-	return true
+	if done {
+		return true
+	}
+	return (!c.uses[famCache] || v.released()) && c.fenceEnd(v) && c.lockEnd(v) && c.vmEnd(v) && c.p2pEnd(v)
+}
+
+// WaitsFor returns who waits for whom in s (statespace.WaitForGraph).
+func (w World[S]) WaitsFor(s *S) []statespace.WaitEdge {
+	v := View{w: w.core, b: view(s)}
+	var out []statespace.WaitEdge
+	out = append(out, w.fenceWaits(v)...)
+	out = append(out, w.lockWaits(v)...)
+	out = append(out, w.vmWaits(v)...)
+	out = append(out, w.p2pWaits(v)...)
+	return out
+}
+
+// Fairness returns the weak-fairness groups of the world's liveness
+// properties (statespace.FairModel).
+func (w World[S]) Fairness() []statespace.Fairness {
+	var out []statespace.Fairness
+	out = append(out, w.fenceFairness()...)
+	out = append(out, w.lockFairness()...)
+	out = append(out, w.vmFairness()...)
+	out = append(out, w.p2pFairness()...)
+	return out
 }

@@ -193,11 +193,8 @@ func (v View) AllIdle() bool {
 func readsAllowed(dir uint8) bool  { return dir == DirTo || dir == DirBidir }
 func writesAllowed(dir uint8) bool { return dir == DirFrom || dir == DirBidir }
 
-// callEnabled is the kernel's own condition for a call's step: a blocking
-// wait that cannot return yet, hardware with nothing to do, an object the
-// call needs that is not there. What a correct caller would or would not
-// do is not here: that is the program's business (When guards).
-func (v View) callEnabled(ag int, c Call, step int) bool {
+// cacheEnabled is callEnabled for the cache family.
+func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	s := &v.w.spec
 	switch c.Kind {
 	case KSyncStart, KBeginCPU:
@@ -286,8 +283,8 @@ func (v View) mustWait(dir uint8) bool {
 	return false
 }
 
-// callApply performs a call's step.
-func (v View) callApply(ag int, c Call, step int) {
+// cacheApply performs a cache-family call's step.
+func (v View) cacheApply(ag int, c Call, step int) {
 	s := &v.w.spec
 	if v.released() {
 		v.raise(FlagUseAfterFree) // every call here touches the buffer
