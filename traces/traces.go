@@ -231,11 +231,24 @@ func (d *Document) writeJSON(w io.Writer) error {
 	return enc.Encode(d)
 }
 
-// writeText is the step-by-step text: the initial state in full, then each
-// step's actor, action and changed fields, and a closing explanation.
+// writeText is the step-by-step text: a title, the steps (WriteSteps) and
+// a closing explanation.
 func (d *Document) writeText(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "%s: %s (%s), %d steps\n", d.Scenario, d.Property, d.Kind, len(d.Steps)-1); err != nil {
+		return err
+	}
+	if err := d.WriteSteps(w); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", d.Explain())
+	return err
+}
+
+// WriteSteps writes the steps as text: the initial state in full, then
+// each step's actor, action, what it saw, the fields it changed and the
+// messages between agents it completes; a lasso's loop is marked.
+func (d *Document) WriteSteps(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s (%s), %d steps\n", d.Scenario, d.Property, d.Kind, len(d.Steps)-1)
 	for _, s := range d.Steps {
 		if s.Index == 0 {
 			fmt.Fprintf(&b, "%3d  initial state\n", 0)
@@ -262,7 +275,9 @@ func (d *Document) writeText(w io.Writer) error {
 			fmt.Fprintf(&b, "       ---- loop: steps %d..%d repeat forever ----\n", d.Loop+1, len(d.Steps)-1)
 		}
 	}
-	fmt.Fprintf(&b, "\n%s\n", d.Explain())
+	if d.Stutter {
+		b.WriteString("       ---- no action is enabled: the behaviour stays in this state forever ----\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
