@@ -135,7 +135,13 @@ func (n *narrator) devRead(s *State, d, l int) (uint8, string) {
 	return v, "from memory"
 }
 
+// label is step i's action, without the device name the action table
+// puts before a device's own actions.
 func (n *narrator) label(i int) string {
+	t := &n.m.table[n.acts[i-1]]
+	if t.dev >= 0 {
+		return strings.TrimPrefix(n.m.names[n.acts[i-1]], n.m.devName(t.dev)+": ")
+	}
 	return n.m.names[n.acts[i-1]]
 }
 
@@ -210,11 +216,11 @@ func (n *narrator) violation(f uint8) string {
 		if t.dev >= 0 {
 			ds := &before.Dev[t.dev]
 			if ds.DMA == 0 {
-				return fmt.Sprintf("at step %d, %s: %s's driver synced an sg table that is not dma_map'ed (dma-debug warns).", i, n.label(i), dev)
+				return fmt.Sprintf("at step %d (%s) %s's driver synced an sg table that is not dma_map'ed (dma-debug warns).", i, n.label(i), dev)
 			}
-			return fmt.Sprintf("at step %d, %s: %s's sg table is dma_map'ed %s, but the sync or unmap used another direction (dma-debug warns).", i, n.label(i), dev, dirNames[ds.DMA])
+			return fmt.Sprintf("at step %d (%s) %s's sg table is dma_map'ed %s, but the sync or unmap used another direction (dma-debug warns).", i, n.label(i), dev, dirNames[ds.DMA])
 		}
-		return fmt.Sprintf("at step %d, %s: a dma_sync or dma_unmap used another direction than the buffer was dma_map'ed with (dma-debug warns).", i, n.label(i))
+		return fmt.Sprintf("at step %d (%s) a dma_sync or dma_unmap used another direction than the buffer was dma_map'ed with (dma-debug warns).", i, n.label(i))
 	case FlagPairing:
 		switch t.kind {
 		case KCPURead, KCPUWrite:
@@ -271,7 +277,7 @@ func (n *narrator) where(s *State, l int, v uint8) string {
 		if s.CPU[l]&lineState == LineDirty {
 			st = "dirty"
 		}
-		at = append(at, "the CPU's cache ("+st+")")
+		at = append(at, "a "+st+" line of the CPU's cache")
 	}
 	for j, dv := range n.m.cfg.Devices {
 		if dv.OwnCache && s.Dev[j].Cache[l]&lineState != LineInvalid && s.Dev[j].Cache[l]&lineVer == v {

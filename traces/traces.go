@@ -367,11 +367,11 @@ func (d *Document) writeMermaid(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "    %s->>state: %d. %s\n", from, s.Index, mermaidText(s.Label()))
 		var parts []string
-		for _, f := range s.Changed {
-			parts = append(parts, mermaidText(f.Name+" = "+f.Value))
-		}
 		if s.Observed != "" {
 			parts = append(parts, mermaidText(s.Observed))
+		}
+		for _, f := range s.Changed {
+			parts = append(parts, mermaidText(f.Name+" = "+f.Value))
 		}
 		if len(parts) > 0 {
 			fmt.Fprintf(&b, "    Note right of state: %s\n", strings.Join(parts, "<br/>"))
@@ -416,11 +416,11 @@ func (d *Document) writeDOT(w io.Writer) error {
 		if s.Index == 0 {
 			fs = s.State
 		}
-		for _, f := range fs {
-			lines = append(lines, f.Name+" = "+f.Value)
-		}
 		if s.Observed != "" {
 			lines = append(lines, "("+s.Observed+")")
+		}
+		for _, f := range fs {
+			lines = append(lines, f.Name+" = "+f.Value)
 		}
 		for _, m := range s.Messages {
 			lines = append(lines, m.From+" -> "+m.To+": "+m.Text)
