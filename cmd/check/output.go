@@ -84,8 +84,8 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	}
 	writeStory(w, name, v, r)
 	if sw := st.Swarm; sw != nil {
-		fmt.Fprintf(w, "swarm: shard %d/%d, seed %d: %s random walks of at most %s steps, %s steps in all, %.3f s, %d workers\n",
-			sw.Shard, sw.Shards, sw.Seed, count(uint64(sw.Walks)), count(uint64(sw.Depth)), count(sw.Steps), st.Duration.Seconds(), st.Workers)
+		fmt.Fprintf(w, "swarm: shard %d/%d, seed %d: %s random walks of at most %s steps, %s steps in all, %.3f s, %s\n",
+			sw.Shard, sw.Shards, sw.Seed, count(uint64(sw.Walks)), count(uint64(sw.Depth)), count(sw.Steps), st.Duration.Seconds(), workers(st.Workers))
 		if r.Violation != nil && r.Violation.Trace != nil {
 			how := "the walk, loops cut out"
 			if sw.Shortened {
@@ -174,10 +174,18 @@ func writeStory(w io.Writer, name string, vals scenario.Values, r *statespace.Re
 	fmt.Fprintln(w)
 }
 
+// workers is "1 worker" or "n workers".
+func workers(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", n)
+}
+
 // writeSearchStats prints the counts and the memory of an exhaustive search.
 func writeSearchStats(w io.Writer, st *statespace.Stats) {
 	fmt.Fprintf(w, "states: %s distinct, %s transitions, depth %d\n", count(st.States), count(st.Transitions), st.MaxDepth)
-	fmt.Fprintf(w, "time: %.3f s (%s states/s, %d workers)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())), st.Workers)
+	fmt.Fprintf(w, "time: %.3f s (%s states/s, %s)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())), workers(st.Workers))
 	if st.Mode == statespace.ModeFullState {
 		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): full states %s, table %s, parent links %s, frontier %s; state size %d B\n",
 			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.StateStoreBytes), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
