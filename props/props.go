@@ -110,3 +110,14 @@ func (c Checked) allAttached(s *model.State) bool {
 	}
 	return true
 }
+
+var flags = map[string]uint8{
+	NoStaleRead: model.FlagStaleRead, NoLostWrite: model.FlagLostWrite, MappingDiscipline: model.FlagNoMapping,
+	NoUseAfterFree: model.FlagUseAfterFree, DMAAPIDiscipline: model.FlagDMADebug, BeginEndPairing: model.FlagPairing,
+}
+
+// Explain tells how a counterexample violates property, in the protocol's
+// words (statespace.Explainer): model.Narrate with the property's flag.
+func (c Checked) Explain(property string, path []model.State, acts []statespace.Action) statespace.Explanation {
+	return c.Narrate(flags[property], path, acts)
+}

@@ -80,6 +80,9 @@ func (c *checker[S]) check() (res *Result, err error) {
 	}
 	defer c.cleanupSpill()
 	res = c.run()
+	if c.modelErr == nil && c.traceErr == nil {
+		explainViolation(c.m, res.Violation)
+	}
 	if c.modelErr != nil {
 		return nil, c.modelErr
 	}

@@ -77,6 +77,13 @@ func Replay[S comparable](m Model[S], init int, steps []ReplayStep, property str
 		t.Steps = append(t.Steps, step)
 		states = append(states, s)
 	}
+	if ex, ok := m.(Explainer[S]); ok {
+		var acts []Action
+		for _, st := range t.Steps[1:] {
+			acts = append(acts, Action(st.Action))
+		}
+		annotate(ex, property, t, states, acts)
+	}
 	last := &states[len(states)-1]
 	if property == DeadlockProperty {
 		end, _ := m.(EndStater[S])

@@ -364,6 +364,7 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 		}
 	}
 	st.MaxDepth = first.Trace.Len()
+	explainViolation(m, first)
 	st.Duration = time.Since(start)
 	return res, nil
 }

@@ -22,6 +22,10 @@ type Trace struct {
 	// Steps[0] is the initial state; Steps[i] is the state after the i-th
 	// action.
 	Steps []Step
+	// Explanation is, for a counterexample of a model that implements
+	// Explainer, how the trace violates its property in the protocol's
+	// words; "" otherwise.
+	Explanation string
 }
 
 // Step is one state of a trace and the action that led to it.
@@ -38,6 +42,11 @@ type Step struct {
 	Fingerprint uint64
 	// State is the state, rendered field by field.
 	State []Field
+	// Observed is what the step saw that the state does not record (the
+	// value a load returned), and Messages the interactions between agents
+	// it completes, both from the model's Explainer; empty otherwise.
+	Observed string
+	Messages []Message
 }
 
 // Len is the number of steps (actions) of the trace.

@@ -27,52 +27,82 @@ func (d *Document) writeHTML(w io.Writer) error {
 		fmt.Sprint(len(d.Steps)-1) + `</span> <button id="next">next &rarr;</button></div>`)
 	b.WriteString(`<div class="main"><div class="diagram">`)
 	d.writeSVG(&b)
-	b.WriteString(`</div><div class="panel"><h2 id="title"></h2><h3>changed</h3><table id="changed"></table><h3>state</h3><table id="state"></table></div></div>`)
+	b.WriteString(`</div><div class="panel"><h2 id="title"></h2><p id="observed"></p><ul id="messages"></ul><h3>changed</h3><table id="changed"></table><h3>state</h3><table id="state"></table></div></div>`)
 	fmt.Fprintf(&b, "<script>const trace = %s;\n%s</script></body></html>\n", js, htmlScript)
 	_, err = io.WriteString(w, b.String())
 	return err
 }
 
 // writeSVG draws the sequence diagram: a lane per agent and one for the
-// shared state, an arrow per step; the lasso's loop is bracketed.
+// shared state, an arrow per step from its agent to the state, then a
+// dashed arrow per message between agents (a fence signalled to its
+// waiter); the lasso's loop is bracketed.
 func (d *Document) writeSVG(b *strings.Builder) {
 	lanes := append(append([]string(nil), d.Actors...), "shared state")
 	const laneW, rowH, top, left = 150, 34, 50, 20
+	// rows[i] is the row of step i's arrow; its messages take the rows
+	// after it.
+	rows := make([]int, len(d.Steps))
+	n := 0
+	for i, s := range d.Steps {
+		rows[i] = n
+		n += 1 + len(s.Messages)
+	}
 	width := left*2 + laneW*len(lanes) + 280 // room for the labels right of the last lane
-	height := top + rowH*len(d.Steps) + 20
+	height := top + rowH*n + 20
 	x := func(i int) int { return left + laneW*i + laneW/2 }
+	lane := func(name string) int {
+		for i, l := range d.Actors {
+			if l == name {
+				return i
+			}
+		}
+		return len(lanes) - 1
+	}
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="monospace" font-size="11">`, width, height)
-	b.WriteString(`<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="3" orient="auto"><path d="M0,0 L7,3 L0,6 z" fill="#333"/></marker></defs>`)
+	b.WriteString(`<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="3" orient="auto"><path d="M0,0 L7,3 L0,6 z" fill="#333"/></marker>` +
+		`<marker id="signal" markerWidth="8" markerHeight="8" refX="7" refY="3" orient="auto"><path d="M0,0 L7,3 L0,6 z" fill="#06c"/></marker></defs>`)
 	for i, l := range lanes {
 		fmt.Fprintf(b, `<text x="%d" y="20" text-anchor="middle" font-weight="bold">%s</text>`, x(i), html.EscapeString(l))
 		fmt.Fprintf(b, `<line x1="%d" y1="28" x2="%d" y2="%d" stroke="#bbb" stroke-dasharray="4,3"/>`, x(i), x(i), height-10)
 	}
 	stateLane := len(lanes) - 1
 	if d.Loop >= 0 && !d.Stutter && d.Loop < len(d.Steps)-1 {
-		y0, y1 := top+rowH*(d.Loop+1)-rowH/2-4, top+rowH*(len(d.Steps)-1)+rowH/2-10
+		y0, y1 := top+rowH*rows[d.Loop+1]-rowH/2-4, top+rowH*(n-1)+rowH/2-10
 		fmt.Fprintf(b, `<rect x="4" y="%d" width="%d" height="%d" fill="none" stroke="#a60" stroke-width="1.5"/><text x="8" y="%d" fill="#a60">loop forever</text>`,
 			y0, width-8, y1-y0, y0+12)
 	}
+	short := func(label string) string {
+		if len(label) > 70 {
+			label = label[:67] + "..."
+		}
+		return html.EscapeString(label)
+	}
 	for _, s := range d.Steps[1:] {
-		y := top + rowH*s.Index
+		y := top + rowH*rows[s.Index]
 		from := stateLane
-		for i, l := range d.Actors {
-			if l == s.Actor {
-				from = i
-			}
+		if s.Actor != "" {
+			from = lane(s.Actor)
 		}
 		fmt.Fprintf(b, `<g class="step" id="step-%d" data-step="%d">`, s.Index, s.Index)
-		fmt.Fprintf(b, `<rect class="hit" x="0" y="%d" width="%d" height="%d" fill="transparent"/>`, y-rowH+8, width, rowH)
+		fmt.Fprintf(b, `<rect class="hit" x="0" y="%d" width="%d" height="%d" fill="transparent"/>`, y-rowH+8, width, rowH*(1+len(s.Messages)))
 		if from == stateLane {
 			fmt.Fprintf(b, `<circle cx="%d" cy="%d" r="4" fill="#333"/>`, x(from), y)
 		} else {
 			fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333" marker-end="url(#arrow)"/>`, x(from), y, x(stateLane)-6, y)
 		}
-		label := fmt.Sprintf("%d. %s", s.Index, s.Action)
-		if len(label) > 70 {
-			label = label[:67] + "..."
+		fmt.Fprintf(b, `<text x="%d" y="%d">%s</text>`, x(min(from, stateLane))+6, y-5, short(fmt.Sprintf("%d. %s", s.Index, s.Label())))
+		for k, m := range s.Messages {
+			my := y + rowH*(k+1)
+			f, t := lane(m.From), lane(m.To)
+			dx := 6
+			if t < f {
+				dx = -6
+			}
+			fmt.Fprintf(b, `<line class="message" x1="%d" y1="%d" x2="%d" y2="%d" stroke="#06c" stroke-dasharray="5,3" marker-end="url(#signal)"/>`, x(f), my, x(t)-dx, my)
+			fmt.Fprintf(b, `<text x="%d" y="%d" fill="#06c">%s</text>`, x(min(f, t))+6, my-5, short(m.From+" → "+m.To+": "+m.Text))
 		}
-		fmt.Fprintf(b, `<text x="%d" y="%d">%s</text></g>`, x(min(from, stateLane))+6, y-5, html.EscapeString(label))
+		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</svg>`)
 }
@@ -105,9 +135,14 @@ function show(i) {
   cur = Math.max(0, Math.min(trace.steps.length - 1, i));
   const s = trace.steps[cur];
   document.getElementById('current').textContent = String(cur);
-  let title = cur === 0 ? 'initial state' : cur + '. ' + (s.actor ? s.actor + ': ' : '') + s.action;
+  let label = s.action || '';
+  if (s.actor && label.startsWith(s.actor + ': ')) label = label.slice(s.actor.length + 2);
+  let title = cur === 0 ? 'initial state' : cur + '. ' + (s.actor ? s.actor + ': ' : '') + label;
   if (cur === trace.steps.length - 1) title += '  \u2014  ' + trace.property + ' violated';
   document.getElementById('title').textContent = title;
+  document.getElementById('observed').textContent = s.observed || '';
+  const ml = document.getElementById('messages'); ml.replaceChildren();
+  (s.messages || []).forEach(m => { const li = document.createElement('li'); li.textContent = m.from + ' \u2192 ' + m.to + ': ' + m.text; ml.append(li); });
   const changed = new Set((s.changed || []).map(f => f.name));
   const ct = document.getElementById('changed'); ct.replaceChildren();
   (s.changed || []).forEach(f => row(ct, f, true));

@@ -55,7 +55,7 @@ func TestHTMLViewerInHeadlessChromium(t *testing.T) {
 		}
 		want := "initial state"
 		if step > 0 {
-			want = fmt.Sprintf("%d. %s: %s", step, doc.Steps[step].Actor, doc.Steps[step].Action)
+			want = fmt.Sprintf("%d. %s: %s", step, doc.Steps[step].Actor, doc.Steps[step].Label())
 		}
 		if !strings.Contains(dom, want) {
 			t.Errorf("step %d: the title %q is not shown", step, want)

@@ -38,6 +38,9 @@ type Document struct {
 	Steps   []Step   `json:"steps"`
 	// Cycle is the wait-for cycle of a deadlock.
 	Cycle []Wait `json:"cycle,omitempty"`
+	// Explanation is the model's account of the violation in the
+	// protocol's words (statespace.Explainer), or "".
+	Explanation string `json:"explanation,omitempty"`
 }
 
 // Step is one state of the trace and the action that led to it.
@@ -49,6 +52,29 @@ type Step struct {
 	Fingerprint string  `json:"fingerprint"`
 	State       []Field `json:"state"`
 	Changed     []Field `json:"changed,omitempty"`
+	// Observed is what the step saw that the state does not record (the
+	// value a load returned), from the model's Explainer.
+	Observed string `json:"observed,omitempty"`
+	// Messages are the interactions between agents the step completes
+	// (a fence signalled to its waiter), from the model's Explainer.
+	Messages []Message `json:"messages,omitempty"`
+}
+
+// Message is an interaction between two agents on a step.
+type Message struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Text string `json:"text"`
+}
+
+// Label is the step's action without its actor's name: the action table
+// names some actions after their agent ("isp: DMA write job (line 0)"),
+// and every rendering already names the actor.
+func (s Step) Label() string {
+	if s.Actor != "" {
+		return strings.TrimPrefix(s.Action, s.Actor+": ")
+	}
+	return s.Action
 }
 
 // Field is one named component of a state.
@@ -70,13 +96,17 @@ func FromViolation(scenario string, params map[string]string, v *statespace.Viol
 		return nil, fmt.Errorf("traces: no counterexample to render")
 	}
 	d := &Document{Schema: Schema, Scenario: scenario, Params: params, Property: v.Property,
-		Kind: string(v.Kind), Init: v.Trace.InitIndex, Loop: v.Trace.Loop, Stutter: v.Trace.Stutter}
+		Kind: string(v.Kind), Init: v.Trace.InitIndex, Loop: v.Trace.Loop, Stutter: v.Trace.Stutter,
+		Explanation: v.Trace.Explanation}
 	if d.Params == nil {
 		d.Params = map[string]string{}
 	}
 	for i, s := range v.Trace.Steps {
 		st := Step{Index: i, Actor: s.Actor, Action: s.Label, ActionIndex: s.Action,
-			Fingerprint: fmt.Sprintf("%016x", s.Fingerprint), State: fields(s.State)}
+			Fingerprint: fmt.Sprintf("%016x", s.Fingerprint), State: fields(s.State), Observed: s.Observed}
+		for _, m := range s.Messages {
+			st.Messages = append(st.Messages, Message{m.From, m.To, m.Text})
+		}
 		if i > 0 {
 			st.Changed = fields(statespace.ChangedFields(v.Trace.Steps[i-1].State, s.State))
 		}
@@ -84,6 +114,15 @@ func FromViolation(scenario string, params map[string]string, v *statespace.Viol
 			d.Actors = append(d.Actors, s.Actor)
 		}
 		d.Steps = append(d.Steps, st)
+	}
+	for _, st := range d.Steps {
+		for _, m := range st.Messages {
+			for _, a := range []string{m.From, m.To} {
+				if !slices.Contains(d.Actors, a) {
+					d.Actors = append(d.Actors, a)
+				}
+			}
+		}
 	}
 	for _, e := range v.Cycle {
 		d.Cycle = append(d.Cycle, Wait{e.From, e.To, e.Why})
@@ -192,11 +231,24 @@ func (d *Document) writeJSON(w io.Writer) error {
 	return enc.Encode(d)
 }
 
-// writeText is the step-by-step text: the initial state in full, then each
-// step's actor, action and changed fields, and a closing explanation.
+// writeText is the step-by-step text: a title, the steps (WriteSteps) and
+// a closing explanation.
 func (d *Document) writeText(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "%s: %s (%s), %d steps\n", d.Scenario, d.Property, d.Kind, len(d.Steps)-1); err != nil {
+		return err
+	}
+	if err := d.WriteSteps(w); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", d.Explain())
+	return err
+}
+
+// WriteSteps writes the steps as text: the initial state in full, then
+// each step's actor, action, what it saw, the fields it changed and the
+// messages between agents it completes; a lasso's loop is marked.
+func (d *Document) WriteSteps(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s (%s), %d steps\n", d.Scenario, d.Property, d.Kind, len(d.Steps)-1)
 	for _, s := range d.Steps {
 		if s.Index == 0 {
 			fmt.Fprintf(&b, "%3d  initial state\n", 0)
@@ -208,23 +260,39 @@ func (d *Document) writeText(w io.Writer) error {
 			if s.Actor != "" {
 				who = "[" + s.Actor + "] "
 			}
-			fmt.Fprintf(&b, "%3d  %s%s\n", s.Index, who, s.Action)
+			fmt.Fprintf(&b, "%3d  %s%s\n", s.Index, who, s.Label())
+			if s.Observed != "" {
+				fmt.Fprintf(&b, "       (%s)\n", s.Observed)
+			}
 			for _, f := range s.Changed {
 				fmt.Fprintf(&b, "       %s = %s\n", f.Name, f.Value)
+			}
+			for _, m := range s.Messages {
+				fmt.Fprintf(&b, "       %s -> %s: %s\n", m.From, m.To, m.Text)
 			}
 		}
 		if s.Index == d.Loop && !d.Stutter && d.Loop < len(d.Steps)-1 {
 			fmt.Fprintf(&b, "       ---- loop: steps %d..%d repeat forever ----\n", d.Loop+1, len(d.Steps)-1)
 		}
 	}
-	fmt.Fprintf(&b, "\n%s\n", d.Explain())
+	if d.Stutter {
+		b.WriteString("       ---- no action is enabled: the behaviour stays in this state forever ----\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// Explain is a one-line account of the violation at the end of the trace.
+// Explain is a short account of the violation at the end of the trace:
+// the model's own (Explanation) when it gives one, after the deadlock's
+// cycle or the lasso's shape; otherwise which step set what.
 func (d *Document) Explain() string {
 	last := d.Steps[len(d.Steps)-1]
+	with := func(s string) string {
+		if d.Explanation == "" {
+			return s
+		}
+		return s + " " + capitalize(d.Explanation)
+	}
 	switch d.Kind {
 	case string(statespace.KindDeadlock):
 		if len(d.Cycle) > 0 {
@@ -232,16 +300,19 @@ func (d *Document) Explain() string {
 			for _, e := range d.Cycle {
 				parts = append(parts, e.From+" waits for "+e.To)
 			}
-			return "deadlock: " + strings.Join(parts, ", ") + "."
+			return with("deadlock: " + strings.Join(parts, ", ") + ".")
 		}
-		return "deadlock: no action is enabled and this is not a valid end state."
+		return with("deadlock: no action is enabled and this is not a valid end state.")
 	case string(statespace.KindLiveness):
 		if d.Stutter {
-			return fmt.Sprintf("%s never holds: the behaviour gets stuck at step %d.", d.Property, len(d.Steps)-1)
+			return with(fmt.Sprintf("%s never holds: the behaviour gets stuck at step %d.", d.Property, len(d.Steps)-1))
 		}
-		return fmt.Sprintf("%s never holds: steps %d..%d repeat forever, fairly.", d.Property, d.Loop+1, len(d.Steps)-1)
+		return with(fmt.Sprintf("%s never holds: steps %d..%d repeat forever, fairly.", d.Property, d.Loop+1, len(d.Steps)-1))
 	}
-	what := last.Action
+	if d.Explanation != "" {
+		return fmt.Sprintf("%s is violated: %s", d.Property, d.Explanation)
+	}
+	what := last.Label()
 	if last.Actor != "" {
 		what = last.Actor + ": " + what
 	}
@@ -250,6 +321,14 @@ func (d *Document) Explain() string {
 		changed = append(changed, f.Name+" = "+f.Value)
 	}
 	return fmt.Sprintf("%s is violated by step %d (%s), which sets %s.", d.Property, len(d.Steps)-1, what, strings.Join(changed, ", "))
+}
+
+// capitalize upper-cases the first letter of a sentence.
+func capitalize(s string) string {
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
 
 // mermaidID makes a participant id Mermaid accepts.
@@ -268,7 +347,9 @@ func mermaidText(s string) string {
 
 // writeMermaid is a sequence diagram: one lane per agent and one for the
 // shared buffer; each step is a message from its agent to the buffer, with
-// what changed as a note, the lasso's cycle in a loop block.
+// what changed (and what it saw) as a note, then the messages between
+// agents it completes (a fence signalled to its waiter) as dashed arrows;
+// the lasso's cycle in a loop block.
 func (d *Document) writeMermaid(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("sequenceDiagram\n")
@@ -284,13 +365,19 @@ func (d *Document) writeMermaid(w io.Writer) error {
 		if s.Actor != "" {
 			from = mermaidID(s.Actor)
 		}
-		fmt.Fprintf(&b, "    %s->>state: %d. %s\n", from, s.Index, mermaidText(s.Action))
-		if len(s.Changed) > 0 {
-			var parts []string
-			for _, f := range s.Changed {
-				parts = append(parts, mermaidText(f.Name+" = "+f.Value))
-			}
+		fmt.Fprintf(&b, "    %s->>state: %d. %s\n", from, s.Index, mermaidText(s.Label()))
+		var parts []string
+		if s.Observed != "" {
+			parts = append(parts, mermaidText(s.Observed))
+		}
+		for _, f := range s.Changed {
+			parts = append(parts, mermaidText(f.Name+" = "+f.Value))
+		}
+		if len(parts) > 0 {
 			fmt.Fprintf(&b, "    Note right of state: %s\n", strings.Join(parts, "<br/>"))
+		}
+		for _, m := range s.Messages {
+			fmt.Fprintf(&b, "    %s-->>%s: %s\n", mermaidID(m.From), mermaidID(m.To), mermaidText(m.Text))
 		}
 	}
 	if d.Loop >= 0 && !d.Stutter {
@@ -329,8 +416,14 @@ func (d *Document) writeDOT(w io.Writer) error {
 		if s.Index == 0 {
 			fs = s.State
 		}
+		if s.Observed != "" {
+			lines = append(lines, "("+s.Observed+")")
+		}
 		for _, f := range fs {
 			lines = append(lines, f.Name+" = "+f.Value)
+		}
+		for _, m := range s.Messages {
+			lines = append(lines, m.From+" -> "+m.To+": "+m.Text)
 		}
 		attr := ""
 		if s.Index == last && d.Kind != string(statespace.KindLiveness) {
@@ -339,7 +432,7 @@ func (d *Document) writeDOT(w io.Writer) error {
 		fmt.Fprintf(&b, "  s%d [label=\"%s\\l\"%s];\n", s.Index, dotLines(lines), attr)
 	}
 	for _, s := range d.Steps[1:] {
-		label := s.Action
+		label := s.Label()
 		if s.Actor != "" {
 			label = s.Actor + ": " + label
 		}

@@ -178,7 +178,7 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr (same as --progress=none)")
 	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr: auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines), none")
-	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics")
+	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics and every property the search did not decide")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
 	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")

@@ -215,3 +215,58 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// The first screen of a violation is the verdict and the story: the
+// model's account, then the counterexample with each step's agent and what
+// each read returned; the statistics and the properties the search did not
+// decide come after (issue 15).
+func TestTextOutputTellsTheStoryFirst(t *testing.T) {
+	code, out, _ := runCLI(t, "run", "today", "--quiet", "--workers", "1")
+	if code != exitViolation {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(out, "\n")
+	want := []string{
+		"scenario today (arch=arm64 lines=1 writes=2)",
+		"result: VIOLATION of no-stale-read (invariant)",
+		"why: no-stale-read is violated: at step 8 the CPU read version 0 of line 0 from its cache, but the latest is version 1, written by the isp at step 6; " +
+			"the CPU's copy became stale at step 5 (cache_prefetch(line 0)) and was not invalidated after the isp's write.",
+		"counterexample (8 steps, shortest):",
+		"  0  initial state",
+	}
+	for i, w := range want {
+		if i >= len(lines) || lines[i] != w {
+			t.Fatalf("line %d is not %q:\n%s", i+1, w, out)
+		}
+	}
+	order := []string{"  3  [isp] DMA write job (line 0)", "       isp -> cpu: fence signalled", "  8  [cpu] cpu_read(line 0)",
+		"       (the CPU read v0 of line 0 from its cache)", "\nstates: ", "properties:",
+		"  not decided (the search stopped at the violation; -v lists them): no-lost-write, "}
+	at := 0
+	for _, w := range order {
+		i := strings.Index(out[at:], w)
+		if i < 0 {
+			t.Fatalf("%q missing or out of order:\n%s", w, out)
+		}
+		at += i
+	}
+	if strings.Contains(out, "unknown") {
+		t.Errorf("undecided properties are listed one by one:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "run", "today", "--quiet", "--workers", "1", "-v")
+	if !strings.Contains(out, "  no-lost-write                      always    unknown") {
+		t.Errorf("-v does not list every property:\n%s", out)
+	}
+}
+
+// A run without a violation has no story: the verdict, then the search.
+func TestTextOutputOfAnOKRun(t *testing.T) {
+	code, out, _ := runCLI(t, "run", "german", "--set", "nodes=3", "--quiet", "--workers", "1")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if !strings.HasPrefix(out, "scenario german (nodes=3 symmetry=false)\nresult: ok (exhaustive") || strings.Contains(out, "why:") ||
+		!strings.Contains(out, "\nstates: ") || !strings.Contains(out, "coverage: all") {
+		t.Errorf("output:\n%s", out)
+	}
+}

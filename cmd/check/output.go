@@ -8,6 +8,7 @@ import (
 
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
+	"github.com/dmabufcheck/dmabufcheck/traces"
 )
 
 // printProgress reports progress: a plain line, a live line rewritten in
@@ -61,14 +62,18 @@ func bytesize(n uint64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// writeText prints the human summary.
+// writeText prints the human summary: the verdict and the story first (the
+// counterexample told step by step, with the model's account of what went
+// wrong), then the statistics of the search and the other properties'
+// verdicts; properties the search did not decide are one line, unless
+// verbose.
 func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result, verbose bool) {
 	st := &r.Stats
 	params := v.String()
 	if params != "" {
 		params = " (" + params + ")"
 	}
-	fmt.Fprintf(w, "scenario %s%s, %d workers\n", name, params, st.Workers)
+	fmt.Fprintf(w, "scenario %s%s\n", name, params)
 	switch r.Status {
 	case statespace.StatusOK:
 		fmt.Fprintln(w, "result: ok (exhaustive: every reachable state explored, every property holds)")
@@ -77,9 +82,10 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	default:
 		fmt.Fprintf(w, "result: INCOMPLETE (%s): the search stopped before exploring every reachable state\n", r.Incomplete)
 	}
+	writeStory(w, name, v, r)
 	if sw := st.Swarm; sw != nil {
-		fmt.Fprintf(w, "swarm: shard %d/%d, seed %d: %s random walks of at most %s steps, %s steps in all, %.3f s\n",
-			sw.Shard, sw.Shards, sw.Seed, count(uint64(sw.Walks)), count(uint64(sw.Depth)), count(sw.Steps), st.Duration.Seconds())
+		fmt.Fprintf(w, "swarm: shard %d/%d, seed %d: %s random walks of at most %s steps, %s steps in all, %.3f s, %s\n",
+			sw.Shard, sw.Shards, sw.Seed, count(uint64(sw.Walks)), count(uint64(sw.Depth)), count(sw.Steps), st.Duration.Seconds(), workers(st.Workers))
 		if r.Violation != nil && r.Violation.Trace != nil {
 			how := "the walk, loops cut out"
 			if sw.Shortened {
@@ -94,12 +100,24 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	fmt.Fprintln(w, "properties:")
+	var undecided []string
 	for _, p := range r.Properties {
+		if p.Verdict == "unknown" && !verbose {
+			undecided = append(undecided, p.Name)
+			continue
+		}
 		extra := ""
 		if p.Trace != nil {
 			extra = fmt.Sprintf(" (trace of %d steps)", p.Trace.Len())
 		}
 		fmt.Fprintf(w, "  %-34s %-9s %s%s\n", p.Name, p.Expectation, p.Verdict, extra)
+	}
+	if len(undecided) > 0 {
+		why := "the search stopped first"
+		if r.Violation != nil {
+			why = "the search stopped at the violation"
+		}
+		fmt.Fprintf(w, "  not decided (%s; -v lists them): %s\n", why, strings.Join(undecided, ", "))
 	}
 	// Vacuity only means something after an exhaustive search (a run that
 	// stopped at a violation simply did not get to the other actions).
@@ -119,32 +137,55 @@ func writeText(w io.Writer, name string, v scenario.Values, r *statespace.Result
 			fmt.Fprintf(w, "  %-40s %14s %14s %14s\n", a.Name, count(a.Enabled), count(a.Changed), count(a.New))
 		}
 	}
-	if v := r.Violation; v != nil && v.Trace != nil {
-		if v.Kind == statespace.KindLiveness {
-			fmt.Fprintf(w, "counterexample (a lasso of %d steps: a fair behaviour on which %s never holds):\n%s", v.Length(), v.Property, v.Trace)
-		} else if st.Swarm != nil && !st.Swarm.Shortened {
-			fmt.Fprintf(w, "counterexample (%d steps, from a random walk: maybe not the shortest):\n%s", v.Length(), v.Trace)
-		} else {
-			fmt.Fprintf(w, "counterexample (%d steps, shortest):\n%s", v.Length(), v.Trace)
+}
+
+// writeStory prints a violation's account and its counterexample, step by
+// step (traces.Document), with the wait-for graph of a deadlock.
+func writeStory(w io.Writer, name string, vals scenario.Values, r *statespace.Result) {
+	v := r.Violation
+	if v == nil || v.Trace == nil {
+		return
+	}
+	doc, err := traces.FromViolation(name, vals.Map(), v)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(w, "why: %s\n", doc.Explain())
+	st := &r.Stats
+	if v.Kind == statespace.KindLiveness {
+		fmt.Fprintf(w, "counterexample (a lasso of %d steps: a fair behaviour on which %s never holds):\n", v.Length(), v.Property)
+	} else if st.Swarm != nil && !st.Swarm.Shortened {
+		fmt.Fprintf(w, "counterexample (%d steps, from a random walk: maybe not the shortest):\n", v.Length())
+	} else {
+		fmt.Fprintf(w, "counterexample (%d steps, shortest):\n", v.Length())
+	}
+	_ = doc.WriteSteps(w)
+	if len(v.Cycle) > 0 {
+		fmt.Fprintln(w, "wait-for cycle:")
+		for _, e := range v.Cycle {
+			fmt.Fprintf(w, "  %s waits for %s (%s)\n", e.From, e.To, e.Why)
 		}
-		if len(v.Cycle) > 0 {
-			fmt.Fprintln(w, "wait-for cycle:")
-			for _, e := range v.Cycle {
-				fmt.Fprintf(w, "  %s waits for %s (%s)\n", e.From, e.To, e.Why)
-			}
-		} else if len(v.Waits) > 0 {
-			fmt.Fprintln(w, "waiting (no cycle: something waited for never happens):")
-			for _, e := range v.Waits {
-				fmt.Fprintf(w, "  %s waits for %s (%s)\n", e.From, e.To, e.Why)
-			}
+	} else if len(v.Waits) > 0 {
+		fmt.Fprintln(w, "waiting (no cycle: something waited for never happens):")
+		for _, e := range v.Waits {
+			fmt.Fprintf(w, "  %s waits for %s (%s)\n", e.From, e.To, e.Why)
 		}
 	}
+	fmt.Fprintln(w)
+}
+
+// workers is "1 worker" or "n workers".
+func workers(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", n)
 }
 
 // writeSearchStats prints the counts and the memory of an exhaustive search.
 func writeSearchStats(w io.Writer, st *statespace.Stats) {
 	fmt.Fprintf(w, "states: %s distinct, %s transitions, depth %d\n", count(st.States), count(st.Transitions), st.MaxDepth)
-	fmt.Fprintf(w, "time: %.3f s (%s states/s)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())))
+	fmt.Fprintf(w, "time: %.3f s (%s states/s, %s)\n", st.Duration.Seconds(), count(uint64(st.StatesPerSecond())), workers(st.Workers))
 	if st.Mode == statespace.ModeFullState {
 		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): full states %s, table %s, parent links %s, frontier %s; state size %d B\n",
 			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.StateStoreBytes), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
