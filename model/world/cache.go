@@ -697,7 +697,8 @@ func (v View) devCacheFlush(d int, inval bool) {
 	}
 }
 
-// mapHook returns the exporter's map_dma_buf operation.
+// mapHook returns the exporter's map_dma_buf operation (validate makes
+// sure there is one when the world has devices).
 func (v View) mapHook() HookOp { return v.w.spec.Exporter.Map[0] }
 
 // dmaMap is dma_map_sgtable(dev, dir, attrs) as the exporter calls it.

@@ -226,7 +226,7 @@ func (s *Spec) validate() error {
 			}
 		}
 	}
-	if len(s.Exporter.Map) != 1 {
+	if len(s.Devices) > 0 && len(s.Exporter.Map) != 1 {
 		return fmt.Errorf("exporter %q: map_dma_buf must map exactly once (dma-map or iommu-map-direct)", s.Exporter.Name)
 	}
 	for _, err := range []error{s.Fence.validate(s), s.Locks.validate(s), s.VM.validate(s), s.P2P.validate(s)} {
