@@ -47,9 +47,9 @@ const usage = `usage:
                                print the whole state space as DOT (small ones only)
   check export FILE.json [DIR] turn a counterexample into a regression test
                                (a datadriven script in DIR, default regress/testdata)
-  check help                   show this help
+  check help [COMMAND]         show this help, or a command's
 
-Run 'check run --help' for the flags of run.
+Run 'check COMMAND --help' (or 'check help COMMAND') for a command's flags.
 Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
 `
 

@@ -137,7 +137,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{[]string{"run", "nosuch"}, `unknown scenario "nosuch"`},
 		{[]string{"run", "german", "--set", "colour=blue"}, `no parameter "colour"`},
 		{[]string{"run", "german", "--set", "nodes"}, "want key=value"},
-		{[]string{"run", "german", "--set", "nodes=many"}, "not an integer"},
+		{[]string{"run", "german", "--set", "nodes=many"}, `nodes="many": want an integer between 1 and 8`},
 		{[]string{"run", "german", "--set", "nodes=0"}, "between 1 and 8"},
 		{[]string{"run", "dmabuf-bench", "--set", "bad=maybe"}, "true or false"},
 		{[]string{"run", "german", "--workers", "-1"}, "--workers"},

@@ -115,3 +115,23 @@ func TestUnwritableTraceOutFailsBeforeTheSearch(t *testing.T) {
 		t.Errorf("%s not written: %v", good, err)
 	}
 }
+
+// A bad scenario file is an input error (exit 2, no panic) that names the
+// file, line and column.
+func TestBadScenarioFileExitsTwoAtFileLineColumn(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ yaml, want string }{
+		{"scenario: today\nproperties: [no-stale-raed]\n", `:2:14: properties: unknown property "no-stale-raed" (did you mean "no-stale-read"?)`},
+		{"scenario: today\nparams:\n  lines: lots\n", ":3:10: params: lines: want an integer"},
+		{"devices: [gpu]\nlines: @\n", ":2:8: found character that cannot start any token"},
+	} {
+		path := filepath.Join(dir, "board.yaml")
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runCLI(t, "run", path, "--quiet")
+		if code != exitUsage || out != "" || !strings.Contains(errs, path+tc.want) || strings.Contains(errs, "panic") || strings.Contains(errs, "--set") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.yaml, code, out, errs, path+tc.want)
+		}
+	}
+}
