@@ -1,11 +1,14 @@
 package scenario
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,9 +31,102 @@ type FileOptions struct {
 	MaxDepth  int
 }
 
-// fileError is an error at a line of a scenario file.
+// fileError is an error at a node of a scenario file: file:line:column.
 func fileError(path string, n *yaml.Node, format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %s", path, n.Line, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%s:%d:%d: %s", path, n.Line, n.Column, fmt.Sprintf(format, args...))
+}
+
+// yamlLine is the position yaml.v3 puts in its syntax errors (a 0-based
+// line for some parser errors, none on the first line).
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
+
+// syntaxError turns a YAML syntax error into file:line:column. yaml.v3
+// reports no column (and its line is sometimes the start of the enclosing
+// construct, sometimes off by one), so the position is found from the
+// source: the shortest prefix of the file that fails with the same message
+// ends where the parser found the problem.
+func syntaxError(path string, b []byte, err error) error {
+	msg := err.Error()
+	loc := yamlLine.FindStringSubmatch(msg)
+	if loc == nil {
+		return fmt.Errorf("%s:1:1: %s", path, msg)
+	}
+	problem := msg[len(loc[0]):]
+	line := 1
+	if loc[1] != "" {
+		line, _ = strconv.Atoi(loc[1])
+	}
+	// In a large file, the search starts at the line yaml.v3 names, less
+	// one (its 0-based lines; the problem may lie after it, when the line is
+	// that of the enclosing construct), and is bounded.
+	start := 0
+	for l := 1; len(b) > 8<<10 && l < line-1 && start < len(b); l++ {
+		if nl := bytes.IndexByte(b[start:], '\n'); nl >= 0 {
+			start += nl + 1
+		} else {
+			break
+		}
+	}
+	var n yaml.Node
+	for p := start + 1; p <= len(b) && p <= start+4096; p++ {
+		if e := yaml.Unmarshal(b[:p], &n); e != nil && strings.HasSuffix(e.Error(), ": "+problem) {
+			line, col := position(b, p-1)
+			return fmt.Errorf("%s:%d:%d: %s", path, line, col, problem)
+		}
+	}
+	return fmt.Errorf("%s:%d:1: %s", path, line, problem)
+}
+
+// position is the 1-based line and column (in characters) of byte offset i.
+func position(b []byte, i int) (line, col int) {
+	before := b[:i]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	if nl := bytes.LastIndexByte(before, '\n'); nl >= 0 {
+		before = before[nl+1:]
+	}
+	return line, 1 + utf8.RuneCount(before)
+}
+
+// nearest returns the option closest to name in edit distance, if it is
+// close enough to be a likely misspelling, else "".
+func nearest(name string, options []string) string {
+	best, bestD := "", max(2, len(name)/3)+1
+	for _, o := range options {
+		if d := editDistance(name, o); d < bestD {
+			best, bestD = o, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// didYouMean is " (did you mean X?)" when an option is close to name.
+func didYouMean(name string, options []string) string {
+	if n := nearest(name, options); n != "" {
+		return fmt.Sprintf(" (did you mean %q?)", n)
+	}
+	return ""
 }
 
 // LoadFile reads a scenario file and returns the scenario it describes,
@@ -48,10 +144,10 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 	var opt FileOptions
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, Values{}, opt, fmt.Errorf("%s: %v", path, err)
+		return nil, Values{}, opt, syntaxError(path, b, err)
 	}
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, Values{}, opt, fmt.Errorf("%s:1: a scenario file is a YAML mapping", path)
+		return nil, Values{}, opt, fmt.Errorf("%s:1:1: a scenario file is a YAML mapping", path)
 	}
 	top := doc.Content[0]
 	f := &fileReader{path: path}
@@ -60,8 +156,9 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 	if f.err != nil {
 		return nil, Values{}, opt, f.err
 	}
-	if n, ok := fields["properties"]; ok {
-		opt.Only = f.strings(n)
+	propList, hasProps := fields["properties"]
+	if hasProps {
+		opt.Only = f.strings(propList)
 	}
 	if n, ok := fields["bounds"]; ok {
 		bf := f.mapping(n, []string{"max-states", "max-depth"})
@@ -92,19 +189,19 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 		}
 		var settings []string
 		if n, ok := fields["params"]; ok {
-			for k, v := range f.mapping(n, nil) {
-				settings = append(settings, k+"="+f.scalar(v))
-			}
-			slices.Sort(settings)
+			settings = f.params(sc, n)
 		}
 		if f.err != nil {
 			return nil, Values{}, opt, f.err
 		}
 		v, err := sc.Parse(settings)
 		if err != nil {
-			return nil, Values{}, opt, fileError(path, fields["params"], "%v", err)
+			return nil, Values{}, opt, fileError(path, fields["params"], "params: %v", err)
 		}
-		return sc, v, opt, nil
+		if hasProps {
+			f.properties(sc, v, propList)
+		}
+		return sc, v, opt, f.err
 	}
 	if modelName != "dmabuf" {
 		return nil, Values{}, opt, fileError(path, fields["model"], "model %q is described by naming a built-in scenario (scenario: NAME, params: ...); only model \"dmabuf\" can be spelled out field by field", modelName)
@@ -135,7 +232,62 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 		return props.Check(m), nil
 	})
 	v, _ := sc.Parse(nil)
+	if hasProps {
+		f.properties(sc, v, propList)
+	}
 	return sc, v, opt, f.err
+}
+
+// params reads the "params" mapping of a file that names a built-in
+// scenario, checking each parameter and value where it is written.
+func (f *fileReader) params(sc *Scenario, n *yaml.Node) []string {
+	if n.Kind != yaml.MappingNode {
+		f.fail(n, "params: want a mapping (name: value lines)")
+		return nil
+	}
+	var names, settings []string
+	for _, p := range sc.Params {
+		names = append(names, p.Name)
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		p, ok := sc.Param(k.Value)
+		switch {
+		case !ok && len(names) == 0:
+			f.fail(k, "params: scenario %s has no parameters", sc.Name)
+		case !ok:
+			f.fail(k, "params: scenario %s has no parameter %q%s (it has: %s)", sc.Name, k.Value, didYouMean(k.Value, names), strings.Join(names, ", "))
+		case seen[k.Value]:
+			f.fail(k, "params: %q appears twice", k.Value)
+		default:
+			if _, err := p.Check(f.scalar(v)); err != nil {
+				f.fail(v, "params: %s: %v, not %q", k.Value, err, v.Value)
+			}
+		}
+		seen[k.Value] = true
+		settings = append(settings, k.Value+"="+v.Value)
+	}
+	return settings
+}
+
+// properties checks that each name of the "properties" list is a property
+// of the scenario's model (or "deadlock").
+func (f *fileReader) properties(sc *Scenario, v Values, n *yaml.Node) {
+	if f.err != nil || n.Kind != yaml.SequenceNode {
+		return
+	}
+	names, err := sc.Properties(v)
+	if err != nil {
+		f.fail(n, "%v", err)
+		return
+	}
+	names = append(names, statespace.DeadlockProperty)
+	for _, c := range n.Content {
+		if !slices.Contains(names, c.Value) {
+			f.fail(c, "properties: unknown property %q%s (%s has: %s)", c.Value, didYouMean(c.Value, names), sc.Name, strings.Join(names, ", "))
+		}
+	}
 }
 
 // fileReader reads YAML nodes, keeping the first error.
@@ -161,7 +313,7 @@ func (f *fileReader) mapping(n *yaml.Node, known []string) map[string]*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if known != nil && !slices.Contains(known, k.Value) {
-			f.fail(k, "unknown field %q (want one of: %s)", k.Value, strings.Join(known, ", "))
+			f.fail(k, "unknown field %q%s (want one of: %s)", k.Value, didYouMean(k.Value, known), strings.Join(known, ", "))
 			continue
 		}
 		if _, dup := out[k.Value]; dup {
@@ -214,7 +366,7 @@ func (f *fileReader) choice(n *yaml.Node, what string, options []string) int {
 	v := f.scalar(n)
 	i := slices.Index(options, v)
 	if i < 0 {
-		f.fail(n, "unknown %s %q (want one of: %s)", what, v, strings.Join(options, ", "))
+		f.fail(n, "unknown %s %q%s (want one of: %s)", what, v, didYouMean(v, options), strings.Join(options, ", "))
 	}
 	return max(i, 0)
 }

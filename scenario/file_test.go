@@ -72,31 +72,89 @@ func TestEveryBuiltinShipsAsAFileWithTheSameStateCount(t *testing.T) {
 	}
 }
 
-// Errors name the file, the line and the field.
+// Errors name the file, the line, the column and the field.
 func TestScenarioFileErrorsNameFileLineAndField(t *testing.T) {
 	reg := Builtin()
 	for _, tc := range []struct{ yaml, want string }{
-		{"devices:\n  - name: gpu\n    cohernt: true\n", `board.yaml:3: unknown field "cohernt"`},
-		{"devices:\n  - gpu2\n", `board.yaml:2: unknown device "gpu2"`},
-		{"arch: sparc\ndevices: [gpu]\n", `board.yaml:1: unknown arch "sparc"`},
-		{"lines: 7\ndevices: [gpu]\n", `board.yaml:1: want an integer between 1 and 2`},
-		{"devices: [gpu]\nexporter:\n  begin-sync: sometimes\n", `board.yaml:3: unknown sync scope "sometimes"`},
-		{"devices: [gpu]\ndiscipline:\n  race-cpu-and-device: maybe\n", `board.yaml:3: want true or false`},
+		{"devices:\n  - name: gpu\n    cohernt: true\n", `board.yaml:3:5: unknown field "cohernt" (did you mean "coherent"?)`},
+		{"devices:\n  - gpu2\n", `board.yaml:2:5: unknown device "gpu2"`},
+		{"arch: sparc\ndevices: [gpu]\n", `board.yaml:1:7: unknown arch "sparc"`},
+		{"lines: 7\ndevices: [gpu]\n", `board.yaml:1:8: want an integer between 1 and 2`},
+		{"devices: [gpu]\nexporter:\n  begin-sync: sometimes\n", `board.yaml:3:15: unknown sync scope "sometimes"`},
+		{"devices: [gpu]\ndiscipline:\n  race-cpu-and-device: maybe\n", `board.yaml:3:24: want true or false`},
 		{"arch: arm64\n", `needs "devices"`},
-		{"devices: [gpu, isp, npu, cxl-accel]\n", `board.yaml:1: devices: want a list of 1 to 3`},
-		{"scenario: nope\n", `board.yaml:1: unknown scenario "nope"`},
-		{"scenario: today\nparams:\n  arch: sparc\n", `board.yaml:3: parameter arch="sparc"`},
-		{"scenario: today\ndevices: [gpu]\n", `board.yaml:2: field "devices" cannot be combined`},
-		{"model: fence\ndevices: [gpu]\n", `board.yaml:1: model "fence" is described by naming a built-in`},
-		{"devices: [gpu]\nbounds:\n  max-states: lots\n", `board.yaml:3: want an integer`},
-		{"- a\n- b\n", `board.yaml:1: a scenario file is a YAML mapping`},
-		{"devices: [gpu\n", `board.yaml: yaml:`},
+		{"devices: [gpu, isp, npu, cxl-accel]\n", `board.yaml:1:10: devices: want a list of 1 to 3`},
+		{"scenario: nope\n", `board.yaml:1:11: unknown scenario "nope"`},
+		{"scenario: today\ndevices: [gpu]\n", `board.yaml:2:10: field "devices" cannot be combined`},
+		{"model: fence\ndevices: [gpu]\n", `board.yaml:1:8: model "fence" is described by naming a built-in`},
+		{"devices: [gpu]\nbounds:\n  max-states: lots\n", `board.yaml:3:15: want an integer`},
+		{"- a\n- b\n", `board.yaml:1:1: a scenario file is a YAML mapping`},
 		{"devices: [gpu]\ndevices: [isp]\n", `board.yaml`},
-		{"colour: blue\ndevices: [gpu]\n", `board.yaml:1: unknown field "colour"`},
-		{"exporter:\n  base: system-heap\n  cache-sgt: true\n  dynamic: true\ndevices: [gpu]\n", `board.yaml:1: exporter`},
+		{"colour: blue\ndevices: [gpu]\n", `board.yaml:1:1: unknown field "colour"`},
+		{"exporter:\n  base: system-heap\n  cache-sgt: true\n  dynamic: true\ndevices: [gpu]\n", `board.yaml:1:1: exporter`},
 	} {
 		_, _, _, err := ParseFile(reg, "board.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// A misspelt property in a file's "properties" list is an error at its
+// line and column that suggests the nearest property of the scenario, for
+// a board spelt out field by field and for a built-in scenario alike.
+func TestScenarioFileMisspeltPropertyIsFoundWhereWrittenWithASuggestion(t *testing.T) {
+	reg := Builtin()
+	for _, tc := range []struct{ yaml, want string }{
+		{"devices: [gpu, isp]\nproperties: [no-stale-read, no-lost-wirte]\n", `board.yaml:2:29: properties: unknown property "no-lost-wirte" (did you mean "no-lost-write"?)`},
+		{"scenario: german\nproperties:\n  - DataProp\n  - CntrlProps\n", `board.yaml:4:5: properties: unknown property "CntrlProps" (did you mean "CntrlProp"?)`},
+		{"scenario: today\nproperties: [deadlok]\n", `board.yaml:2:14: properties: unknown property "deadlok" (did you mean "deadlock"?)`},
+		{"scenario: today\nproperties: [frobnication]\n", `board.yaml:2:14: properties: unknown property "frobnication" (today has: no-stale-read,`},
+	} {
+		_, _, _, err := ParseFile(reg, "board.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+	if _, _, opt, err := ParseFile(reg, "board.yaml", []byte("scenario: today\nproperties: [no-stale-read, deadlock]\n")); err != nil || len(opt.Only) != 2 {
+		t.Errorf("good properties: %v %v", opt.Only, err)
+	}
+}
+
+// A bad parameter in a file's "params" is reported at the parameter (an
+// unknown name) or its value (out of its domain), as the file's field:
+// never as a --set option, which the file's author did not write.
+func TestScenarioFileParamErrorsNameThePositionAndTheField(t *testing.T) {
+	reg := Builtin()
+	for _, tc := range []struct{ yaml, want string }{
+		{"scenario: today\nparams:\n  arch: sparc\n", `board.yaml:3:9: params: arch: want one of arm64, arm32, x86, not "sparc"`},
+		{"scenario: today\nparams:\n  lines: 2\n  writes: many\n", `board.yaml:4:11: params: writes: want an integer between`},
+		{"scenario: today\nparams:\n  lnes: 2\n", `board.yaml:3:3: params: scenario today has no parameter "lnes" (did you mean "lines"?)`},
+		{"scenario: german\nparams: [nodes]\n", `board.yaml:2:9: params: want a mapping`},
+	} {
+		_, _, _, err := ParseFile(reg, "board.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "--set") {
+			t.Errorf("%q: error %v, want %q and no --set", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// A YAML syntax error is reported as file:line:column, the position where
+// the parser found the problem, not as yaml.v3's "yaml: line N".
+func TestScenarioFileSyntaxErrorsNameLineAndColumn(t *testing.T) {
+	reg := Builtin()
+	for _, tc := range []struct{ yaml, want string }{
+		{"devices:\n\t- gpu\n", `board.yaml:2:1: found character that cannot start any token`},
+		{"devices: [gpu]\nlines: @\n", `board.yaml:2:8: found character that cannot start any token`},
+		{"arch: x86: arm64\ndevices: [gpu]\n", `board.yaml:1:10: mapping values are not allowed in this context`},
+		{"devices: [gpu]\nlines: 1\n  arch: x86\n", `board.yaml:3:7: mapping values are not allowed in this context`},
+		{"devices:\n  - gpu\n  lines: 1\n", `board.yaml:3:8: did not find expected '-' indicator`},
+		{"name: \"today\ndevices: [gpu]\n", `board.yaml:1:7: found unexpected end of stream`},
+		{"devices: [gpu\n", `board.yaml:1:`},
+		{"devices: *gpus\n", `board.yaml:1:`},
+	} {
+		_, _, _, err := ParseFile(reg, "board.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), ": yaml:") {
 			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
 		}
 	}

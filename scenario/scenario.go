@@ -47,6 +47,9 @@ type Scenario struct {
 	Replay func(v Values, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error)
 	// Graph explores the whole state graph if it has at most max states.
 	Graph func(v Values, max int) (*statespace.Graph, error)
+	// Properties lists the names of the properties of the model built from
+	// v, in model order (statespace.DeadlockProperty is not among them).
+	Properties func(v Values) ([]string, error)
 }
 
 // model wires a scenario to its model: Check and Replay both build the
@@ -72,6 +75,17 @@ func model[S comparable](s *Scenario, build func(v Values) (statespace.Model[S],
 			return nil, err
 		}
 		return statespace.ExploreGraph(m, max)
+	}
+	s.Properties = func(v Values) ([]string, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, p := range m.Properties() {
+			names = append(names, p.Name)
+		}
+		return names, nil
 	}
 	return s
 }
@@ -144,35 +158,57 @@ func (s *Scenario) Parse(settings []string) (Values, error) {
 	}
 	v := Values{ints: map[string]int{}, bools: map[string]bool{}, strs: map[string]string{}, text: map[string]string{}}
 	for _, p := range s.Params {
-		text := raw[p.Name]
+		text, err := p.Check(raw[p.Name])
+		if err != nil {
+			return Values{}, fmt.Errorf("parameter %s=%q: %v", p.Name, raw[p.Name], err)
+		}
 		switch p.Kind {
 		case Int:
-			n, err := strconv.Atoi(text)
-			if err != nil {
-				return Values{}, fmt.Errorf("parameter %s=%q: not an integer", p.Name, text)
-			}
-			if n < p.Min || n > p.Max {
-				return Values{}, fmt.Errorf("parameter %s=%d: must be between %d and %d", p.Name, n, p.Min, p.Max)
-			}
-			v.ints[p.Name] = n
-			text = strconv.Itoa(n)
+			v.ints[p.Name], _ = strconv.Atoi(text)
 		case Bool:
-			b, err := strconv.ParseBool(text)
-			if err != nil {
-				return Values{}, fmt.Errorf("parameter %s=%q: want true or false", p.Name, text)
-			}
-			v.bools[p.Name] = b
-			text = strconv.FormatBool(b)
+			v.bools[p.Name], _ = strconv.ParseBool(text)
 		case Choice:
-			if !slices.Contains(p.Options, text) {
-				return Values{}, fmt.Errorf("parameter %s=%q: want one of %s", p.Name, text, strings.Join(p.Options, ", "))
-			}
 			v.strs[p.Name] = text
 		}
 		v.order = append(v.order, p.Name)
 		v.text[p.Name] = text
 	}
 	return v, nil
+}
+
+// Check validates a value of the parameter and returns it in its canonical
+// form; its error says what the parameter wants.
+func (p Param) Check(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	switch p.Kind {
+	case Int:
+		n, err := strconv.Atoi(text)
+		if err != nil || n < p.Min || n > p.Max {
+			return "", fmt.Errorf("want an integer between %d and %d", p.Min, p.Max)
+		}
+		return strconv.Itoa(n), nil
+	case Bool:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return "", fmt.Errorf("want true or false")
+		}
+		return strconv.FormatBool(b), nil
+	case Choice:
+		if !slices.Contains(p.Options, text) {
+			return "", fmt.Errorf("want one of %s", strings.Join(p.Options, ", "))
+		}
+		return text, nil
+	}
+	return "", fmt.Errorf("parameter %s has unknown kind %d", p.Name, p.Kind)
+}
+
+// Param returns the scenario's parameter of that name.
+func (s *Scenario) Param(name string) (Param, bool) {
+	i := slices.IndexFunc(s.Params, func(p Param) bool { return p.Name == name })
+	if i < 0 {
+		return Param{}, false
+	}
+	return s.Params[i], true
 }
 
 func (s *Scenario) paramNames() string {

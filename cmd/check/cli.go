@@ -47,9 +47,9 @@ const usage = `usage:
                                print the whole state space as DOT (small ones only)
   check export FILE.json [DIR] turn a counterexample into a regression test
                                (a datadriven script in DIR, default regress/testdata)
-  check help                   show this help
+  check help [COMMAND]         show this help, or a command's
 
-Run 'check run --help' for the flags of run.
+Run 'check COMMAND --help' (or 'check help COMMAND') for a command's flags.
 Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
 `
 
@@ -80,51 +80,71 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	case "run":
 		code, err = cmdRun(ctx, reg, args[1:], stdout, stderr)
 	case "list":
-		switch {
-		case len(args) == 1 || len(args) == 2 && args[1] == "scenarios":
-			for _, s := range reg.All() {
-				fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
-			}
-		case len(args) == 2 && args[1] == "properties":
-			docs := propertyDocs()
-			var names []string
-			for k := range docs {
-				names = append(names, k)
-			}
-			slices.Sort(names)
-			for _, n := range names {
-				first, _, _ := strings.Cut(docs[n], ". ")
-				fmt.Fprintf(stdout, "%-42s %s\n", n, first)
-			}
-		default:
-			err = usagef("list takes no argument, \"scenarios\" or \"properties\"")
-		}
+		err = cmdList(reg, args[1:], stdout)
 	case "replay":
 		code, err = cmdReplay(reg, args[1:], stdout)
 	case "export":
 		err = cmdExport(reg, args[1:], stdout)
 	case "graph":
-		err = cmdGraph(reg, args[1:], stdout, stderr)
+		err = cmdGraph(reg, args[1:], stdout)
 	case "explain":
 		err = cmdExplain(args[1:], stdout)
 	case "review":
 		err = cmdReview(reg, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
+		if len(args) == 2 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
+			// check help CMD: the help of CMD.
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 	default:
 		err = usagef("unknown command %q", args[0])
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "check: %v\n", err)
-		if errors.As(err, new(usageError)) && !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, "run 'check help' for usage\n")
-		}
-		if errors.Is(err, flag.ErrHelp) {
+		if errors.Is(err, errHelped) {
 			return exitOK
+		}
+		fmt.Fprintf(stderr, "check: %v\n", err)
+		if errors.As(err, new(usageError)) {
+			fmt.Fprint(stderr, "run 'check help' for usage\n")
 		}
 		return exitUsage
 	}
 	return code
+}
+
+const listHelp = `usage: check list [scenarios|properties]
+
+List the built-in scenarios with their descriptions (the default), or every
+property with the first sentence of its documentation, one per line.
+`
+
+// cmdList lists the scenarios or the properties.
+func cmdList(reg *scenario.Registry, args []string, stdout io.Writer) error {
+	args, err := parseFlags(flag.NewFlagSet("check list", flag.ContinueOnError), listHelp, args, stdout)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(args) == 0 || len(args) == 1 && args[0] == "scenarios":
+		for _, s := range reg.All() {
+			fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
+		}
+	case len(args) == 1 && args[0] == "properties":
+		docs := propertyDocs()
+		var names []string
+		for k := range docs {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			first, _, _ := strings.Cut(docs[n], ". ")
+			fmt.Fprintf(stdout, "%-42s %s\n", n, first)
+		}
+	default:
+		return usagef("list takes no argument, \"scenarios\" or \"properties\"")
+	}
+	return nil
 }
 
 // runFlags are the flags of check run.
@@ -133,7 +153,7 @@ type runFlags struct {
 	workers    int
 	maxStates  uint64
 	maxDepth   int
-	memory     string
+	memory     uint64
 	only       string
 	json       bool
 	quiet      bool
@@ -144,7 +164,7 @@ type runFlags struct {
 	traceOut   []string
 	fullState  bool
 	spillDir   string
-	spillAt    string
+	spillAt    uint64
 	shard      string
 	seed       uint64
 	walks      int
@@ -163,53 +183,50 @@ func (m multiFlag) String() string {
 }
 func (m multiFlag) Set(v string) error { *m.vals = append(*m.vals, v); return nil }
 
+const runHelp = `usage: check run SCENARIO [flags]
+
+Check a scenario exhaustively: SCENARIO is a built-in name ('check list') or
+a scenario file FILE.yaml (docs/scenario-files.md). Flags and the scenario
+may come in any order.
+Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
+`
+
 // parseRunArgs parses the scenario name and the flags, which may come in
 // any order.
-func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
-	f := &runFlags{}
+func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
+	f := &runFlags{progress: 3 * time.Second, walks: 1000, walkDepth: 1000}
 	fs := flag.NewFlagSet("check run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Var(multiFlag{&f.set}, "set", "set a scenario parameter, `key=value` (repeatable)")
-	fs.IntVar(&f.workers, "workers", 0, "worker goroutines (0 = one per CPU); results do not depend on it")
-	fs.Uint64Var(&f.maxStates, "max-states", 0, "stop as incomplete after this many distinct states (0 = no bound)")
-	fs.IntVar(&f.maxDepth, "max-depth", 0, "stop as incomplete at this BFS depth (0 = no bound)")
-	fs.StringVar(&f.memory, "memory", "", "memory budget for the Go heap, e.g. 512MiB or 4GB (default: none)")
-	fs.StringVar(&f.only, "only", "", "check only these properties, comma-separated (\"deadlock\" for deadlocks)")
+	fs.Var(intFlag{&f.workers, 1, "want at least 1 worker (leave --workers out for one per CPU)"}, "workers", "worker goroutines, `N` ≥ 1 (default: one per CPU); results do not depend on it")
+	fs.Var(uintFlag{&f.maxStates, "want a whole number of states (0 = no bound)"}, "max-states", "stop as incomplete after `N` distinct states (0 = no bound)")
+	fs.Var(intFlag{&f.maxDepth, 0, "want a whole number of BFS levels (0 = no bound)"}, "max-depth", "stop as incomplete at BFS depth `N` (0 = no bound)")
+	fs.Var(sizeFlag{&f.memory}, "memory", "memory budget for the Go heap, `SIZE` such as 512MiB or 4GB (default: none)")
+	fs.StringVar(&f.only, "only", "", "check only the comma-separated properties `PROP,...` (\"deadlock\" for deadlocks)")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr (same as --progress=none)")
-	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr: auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines), none")
+	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr, `MODE` auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines) or none")
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics and every property the search did not decide")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
-	fs.DurationVar(&f.progress, "progress-every", 3*time.Second, "interval between progress lines")
+	fs.Var(durationFlag{&f.progress}, "progress-every", "time between progress lines, a `DURATION` such as 10s")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
-	fs.StringVar(&f.spillAt, "spill-threshold", "", "bytes of the level being built kept in memory before spilling, e.g. 64MiB (default: --memory/64, or 256MiB)")
+	fs.Var(sizeFlag{&f.spillAt}, "spill-threshold", "bytes of the level being built kept in memory before spilling, `SIZE` such as 64MiB (default: --memory/64, or 256MiB)")
 	fs.StringVar(&f.shard, "shard", "", "run member `i/n` of a swarm of n randomised searches instead of the exhaustive search (i from 1 to n); finds violations, never proves: exit 1 or 3")
-	fs.Uint64Var(&f.seed, "seed", 0, "seed of the swarm (with --shard)")
-	fs.IntVar(&f.walks, "walks", 1000, "random walks of this swarm member (with --shard)")
-	fs.IntVar(&f.walkDepth, "walk-depth", 1000, "maximum steps of a random walk (with --shard)")
+	fs.Var(uintFlag{&f.seed, "want a whole number"}, "seed", "seed `S` of the swarm (with --shard)")
+	fs.Var(intFlag{&f.walks, 1, "want at least 1 walk"}, "walks", "`K` random walks of this swarm member (with --shard)")
+	fs.Var(intFlag{&f.walkDepth, 1, "want at least 1 step"}, "walk-depth", "at most `D` steps per random walk (with --shard)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof FILE)")
-	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE` (.txt, .json, .mmd, .dot; repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: check run SCENARIO [flags]")
-		fs.PrintDefaults()
+	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE`, in the format its extension names: "+strings.Join(traces.Extensions(), ", ")+" (repeatable)")
+	pos, err := parseFlags(fs, runHelp, args, stdout)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(pos) > 1 {
+		return "", nil, usagef("more than one scenario given: %q and %q", pos[0], pos[1])
 	}
 	var name string
-	for len(args) > 0 {
-		if !strings.HasPrefix(args[0], "-") {
-			if name != "" {
-				return "", nil, usagef("more than one scenario given: %q and %q", name, args[0])
-			}
-			name, args = args[0], args[1:]
-			continue
-		}
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", nil, err
-			}
-			return "", nil, usageError{err}
-		}
-		args = fs.Args()
+	if len(pos) == 1 {
+		name = pos[0]
 	}
 	if name == "" {
 		return "", nil, usagef("run needs a scenario name (see 'check list')")
@@ -228,18 +245,6 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 				return "", nil, usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
 			}
 		}
-		if f.walks < 1 || f.walkDepth < 1 {
-			return "", nil, usagef("--walks %d --walk-depth %d: both must be at least 1", f.walks, f.walkDepth)
-		}
-	}
-	if f.workers < 0 {
-		return "", nil, usagef("--workers %d: must be at least 0", f.workers)
-	}
-	if f.maxDepth < 0 {
-		return "", nil, usagef("--max-depth %d: must be at least 0", f.maxDepth)
-	}
-	if f.progress <= 0 {
-		return "", nil, usagef("--progress-every %v: must be positive", f.progress)
 	}
 	if !slices.Contains([]string{"auto", "plain", "json", "none"}, f.progMode) {
 		return "", nil, usagef("--progress %q: want auto, plain, json or none", f.progMode)
@@ -248,7 +253,12 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 		f.progMode = "none"
 	}
 	for _, p := range f.traceOut {
+		// Before the search, not after it: a long run must not end in
+		// "cannot write".
 		if err := traces.CheckPath(p); err != nil {
+			return "", nil, usagef("--trace-out %v", err)
+		}
+		if err := checkWritable(p); err != nil {
 			return "", nil, usagef("--trace-out %v", err)
 		}
 	}
@@ -256,7 +266,7 @@ func parseRunArgs(args []string, stderr io.Writer) (string, *runFlags, error) {
 }
 
 func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, stderr io.Writer) (int, error) {
-	name, f, err := parseRunArgs(args, stderr)
+	name, f, err := parseRunArgs(args, stdout)
 	if err != nil {
 		return 0, err
 	}
@@ -285,13 +295,11 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
 		FullState: f.fullState, SpillDir: f.spillDir,
 	}
-	if f.spillAt != "" {
+	if f.setFlags["spill-threshold"] {
 		if f.spillDir == "" {
 			return 0, usagef("--spill-threshold needs --spill-dir")
 		}
-		if opt.SpillThreshold, err = parseSize(f.spillAt); err != nil {
-			return 0, usagef("--spill-threshold %q: %v", f.spillAt, err)
-		}
+		opt.SpillThreshold = f.spillAt
 	}
 	if f.spillDir != "" && f.fullState {
 		return 0, usagef("--spill-dir and --full-state do not go together: full-state mode keeps every state in memory")
@@ -310,11 +318,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 			opt.MaxDepth = fileOpt.MaxDepth
 		}
 	}
-	if f.memory != "" {
-		if opt.MemoryBudget, err = parseSize(f.memory); err != nil {
-			return 0, usagef("--memory %q: %v", f.memory, err)
-		}
-	}
+	opt.MemoryBudget = f.memory
 	if f.only != "" {
 		opt.Only = nil
 		for _, p := range strings.Split(f.only, ",") {
@@ -392,11 +396,22 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	}
 }
 
+const replayHelp = `usage: check replay FILE.json
+
+Re-execute a counterexample saved by 'check run --trace-out FILE.json' against
+the scenario's model: exit 1 when the violation is confirmed, 2 when the file
+is unreadable or the trace no longer applies (the step and reason are named).
+`
+
 // cmdReplay re-executes a JSON trace written by --trace-out against the
 // scenario's model: exit 1 when the violation is confirmed, 2 when the
 // file is unreadable or the trace no longer applies (the step and reason
 // are named).
 func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, error) {
+	args, err := parseFlags(flag.NewFlagSet("check replay", flag.ContinueOnError), replayHelp, args, stdout)
+	if err != nil {
+		return 0, err
+	}
 	if len(args) != 1 {
 		return 0, usagef("replay takes one trace file (.json, from check run --trace-out)")
 	}
@@ -435,9 +450,19 @@ func propertyDocs() map[string]string {
 	return out
 }
 
+const explainHelp = `usage: check explain [PROPERTY]
+
+Print what a property means and which kernel rule it comes from; without a
+property, list every property name.
+`
+
 // cmdExplain prints what a property means and where it comes from; without
 // an argument it lists every property.
 func cmdExplain(args []string, stdout io.Writer) error {
+	args, err := parseFlags(flag.NewFlagSet("check explain", flag.ContinueOnError), explainHelp, args, stdout)
+	if err != nil {
+		return err
+	}
 	docs := propertyDocs()
 	var names []string
 	for k := range docs {
@@ -468,33 +493,29 @@ func cmdExplain(args []string, stdout io.Writer) error {
 	return nil
 }
 
+const graphHelp = `usage: check graph SCENARIO [flags]
+
+Print a small scenario's whole state space as a DOT graph on stdout.
+`
+
 // cmdGraph prints a small scenario's whole state space as DOT.
-func cmdGraph(reg *scenario.Registry, args []string, stdout, stderr io.Writer) error {
+func cmdGraph(reg *scenario.Registry, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("check graph", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var set []string
 	fs.Var(multiFlag{&set}, "set", "set a scenario parameter, `key=value` (repeatable)")
-	maxStates := fs.Int("max-states", 500, "refuse state spaces larger than this")
-	var name string
-	for len(args) > 0 {
-		if !strings.HasPrefix(args[0], "-") {
-			if name != "" {
-				return usagef("graph takes one scenario")
-			}
-			name, args = args[0], args[1:]
-			continue
-		}
-		if err := fs.Parse(args); err != nil {
-			return usageError{err}
-		}
-		args = fs.Args()
+	maxStates := 500
+	fs.Var(intFlag{&maxStates, 1, "want at least 1 state"}, "max-states", "refuse state spaces larger than `N` states")
+	pos, err := parseFlags(fs, graphHelp, args, stdout)
+	if err != nil {
+		return err
 	}
-	if name == "" {
+	if len(pos) > 1 {
+		return usagef("graph takes one scenario")
+	}
+	if len(pos) == 0 {
 		return usagef("graph needs a scenario name")
 	}
-	if *maxStates < 1 {
-		return usagef("--max-states must be at least 1")
-	}
+	name := pos[0]
 	sc, err := reg.Lookup(name)
 	if err != nil {
 		return usageError{err}
@@ -503,17 +524,29 @@ func cmdGraph(reg *scenario.Registry, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return usageError{err}
 	}
-	g, err := sc.Graph(vals, *maxStates)
+	g, err := sc.Graph(vals, maxStates)
 	if err != nil {
 		return usageError{fmt.Errorf("%s: %v", name, err)}
 	}
 	return traces.WriteGraphDOT(stdout, sc.Name+" ("+vals.String()+")", g)
 }
 
+const exportHelp = `usage: check export FILE.json [DIR]
+
+Turn a counterexample saved by 'check run --trace-out FILE.json' into a
+datadriven regression script in DIR (default regress/testdata) that
+'go test ./regress' replays. The trace is replayed first: only a trace that
+applies to the current model is exported.
+`
+
 // cmdExport writes a JSON trace as a datadriven regression script that
 // `go test ./regress` replays. The trace is replayed first: only a trace
 // that applies to the current model is exported.
 func cmdExport(reg *scenario.Registry, args []string, stdout io.Writer) error {
+	args, err := parseFlags(flag.NewFlagSet("check export", flag.ContinueOnError), exportHelp, args, stdout)
+	if err != nil {
+		return err
+	}
 	if len(args) < 1 || len(args) > 2 {
 		return usagef("export takes a trace file (.json) and optionally a directory")
 	}
@@ -522,7 +555,7 @@ func cmdExport(reg *scenario.Registry, args []string, stdout io.Writer) error {
 		dir = args[1]
 	}
 	var discard strings.Builder
-	if _, err := cmdReplay(reg, args[:1], &discard); err != nil {
+	if _, err := cmdReplay(reg, []string{"--", args[0]}, &discard); err != nil {
 		return err
 	}
 	doc, _ := traces.Read(args[0])

@@ -33,19 +33,26 @@ func family(name string) string {
 	return "Caches, attachments and CPU access (model)"
 }
 
+const reviewHelp = `usage: check review [flags]
+
+Check every property of every built-in scenario on its own and write the
+design-review matrix (Markdown) with the counterexamples.
+`
+
 // cmdReview checks every property of every built-in scenario on its own and
 // writes the design-review matrix (Markdown) with the counterexamples.
 func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check review", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", filepath.Join("docs", "results.md"), "the Markdown report to write")
-	dir := fs.String("traces", filepath.Join("docs", "results"), "directory for the counterexamples (.txt and .html)")
-	prefix := fs.String("scenarios", "", "only scenarios whose name starts with this")
-	maxStates := fs.Uint64("max-states", 5_000_000, "bound per check (a run that hits it is reported incomplete)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	out := fs.String("out", filepath.Join("docs", "results.md"), "write the Markdown report to `FILE`")
+	dir := fs.String("traces", filepath.Join("docs", "results"), "write the counterexamples (.txt and .html) to `DIR`")
+	prefix := fs.String("scenarios", "", "only scenarios whose name starts with `PREFIX`")
+	maxStates := uint64(5_000_000)
+	fs.Var(uintFlag{&maxStates, "want a whole number of states (0 = no bound)"}, "max-states", "bound per check, `N` states (a run that hits it is reported incomplete)")
+	pos, err := parseFlags(fs, reviewHelp, args, stdout)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
+	if len(pos) > 0 {
 		return usagef("review takes no positional arguments")
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
@@ -89,7 +96,7 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 			if !slices.Contains(columns[fam], col) {
 				columns[fam] = append(columns[fam], col)
 			}
-			res, err := sc.Check(vals, statespace.Options{Only: []string{p.Name}, MaxStates: *maxStates})
+			res, err := sc.Check(vals, statespace.Options{Only: []string{p.Name}, MaxStates: maxStates})
 			if err != nil {
 				return fmt.Errorf("%s / %s: %v", sc.Name, p.Name, err)
 			}
