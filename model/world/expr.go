@@ -7,9 +7,15 @@ import "strings"
 // built from the world's named atoms (Atom) and combinators; they compile
 // to closures over the packed state, so evaluating one costs a few loads.
 type Expr struct {
-	// Text renders the expression for traces and error messages.
+	// Text renders the expression for traces and error messages. It also
+	// identifies the expression: two expressions with the same text must
+	// mean the same (the world evaluates each distinct guard once per
+	// state).
 	Text string
 	f    func(w *core, s []byte) int
+	// and holds the operands of a conjunction, so that guards can be
+	// flattened into their conjuncts.
+	and []Expr
 }
 
 // Eval returns the value of e in s.
@@ -50,7 +56,7 @@ func And(es ...Expr) Expr {
 	if len(es) == 1 {
 		return es[0]
 	}
-	return Expr{Text: join(es, " && "), f: func(w *core, s []byte) int {
+	return Expr{Text: join(es, " && "), and: es, f: func(w *core, s []byte) int {
 		for _, e := range es {
 			if e.f(w, s) == 0 {
 				return 0
@@ -58,6 +64,17 @@ func And(es ...Expr) Expr {
 		}
 		return 1
 	}}
+}
+
+// conjuncts appends the conjuncts of e (e itself unless it is an And).
+func (e Expr) conjuncts(out []Expr) []Expr {
+	if e.and == nil {
+		return append(out, e)
+	}
+	for _, x := range e.and {
+		out = x.conjuncts(out)
+	}
+	return out
 }
 
 // Or holds when some operand does (evaluated left to right, short-cut).

@@ -27,6 +27,8 @@ var sizeClasses = []int{16, 32, 48, 64, 96, 128}
 type action struct {
 	ag, pc int
 	e      *edge
+	// guards are the ids of the edge's conjuncts in core.guards.
+	guards []uint16
 }
 
 // core is a built world: the spec, the layout of its packed state, the
@@ -46,7 +48,13 @@ type core struct {
 	props []propDef
 	// uses says which families' calls the programs make.
 	uses [numFamilies]bool
+	// guards are the distinct conjuncts of every edge's guards, by text.
+	guards []Expr
 }
+
+// maxCachedGuards bounds the guards whose values Actions remembers while
+// it enumerates one state's actions.
+const maxCachedGuards = 256
 
 // Model is a built world, ready to check. Its state type is a byte array
 // whose size class depends on the layout (Size); Check, Replay and Graph
@@ -77,13 +85,14 @@ func Build(spec Spec) (*Model, error) {
 	}
 	c.byPC = make([][][]statespace.Action, len(c.progs))
 	seen := map[string]int{}
+	gid := map[string]uint16{}
 	for ag, p := range c.progs {
 		c.byPC[ag] = make([][]statespace.Action, len(p.nodes))
 		for pc := range p.nodes {
 			for k := range p.nodes[pc] {
 				e := &p.nodes[pc][k]
 				c.byPC[ag][pc] = append(c.byPC[ag][pc], statespace.Action(len(c.table)))
-				c.table = append(c.table, action{ag: ag, pc: pc, e: e})
+				c.table = append(c.table, action{ag: ag, pc: pc, e: e, guards: c.internGuards(e.Guards, gid)})
 				name := spec.Agents[ag].Name + ": " + c.edgeName(e)
 				seen[name]++
 				c.names = append(c.names, name)
@@ -117,6 +126,37 @@ func Build(spec Spec) (*Model, error) {
 	c.props = append(c.props, c.vmProps()...)
 	c.props = append(c.props, c.p2pProps()...)
 	return &Model{c: c}, nil
+}
+
+// internGuards flattens guards into conjuncts and returns their ids,
+// adding new ones to c.guards.
+func (c *core) internGuards(guards []Expr, gid map[string]uint16) []uint16 {
+	var flat []Expr
+	for _, g := range guards {
+		flat = g.conjuncts(flat)
+	}
+	var ids []uint16
+	for _, g := range flat {
+		id, ok := gid[g.Text]
+		if !ok {
+			id = uint16(len(c.guards))
+			gid[g.Text] = id
+			c.guards = append(c.guards, g)
+		}
+		if !containsID(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func containsID(ids []uint16, id uint16) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Size is the number of bytes of the packed state (before rounding up to a
@@ -224,10 +264,15 @@ func (c *core) pcOf(s []byte, ag int) int {
 	return 0
 }
 
+// guardCache remembers the guards evaluated in one state: 0 unknown,
+// 1 false, 2 true.
+type guardCache [maxCachedGuards]uint8
+
 func (c *core) actions(s []byte, buf []statespace.Action) []statespace.Action {
+	var gc guardCache
 	for ag := range c.progs {
 		for _, a := range c.byPC[ag][c.pcOf(s, ag)] {
-			if c.enabled(s, a) {
+			if c.enabled(s, a, &gc) {
 				buf = append(buf, a)
 			}
 		}
@@ -235,12 +280,38 @@ func (c *core) actions(s []byte, buf []statespace.Action) []statespace.Action {
 	return buf
 }
 
-func (c *core) enabled(s []byte, a statespace.Action) bool {
-	t := &c.table[a]
-	for _, g := range t.e.Guards {
-		if g.f(c, s) == 0 {
+// guardsHold evaluates the guards of action t in s, each distinct guard at
+// most once per state when gc is given.
+func (c *core) guardsHold(s []byte, t *action, gc *guardCache) bool {
+	for _, id := range t.guards {
+		if gc != nil && int(id) < maxCachedGuards {
+			switch gc[id] {
+			case 1:
+				return false
+			case 2:
+				continue
+			}
+			ok := c.guards[id].f(c, s) != 0
+			gc[id] = 1
+			if ok {
+				gc[id] = 2
+			}
+			if !ok {
+				return false
+			}
+			continue
+		}
+		if c.guards[id].f(c, s) == 0 {
 			return false
 		}
+	}
+	return true
+}
+
+func (c *core) enabled(s []byte, a statespace.Action, gc *guardCache) bool {
+	t := &c.table[a]
+	if !c.guardsHold(s, t, gc) {
+		return false
 	}
 	v := View{w: c, b: s}
 	if len(t.e.Ops) == 1 {
