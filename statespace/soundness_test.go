@@ -1,0 +1,66 @@
+package statespace_test
+
+import (
+	"testing"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// twoTogglers is two interchangeable agents, each with a counter that
+// starts at 1 or 0; an agent whose counter is not 0 toggles it between 1
+// and 2 forever. The initial state (1, 0) is not canonical: the canonical
+// form sorts the counters, (0, 1). Nothing ever brings both counters to 0,
+// so "eventually both idle" fails on a lasso that starts in the raw initial
+// state.
+type twoTogglers struct{}
+
+type togglersState struct{ C [2]uint8 }
+
+func (twoTogglers) Init() []togglersState  { return []togglersState{{C: [2]uint8{1, 0}}} }
+func (twoTogglers) ActionNames() []string { return []string{"toggle[0]", "toggle[1]"} }
+func (twoTogglers) Actions(s *togglersState, buf []statespace.Action) []statespace.Action {
+	for i, c := range s.C {
+		if c != 0 {
+			buf = append(buf, statespace.Action(i))
+		}
+	}
+	return buf
+}
+func (twoTogglers) Step(s *togglersState, a statespace.Action) togglersState {
+	n := *s
+	n.C[a] = 3 - n.C[a]
+	return n
+}
+func (twoTogglers) Properties() []statespace.Property[togglersState] {
+	return []statespace.Property[togglersState]{{
+		Name: "eventually-both-idle", Expectation: statespace.Eventually,
+		Holds: func(s *togglersState) bool { return s.C == [2]uint8{} },
+	}}
+}
+func (twoTogglers) Canonical(s togglersState) togglersState {
+	if s.C[0] > s.C[1] {
+		s.C[0], s.C[1] = s.C[1], s.C[0]
+	}
+	return s
+}
+
+// A liveness lasso of a model with symmetry starts in the raw initial
+// state, as the liveness graph does (it is not reduced), even when that
+// state is not canonical: the lasso is reported and replays.
+func TestLassoStartsInTheRawInitialStateUnderSymmetry(t *testing.T) {
+	m := twoTogglers{}
+	r, err := statespace.Check[togglersState](m, statespace.Options{})
+	if err != nil {
+		t.Fatalf("the lasso does not replay: %v", err)
+	}
+	if r.Status != statespace.StatusViolation || r.Violation.Kind != statespace.KindLiveness {
+		t.Fatalf("status %s, violation %+v; want the liveness violation", r.Status, r.Violation)
+	}
+	tr := r.Violation.Trace
+	if got := tr.Steps[0].State[0].Value; got != "1" {
+		t.Errorf("the lasso starts in C[0] = %s, want the raw initial state (1, 0)\n%s", got, tr)
+	}
+	if _, err := statespace.Replay[togglersState](m, tr.InitIndex, replaySteps(tr), r.Violation.Property, tr.Loop); err != nil {
+		t.Errorf("Replay rejects the lasso: %v\n%s", err, tr)
+	}
+}
