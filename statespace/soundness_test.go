@@ -16,7 +16,7 @@ type twoTogglers struct{}
 
 type togglersState struct{ C [2]uint8 }
 
-func (twoTogglers) Init() []togglersState  { return []togglersState{{C: [2]uint8{1, 0}}} }
+func (twoTogglers) Init() []togglersState { return []togglersState{{C: [2]uint8{1, 0}}} }
 func (twoTogglers) ActionNames() []string { return []string{"toggle[0]", "toggle[1]"} }
 func (twoTogglers) Actions(s *togglersState, buf []statespace.Action) []statespace.Action {
 	for i, c := range s.C {
