@@ -3,6 +3,7 @@ package statespace
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -124,6 +125,9 @@ type checker[S comparable] struct {
 	// workers take grains of it, so one that is slowed (by the host, or a
 	// run of states with many successors) does not hold up the barrier.
 	claim atomic.Int64
+	// budget is the number of states still allowed by Options.MaxStates
+	// (negative once a state was refused), shared by the shards.
+	budget atomic.Int64
 
 	// found[p] is the first discovery of property p (index in m.Properties,
 	// deadlock = len(props)): a violation of an always property or
@@ -271,9 +275,15 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		t := reflect.TypeFor[S]()
 		c.plain = plainMemory(t, t.String()) == nil
 	}
+	if opt.MaxStates > 0 {
+		c.budget.Store(int64(min(opt.MaxStates, math.MaxInt64)))
+	}
 	for i := range c.shards {
 		c.shards[i].init()
 		c.shards[i].full = opt.FullState
+		if opt.MaxStates > 0 {
+			c.shards[i].budget = &c.budget
+		}
 	}
 	c.ws = make([]*worker[S], c.workers)
 	for i := range c.ws {
@@ -321,10 +331,12 @@ func (c *checker[S]) run() *Result {
 			c.states++
 		}
 	}
+	c.checkBudget(0)
 	c.settleLevel()
 	for c.incomplete == "" {
 		last := c.opt.MaxDepth > 0 && c.depth == c.opt.MaxDepth
 		c.expandLevel(last)
+		c.checkBudget(c.depth + 1)
 		if c.violated() || c.incomplete != "" || c.modelErr != nil {
 			break
 		}
@@ -477,15 +489,39 @@ func (c *checker[S]) expandLevel(last bool) {
 	}
 }
 
+// checkBudget ends the run as incomplete, after building the whole level
+// of the given depth, when
+// Options.MaxStates refused a new state: exactly MaxStates states are then
+// stored, every state of the levels expanded so far was checked, and the
+// states of the last level kept within the bound are stored but not
+// expanded. Checking once per level keeps the run deterministic: the level
+// being built is a set, whatever the workers, and so is the answer to
+// "did it hold more states than the budget allowed".
+func (c *checker[S]) checkBudget(depth int) {
+	for k := range c.shards {
+		if c.shards[k].overBudget && c.incomplete == "" {
+			c.incomplete = "max states"
+			c.notes = append(c.notes, fmt.Sprintf("the search stopped at the bound of %d states, in the level of depth %d: the levels above it were expanded and checked, and %d states of that level were stored but not checked",
+				c.opt.MaxStates, depth, c.levelBeingBuilt()))
+		}
+	}
+}
+
+// levelBeingBuilt is the number of states of the level being built.
+func (c *checker[S]) levelBeingBuilt() int {
+	n := 0
+	for k := range c.shards {
+		n += len(c.shards[k].next.keys)
+	}
+	return n
+}
+
 // checkBounds stops the run at a bound, an interruption or when the memory
 // budget is exhausted, and reports progress. left is the number of states
 // of the level still to expand.
 func (c *checker[S]) checkBounds(left uint64) bool {
-	if c.opt.MaxStates > 0 && c.states > c.opt.MaxStates {
-		c.incomplete = "max states"
-	}
 	for k := range c.shards {
-		if c.shards[k].count >= maxLocalID {
+		if c.shards[k].idsOut {
 			c.incomplete = "state id space exhausted"
 		}
 	}
@@ -715,7 +751,13 @@ func (c *checker[S]) result() *Result {
 	}
 	for k := range c.shards {
 		sh := &c.shards[k]
-		for i := uint32(0); i < sh.parent.n; i++ {
+		n := sh.parent.n
+		if c.incomplete == "max states" {
+			// The last level holds the states that fitted in the bound:
+			// which ones depends on the workers, so they are not counted.
+			n = sh.nextBase
+		}
+		for i := uint32(0); i < n; i++ {
 			if sh.parent.get(i) != noParent {
 				st.Actions[sh.action.get(i)].New++
 			}

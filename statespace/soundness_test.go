@@ -1,8 +1,10 @@
 package statespace_test
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/dmabufcheck/dmabufcheck/refmodels/dmabufbench"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -62,5 +64,22 @@ func TestLassoStartsInTheRawInitialStateUnderSymmetry(t *testing.T) {
 	}
 	if _, err := statespace.Replay[togglersState](m, tr.InitIndex, replaySteps(tr), r.Violation.Property, tr.Loop); err != nil {
 		t.Errorf("Replay rejects the lasso: %v\n%s", err, tr)
+	}
+}
+
+// MaxStates stores exactly that many states when the state space does not
+// fit, and the run (count, transitions, verdicts, per-action statistics) is
+// the same for every number of workers: the bound is decided once the whole
+// level that does not fit was generated from the level above it.
+func TestMaxStatesStoresExactlyTheBoundForAnyWorkers(t *testing.T) {
+	m, err := dmabufbench.New(6, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bound := range []uint64{1, 1000, 100_000} {
+		r := sameForAllWorkers(t, fmt.Sprintf("dmabuf-bench 6, max states %d", bound), checker[dmabufbench.State](m), statespace.Options{MaxStates: bound})
+		if r.Status != statespace.StatusIncomplete || r.Incomplete != "max states" || r.Stats.States != bound {
+			t.Errorf("max states %d: %s %q with %d states; want incomplete (max states) with exactly %d states", bound, r.Status, r.Incomplete, r.Stats.States, bound)
+		}
 	}
 }
