@@ -109,11 +109,13 @@ type checker[S comparable] struct {
 	always  []propCheck[S]
 	some    []propCheck[S]
 	live    []propCheck[S] // Eventually properties, checked after the search
-	lasso   map[int]*Trace // their counterexamples, by property index
-	endOK   EndStater[S]
-	canon   Canonicalizer[S]
-	ctx     context.Context
-	plain   bool // S is plain memory (full-state mode orders states by their bytes)
+	// liveStates and liveEdges are the size of the liveness pass's graph.
+	liveStates, liveEdges uint64
+	lasso                 map[int]*Trace // their counterexamples, by property index
+	endOK                 EndStater[S]
+	canon                 Canonicalizer[S]
+	ctx                   context.Context
+	plain                 bool // S is plain memory (full-state mode orders states by their bytes)
 
 	workers int
 	shards  [numShards]shard[S]
@@ -733,6 +735,7 @@ func (c *checker[S]) result() *Result {
 		st.Mode = ModeFullState
 	}
 	st.Transitions = c.sumTransitions()
+	st.LivenessStates, st.LivenessTransitions = c.liveStates, c.liveEdges
 	st.MaxDepth = c.depth
 	if !c.nextLevelEmpty() {
 		st.MaxDepth++

@@ -255,6 +255,10 @@ func (c *checker[S]) checkLiveness() {
 		limit = maxLivenessStates
 	}
 	g, stopped := c.buildGraph(limit, false)
+	c.liveStates = uint64(g.n)
+	for _, ch := range g.edges {
+		c.liveEdges += uint64(len(ch))
+	}
 	if stopped != "" {
 		c.incomplete = stopped
 		if stopped == "max states" {

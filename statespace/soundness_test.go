@@ -2,6 +2,7 @@ package statespace_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/dmabufcheck/dmabufcheck/refmodels/dmabufbench"
@@ -81,5 +82,40 @@ func TestMaxStatesStoresExactlyTheBoundForAnyWorkers(t *testing.T) {
 		if r.Status != statespace.StatusIncomplete || r.Incomplete != "max states" || r.Stats.States != bound {
 			t.Errorf("max states %d: %s %q with %d states; want incomplete (max states) with exactly %d states", bound, r.Status, r.Incomplete, r.Stats.States, bound)
 		}
+	}
+}
+
+// The collision probability covers the run as a whole: with an Eventually
+// property, the liveness pass fingerprints the unreduced graph too, so its
+// states and edges count as well as those of the (reduced) safety search.
+func TestCollisionProbabilityCoversTheLivenessPass(t *testing.T) {
+	m := symCounters{counters{n: 4, k: 3, props: []statespace.Property[countersState]{{
+		Name: "eventually-all-full", Expectation: statespace.Eventually,
+		Holds: func(s *countersState) bool { return s.C == [maxCounters]uint8{3, 3, 3, 3} },
+	}}}}
+	r, err := statespace.Check[countersState](m, statespace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Violation == nil || r.Violation.Kind != statespace.KindLiveness {
+		t.Fatalf("violation %+v; want the liveness pass to run and find the reset loop", r.Violation)
+	}
+	g, err := statespace.ExploreGraph[countersState](m, 1000) // unreduced, as the liveness pass
+	if err != nil {
+		t.Fatal(err)
+	}
+	estimate := func(n, g float64) float64 { return n * (g - n) / math.Exp2(64) }
+	safety := estimate(float64(r.Stats.States), float64(r.Stats.Transitions))
+	live := estimate(float64(len(g.States)), float64(len(g.Edges)))
+	want := -math.Expm1(-(safety + live))
+	if got := r.Stats.CollisionProbability(); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("collision probability %.6g; want %.6g (safety search %.3g + liveness pass %.3g)", got, want, safety, live)
+	}
+	full, err := statespace.Check[countersState](m, statespace.Options{FullState: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := full.Stats.CollisionProbability(); p != 0 {
+		t.Errorf("full-state mode: collision probability %g, want 0 (both passes compare states by value)", p)
 	}
 }
