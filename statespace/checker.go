@@ -113,6 +113,7 @@ type checker[S comparable] struct {
 	liveStates, liveEdges uint64
 	lasso                 map[int]*Trace // their counterexamples, by property index
 	endOK                 EndStater[S]
+	stutter               bool // deadlock detection with DeadlockStutter
 	canon                 Canonicalizer[S]
 	ctx                   context.Context
 	plain                 bool // S is plain memory (full-state mode orders states by their bytes)
@@ -218,7 +219,10 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		}
 		seen[p.Name] = true
 	}
-	checkDeadlock := !opt.NoDeadlock
+	if opt.Deadlock > DeadlockOff {
+		return nil, fmt.Errorf("statespace: unknown deadlock mode %d", opt.Deadlock)
+	}
+	checkDeadlock := !opt.NoDeadlock && opt.Deadlock != DeadlockOff
 	if len(opt.Only) > 0 {
 		want := map[string]bool{}
 		for _, n := range opt.Only {
@@ -239,6 +243,10 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		}
 	}
 	c.opt.NoDeadlock = !checkDeadlock
+	c.stutter = checkDeadlock && opt.Deadlock == DeadlockStutter
+	if !checkDeadlock {
+		c.opt.Deadlock = DeadlockOff
+	}
 	for _, p := range c.checked {
 		switch p.Expectation {
 		case Always:
@@ -649,11 +657,13 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 			w.succ = append(w.succ, c.m.Step(s, a))
 		}
 		w.trans += uint64(len(w.acts))
+		moved := false
 		for i, a := range w.acts {
 			n := &w.succ[i]
 			w.enabled[a]++
 			if *n != *s {
 				w.changed[a]++
+				moved = true
 			}
 			if c.canon != nil {
 				*n = c.canon.Canonical(*n)
@@ -673,6 +683,9 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 				c.offerAll(w, w.local, last)
 				w.local = w.local[:0]
 			}
+		}
+		if !moved && c.stutter && (c.endOK == nil || !c.endOK.ValidEnd(s)) {
+			c.offerFound(&w.found[deadlock], c.depth, fp, id)
 		}
 	}
 	c.offerAll(w, w.local, last)

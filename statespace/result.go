@@ -38,7 +38,10 @@ type Options struct {
 	// selects deadlock detection. Empty means every property and deadlock
 	// detection.
 	Only []string
-	// NoDeadlock turns deadlock detection off.
+	// Deadlock says which states are deadlocks (default DeadlockStuck).
+	Deadlock DeadlockMode
+	// NoDeadlock turns deadlock detection off: the same as Deadlock =
+	// DeadlockOff, kept as an alias.
 	NoDeadlock bool
 	// Progress, when set, is called from the checker's coordinating
 	// goroutine about every ProgressInterval (default 2s).
@@ -82,6 +85,56 @@ type Options struct {
 // selected in Options.Only.
 const DeadlockProperty = "deadlock"
 
+// DeadlockMode is the notion of deadlock a run checks (Options.Deadlock).
+//
+// A valid end state (EndStater) is never a deadlock. Liveness is not
+// affected by the mode: in the liveness pass a state without enabled
+// actions stutters forever, and a state with enabled actions never
+// stutters (its self-loops are real transitions).
+type DeadlockMode uint8
+
+const (
+	// DeadlockStuck, the default, reports a stuck state: one in which no
+	// action is enabled and that is not a valid end state. A state whose
+	// every enabled action leads back to itself is not stuck (something can
+	// always happen, even if nothing changes); SPIN's "invalid end state" is
+	// this notion.
+	DeadlockStuck DeadlockMode = iota
+	// DeadlockStutter reports, as Murphi (CMurphi) and Rumur do by default
+	// (Rumur's --deadlock-detection stuttering), a state in which no enabled
+	// action changes the state: a stuck state, or one whose every enabled
+	// action leads back to the state itself (compared before symmetry
+	// reduction, so a step to a symmetric image is a change); valid end
+	// states excepted. Every stuck state is a stuttering deadlock; the
+	// converse does not hold.
+	DeadlockStutter
+	// DeadlockOff turns deadlock detection off.
+	DeadlockOff
+)
+
+// String returns "stuck", "stutter" or "off".
+func (d DeadlockMode) String() string {
+	switch d {
+	case DeadlockStuck:
+		return "stuck"
+	case DeadlockStutter:
+		return "stutter"
+	case DeadlockOff:
+		return "off"
+	}
+	return fmt.Sprintf("DeadlockMode(%d)", uint8(d))
+}
+
+// ParseDeadlockMode reads "stuck", "stutter" or "off".
+func ParseDeadlockMode(s string) (DeadlockMode, error) {
+	for _, d := range []DeadlockMode{DeadlockStuck, DeadlockStutter, DeadlockOff} {
+		if s == d.String() {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown deadlock mode %q: want stuck, stutter or off", s)
+}
+
 // Status is the outcome of a run.
 type Status string
 
@@ -102,8 +155,9 @@ type Kind string
 const (
 	// KindInvariant is an "always" property that is false in a reachable state.
 	KindInvariant Kind = "invariant"
-	// KindDeadlock is a reachable state with no enabled action that is not
-	// a valid end state.
+	// KindDeadlock is a reachable state that is a deadlock in the run's
+	// DeadlockMode: by default no action is enabled there and it is not a
+	// valid end state (with DeadlockStutter: no enabled action changes it).
 	KindDeadlock Kind = "deadlock"
 	// KindUnreachable is a "sometimes" property that no reachable state
 	// satisfies (only reported after an exhaustive search).
