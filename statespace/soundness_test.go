@@ -3,9 +3,11 @@ package statespace_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/dmabufcheck/dmabufcheck/refmodels/dmabufbench"
+	"github.com/dmabufcheck/dmabufcheck/refmodels/german"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -117,5 +119,185 @@ func TestCollisionProbabilityCoversTheLivenessPass(t *testing.T) {
 	}
 	if p := full.Stats.CollisionProbability(); p != 0 {
 		t.Errorf("full-state mode: collision probability %g, want 0 (both passes compare states by value)", p)
+	}
+}
+
+// replayEdited replays the steps of tr as a saved trace of the given
+// property, kind and loop.
+func replayEdited[S comparable](m statespace.Model[S], tr *statespace.Trace, property string, kind statespace.Kind, loop int) error {
+	_, err := statespace.ReplayAs(m, tr.InitIndex, replaySteps(tr), property, kind, loop)
+	return err
+}
+
+// A saved trace is confirmed only as the kind of violation it really
+// shows: a trace whose kind, property or loop was edited by hand is
+// rejected with the reason.
+func TestReplayChecksTheTracesKind(t *testing.T) {
+	inv := chain{limit: 10, props: []statespace.Property[chainState]{always("below 3", func(s *chainState) bool { return s.N < 3 })}}
+	r := mustCheck(t, inv, statespace.Options{})
+	invTr := r.Violation.Trace
+	r = mustCheck(t, lockPair{}, statespace.Options{})
+	dlTr := r.Violation.Trace
+	live := fenceSys{fair: true, flicker: true}
+	r = mustCheck(t, live, statespace.Options{})
+	lasso, liveProp := r.Violation.Trace, r.Violation.Property
+
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string // "" : confirmed
+	}{
+		{"invariant as it is", replayEdited(inv, invTr, "below 3", statespace.KindInvariant, -1), ""},
+		{"deadlock as it is", replayEdited(lockPair{}, dlTr, statespace.DeadlockProperty, statespace.KindDeadlock, -1), ""},
+		{"lasso as it is", replayEdited(live, lasso, liveProp, statespace.KindLiveness, lasso.Loop), ""},
+		{"invariant relabelled deadlock", replayEdited(inv, invTr, "below 3", statespace.KindDeadlock, -1), "deadlocks are reported as the property"},
+		{"invariant relabelled deadlock, property too", replayEdited(inv, invTr, statespace.DeadlockProperty, statespace.KindDeadlock, -1), "not a deadlock: inc is enabled there and changes the state"},
+		{"invariant relabelled lasso", replayEdited(inv, invTr, "below 3", statespace.KindLiveness, 0), "not an eventually property"},
+		{"invariant given a loop", replayEdited(inv, invTr, "below 3", statespace.KindInvariant, 1), "only a liveness counterexample has a loop"},
+		{"deadlock relabelled invariant", replayEdited(lockPair{}, dlTr, statespace.DeadlockProperty, statespace.KindInvariant, -1), "not an always property"},
+		{"lasso relabelled invariant", replayEdited(live, lasso, liveProp, statespace.KindInvariant, -1), "not an always property"},
+		{"lasso without its loop", replayEdited(live, lasso, liveProp, statespace.KindLiveness, -1), "needs a loop index"},
+		{"lasso with the loop moved", replayEdited(live, lasso, liveProp, statespace.KindLiveness, lasso.Loop+1), "does not close"},
+		{"lasso with an empty loop", replayEdited(live, lasso, liveProp, statespace.KindLiveness, lasso.Len()), "the loop is empty"},
+		{"unknown kind", replayEdited(inv, invTr, "below 3", "example", -1), "unknown kind"},
+	} {
+		switch {
+		case tc.want == "" && tc.err != nil:
+			t.Errorf("%s: rejected: %v", tc.name, tc.err)
+		case tc.want != "" && (tc.err == nil || !strings.Contains(tc.err.Error(), tc.want)):
+			t.Errorf("%s: error %v; want one saying %q", tc.name, tc.err, tc.want)
+		}
+	}
+}
+
+// A lasso is confirmed only if its loop is fair: a loop in which the
+// fairly scheduled signaller is enabled all along but never taken is not a
+// behaviour the property is judged on.
+func TestReplayRejectsAnUnfairLoop(t *testing.T) {
+	unfair := mustCheck(t, fenceSys{}, statespace.Options{}).Violation.Trace // user_spin forever
+	if err := replayEdited[fenceState](fenceSys{}, unfair, "fence-eventually-signalled", statespace.KindLiveness, unfair.Loop); err != nil {
+		t.Fatalf("without fairness the spinning loop is a counterexample: %v", err)
+	}
+	err := replayEdited[fenceState](fenceSys{fair: true}, unfair, "fence-eventually-signalled", statespace.KindLiveness, unfair.Loop)
+	if err == nil || !strings.Contains(err.Error(), "not fair to signaller") {
+		t.Errorf("the spinning loop replayed under fairness of the signaller: %v", err)
+	}
+}
+
+// triggeredFence judges "once armed, the fence is eventually signalled":
+// a lasso in which the fence is never armed does not violate it.
+type triggeredFence struct{ fenceSys }
+
+func (triggeredFence) Properties() []statespace.Property[fenceState] {
+	return []statespace.Property[fenceState]{{
+		Name: "armed-fence-eventually-signalled", Expectation: statespace.Eventually,
+		Holds:   func(s *fenceState) bool { return s.Signalled == 1 },
+		Trigger: func(s *fenceState) bool { return s.Armed == 1 },
+	}}
+}
+
+// A lasso is confirmed only if the property was triggered before its loop,
+// in a state from which it stays false.
+func TestReplayRejectsALassoNeverTriggered(t *testing.T) {
+	m := triggeredFence{fenceSys{userGate: true}}
+	spin := mustCheck(t, fenceSys{userGate: true}, statespace.Options{}).Violation.Trace // never armed
+	if err := replayEdited[fenceState](fenceSys{userGate: true}, spin, "fence-eventually-signalled", statespace.KindLiveness, spin.Loop); err != nil {
+		t.Fatalf("the untriggered loop violates the untriggered property: %v", err)
+	}
+	err := replayEdited[fenceState](m, spin, "armed-fence-eventually-signalled", statespace.KindLiveness, spin.Loop)
+	if err == nil || !strings.Contains(err.Error(), "is not triggered") {
+		t.Errorf("a lasso where the fence is never armed replayed as a violation of %q: %v", "armed-fence-eventually-signalled", err)
+	}
+}
+
+// spinLock is a process that takes a lock nobody releases and then spins on
+// it forever: after "acquire", its only enabled action, "spin", leads back
+// to the same state. Nothing is stuck (an action is always enabled), but
+// nothing changes either: a deadlock for Murphi and Rumur (stuttering), not
+// for SPIN (stuck). With end, the spinning state is a valid end state.
+type spinLock struct{ end, fair bool }
+
+type spinState struct{ PC uint8 }
+
+func (spinLock) Init() []spinState     { return []spinState{{}} }
+func (spinLock) ActionNames() []string { return []string{"acquire", "spin"} }
+func (spinLock) Actions(s *spinState, buf []statespace.Action) []statespace.Action {
+	return append(buf, statespace.Action(s.PC)) // acquire at 0, spin at 1
+}
+func (spinLock) Step(s *spinState, a statespace.Action) spinState {
+	return spinState{PC: 1}
+}
+func (spinLock) Properties() []statespace.Property[spinState] {
+	return []statespace.Property[spinState]{{
+		Name: "eventually-released", Expectation: statespace.Eventually,
+		Holds: func(s *spinState) bool { return s.PC == 2 },
+	}}
+}
+func (m spinLock) ValidEnd(*spinState) bool { return m.end }
+func (m spinLock) Fairness() []statespace.Fairness {
+	if !m.fair {
+		return nil
+	}
+	return []statespace.Fairness{{Name: "spinner", Actions: []statespace.Action{1}}}
+}
+
+// The two notions of deadlock differ on a state whose only enabled action
+// is a self-loop: DeadlockStutter reports it (and the trace replays as a
+// deadlock), DeadlockStuck does not, DeadlockOff and NoDeadlock check
+// nothing, and a valid end state is no deadlock in any mode.
+func TestDeadlockStutterReportsAStateNoActionChanges(t *testing.T) {
+	only := []string{statespace.DeadlockProperty}
+	r := mustCheck(t, spinLock{}, statespace.Options{Deadlock: statespace.DeadlockStutter, Only: only})
+	checkViolation(t, r, statespace.DeadlockProperty, statespace.KindDeadlock, 1)
+	tr := r.Violation.Trace
+	if err := replayEdited[spinState](spinLock{}, tr, statespace.DeadlockProperty, statespace.KindDeadlock, -1); err != nil {
+		t.Errorf("the stuttering deadlock does not replay: %v", err)
+	}
+	for _, opt := range []statespace.Options{
+		{Only: only},
+		{Deadlock: statespace.DeadlockStuck, Only: only},
+		{Deadlock: statespace.DeadlockOff, Only: only},
+		{NoDeadlock: true, Deadlock: statespace.DeadlockStutter, Only: only},
+	} {
+		if r := mustCheck(t, spinLock{}, opt); r.Violation != nil {
+			t.Errorf("%+v: %s violated; want no deadlock (the state is not stuck)", opt, r.Violation.Property)
+		}
+	}
+	if r := mustCheck(t, spinLock{end: true}, statespace.Options{Deadlock: statespace.DeadlockStutter, Only: only}); r.Status != statespace.StatusOK {
+		t.Errorf("a valid end state reported as a stuttering deadlock: %s %+v", r.Status, r.Violation)
+	}
+	if _, err := statespace.Check[spinState](spinLock{}, statespace.Options{Deadlock: 7}); err == nil {
+		t.Errorf("an unknown deadlock mode was accepted")
+	}
+}
+
+// In the liveness pass a state with enabled actions never stutters: the
+// spinning state's self-loop is a real cycle, and a fairness group taken on
+// a self-loop counts as taken, so the lasso loops on "spin" under fairness
+// of the spinner too.
+func TestSelfLoopIsACycleAndTakesItsFairnessGroup(t *testing.T) {
+	for _, fair := range []bool{false, true} {
+		r := mustCheck(t, spinLock{fair: fair}, statespace.Options{Only: []string{"eventually-released"}})
+		if r.Violation == nil || r.Violation.Kind != statespace.KindLiveness {
+			t.Fatalf("fair %v: violation %+v; want the spinning lasso", fair, r.Violation)
+		}
+		tr := r.Violation.Trace
+		if tr.Stutter || tr.Loop != 1 || tr.Len() != 2 || tr.Labels()[1] != "spin" {
+			t.Errorf("fair %v: loop %d, stutter %v, labels %v; want acquire then the spin self-loop\n%s", fair, tr.Loop, tr.Stutter, tr.Labels(), tr)
+		}
+	}
+}
+
+// German's protocol has no deadlock in either sense, as Rumur (stuttering,
+// its default) reports: the stuttering check finds none and visits the same
+// states.
+func TestGermanHasNoStutteringDeadlock(t *testing.T) {
+	m, err := german.New(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sameForAllWorkers(t, "german 3, stuttering deadlocks", checker[german.State](m), statespace.Options{Deadlock: statespace.DeadlockStutter})
+	if r.Status != statespace.StatusOK || r.Stats.States != 58077 {
+		t.Errorf("german 3 with DeadlockStutter: %s %+v, %d states", r.Status, r.Violation, r.Stats.States)
 	}
 }
