@@ -52,7 +52,8 @@ func Check[S comparable](m Model[S], opt Options) (*Result, error) {
 			return nil, fmt.Errorf("statespace: a swarm run has its own bounds (walks, depth) and stores no state: MaxStates, MaxDepth, FullState and SpillDir do not apply")
 		}
 		so := *opt.Swarm
-		so.Workers, so.Only, so.NoDeadlock, so.Context = opt.Workers, opt.Only, opt.NoDeadlock, opt.Context
+		so.Workers, so.Only, so.Deadlock, so.NoDeadlock, so.Context = opt.Workers, opt.Only, opt.Deadlock, opt.NoDeadlock, opt.Context
+		so.MemoryBudget, so.Progress, so.ProgressInterval = opt.MemoryBudget, opt.Progress, opt.ProgressInterval
 		return Swarm(m, so)
 	}
 	c, err := newChecker(m, opt)
@@ -368,6 +369,24 @@ func (c *checker[S]) run() *Result {
 		c.checkLiveness()
 	}
 	return c.result()
+}
+
+// deadlocked reports whether s, in which the actions acts are enabled, is a
+// deadlock in the run's mode (DeadlockStuck or DeadlockStutter), ignoring
+// whether deadlock detection is on.
+func (c *checker[S]) deadlocked(s *S, acts []Action) bool {
+	if c.endOK != nil && c.endOK.ValidEnd(s) {
+		return false
+	}
+	if !c.stutter {
+		return len(acts) == 0
+	}
+	for _, a := range acts {
+		if c.m.Step(s, a) != *s {
+			return false
+		}
+	}
+	return true
 }
 
 // violated reports whether an always property or deadlock has a discovery.

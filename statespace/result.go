@@ -76,8 +76,9 @@ type Options struct {
 	SpillThreshold uint64
 	// Swarm, when set, makes Check run one member of a swarm of bounded
 	// random walks (see Swarm) instead of the exhaustive search. Workers,
-	// Only, NoDeadlock and Context apply; MaxStates, MaxDepth, FullState and
-	// SpillDir must be zero (a swarm's bounds are its own).
+	// Only, Deadlock, NoDeadlock, Context, MemoryBudget and Progress apply
+	// (they override the same fields of SwarmOptions); MaxStates, MaxDepth,
+	// FullState and SpillDir must be zero (a swarm's bounds are its own).
 	Swarm *SwarmOptions
 }
 

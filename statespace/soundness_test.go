@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmabufcheck/dmabufcheck/refmodels/dmabufbench"
 	"github.com/dmabufcheck/dmabufcheck/refmodels/german"
@@ -300,4 +301,39 @@ func TestGermanHasNoStutteringDeadlock(t *testing.T) {
 	if r.Status != statespace.StatusOK || r.Stats.States != 58077 {
 		t.Errorf("german 3 with DeadlockStutter: %s %+v, %d states", r.Status, r.Violation, r.Stats.States)
 	}
+}
+
+// A swarm member honours the memory budget and reports progress, as the
+// exhaustive search does, instead of ignoring them.
+func TestSwarmHonoursMemoryBudgetAndProgress(t *testing.T) {
+	m := scramble{seed: 3, size: 150000, k: 4, inits: []uint32{1}}
+	calls := 0
+	r, err := statespace.Check[scrState](m, statespace.Options{
+		Swarm:        &statespace.SwarmOptions{Shard: 1, Shards: 1, Walks: 20000, Depth: 1000},
+		NoDeadlock:   true,
+		MemoryBudget: 1,
+		Progress:     func(statespace.Progress) { calls++ }, ProgressInterval: time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != statespace.StatusIncomplete || r.Incomplete != "memory budget" {
+		t.Errorf("status %s %q; want incomplete: memory budget", r.Status, r.Incomplete)
+	}
+	if calls == 0 {
+		t.Errorf("no progress reported")
+	}
+}
+
+// A swarm member finds stuttering deadlocks in DeadlockStutter mode, and
+// its trace replays.
+func TestSwarmFindsStutteringDeadlocks(t *testing.T) {
+	r, err := statespace.Check[spinState](spinLock{}, statespace.Options{
+		Swarm:    &statespace.SwarmOptions{Shard: 1, Shards: 1, Walks: 10, Depth: 10},
+		Deadlock: statespace.DeadlockStutter, Only: []string{statespace.DeadlockProperty},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkViolation(t, r, statespace.DeadlockProperty, statespace.KindDeadlock, 1)
 }
