@@ -140,7 +140,6 @@ type checker[S comparable] struct {
 
 	depth        int
 	states       uint64
-	transitions  uint64
 	frontierPeak uint64
 	heapPeak     uint64
 	incomplete   string
