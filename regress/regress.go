@@ -95,7 +95,7 @@ func Run(reg *scenario.Registry, args map[string]string, input string) string {
 		}
 		steps = append(steps, statespace.ReplayStep{Action: a, Label: f[2], Fingerprint: fp})
 	}
-	if _, err := sc.Replay(vals, init, steps, args["property"], loop); err != nil {
+	if _, err := sc.ReplayAs(vals, init, steps, args["property"], statespace.Kind(args["kind"]), loop); err != nil {
 		return "no longer applies: " + err.Error()
 	}
 	return Confirmed(args["property"], args["kind"], len(steps)-1)

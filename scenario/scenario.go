@@ -45,6 +45,10 @@ type Scenario struct {
 	// Replay re-executes a saved counterexample against the model built
 	// from v (statespace.Replay).
 	Replay func(v Values, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error)
+	// ReplayAs is Replay for a saved counterexample that says its kind:
+	// the kind must agree with the property and the loop, and the trace
+	// must show that kind of violation (statespace.ReplayAs).
+	ReplayAs func(v Values, init int, steps []statespace.ReplayStep, property string, kind statespace.Kind, loop int) (*statespace.Trace, error)
 	// Graph explores the whole state graph if it has at most max states.
 	Graph func(v Values, max int) (*statespace.Graph, error)
 	// Properties lists the names of the properties of the model built from
@@ -52,7 +56,7 @@ type Scenario struct {
 	Properties func(v Values) ([]string, error)
 }
 
-// model wires a scenario to its model: Check and Replay both build the
+// model wires a scenario to its model: Check, Replay and ReplayAs build the
 // model from the parameter values with build.
 func model[S comparable](s *Scenario, build func(v Values) (statespace.Model[S], error)) *Scenario {
 	s.Check = func(v Values, opt statespace.Options) (*statespace.Result, error) {
@@ -68,6 +72,13 @@ func model[S comparable](s *Scenario, build func(v Values) (statespace.Model[S],
 			return nil, err
 		}
 		return statespace.Replay(m, init, steps, property, loop)
+	}
+	s.ReplayAs = func(v Values, init int, steps []statespace.ReplayStep, property string, kind statespace.Kind, loop int) (*statespace.Trace, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return statespace.ReplayAs(m, init, steps, property, kind, loop)
 	}
 	s.Graph = func(v Values, max int) (*statespace.Graph, error) {
 		m, err := build(v)

@@ -3,6 +3,7 @@ package statespace
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -51,7 +52,8 @@ func Check[S comparable](m Model[S], opt Options) (*Result, error) {
 			return nil, fmt.Errorf("statespace: a swarm run has its own bounds (walks, depth) and stores no state: MaxStates, MaxDepth, FullState and SpillDir do not apply")
 		}
 		so := *opt.Swarm
-		so.Workers, so.Only, so.NoDeadlock, so.Context = opt.Workers, opt.Only, opt.NoDeadlock, opt.Context
+		so.Workers, so.Only, so.Deadlock, so.NoDeadlock, so.Context = opt.Workers, opt.Only, opt.Deadlock, opt.NoDeadlock, opt.Context
+		so.MemoryBudget, so.Progress, so.ProgressInterval = opt.MemoryBudget, opt.Progress, opt.ProgressInterval
 		return Swarm(m, so)
 	}
 	c, err := newChecker(m, opt)
@@ -111,11 +113,14 @@ type checker[S comparable] struct {
 	always  []propCheck[S]
 	some    []propCheck[S]
 	live    []propCheck[S] // Eventually properties, checked after the search
-	lasso   map[int]*Trace // their counterexamples, by property index
-	endOK   EndStater[S]
-	canon   Canonicalizer[S]
-	ctx     context.Context
-	plain   bool // S is plain memory (full-state mode orders states by their bytes)
+	// liveStates and liveEdges are the size of the liveness pass's graph.
+	liveStates, liveEdges uint64
+	lasso                 map[int]*Trace // their counterexamples, by property index
+	endOK                 EndStater[S]
+	stutter               bool // deadlock detection with DeadlockStutter
+	canon                 Canonicalizer[S]
+	ctx                   context.Context
+	plain                 bool // S is plain memory (full-state mode orders states by their bytes)
 
 	workers int
 	shards  [numShards]shard[S]
@@ -127,6 +132,9 @@ type checker[S comparable] struct {
 	// workers take grains of it, so one that is slowed (by the host, or a
 	// run of states with many successors) does not hold up the barrier.
 	claim atomic.Int64
+	// budget is the number of states still allowed by Options.MaxStates
+	// (negative once a state was refused), shared by the shards.
+	budget atomic.Int64
 
 	// found[p] is the first discovery of property p (index in m.Properties,
 	// deadlock = len(props)): a violation of an always property or
@@ -214,7 +222,10 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		}
 		seen[p.Name] = true
 	}
-	checkDeadlock := !opt.NoDeadlock
+	if opt.Deadlock > DeadlockOff {
+		return nil, fmt.Errorf("statespace: unknown deadlock mode %d", opt.Deadlock)
+	}
+	checkDeadlock := !opt.NoDeadlock && opt.Deadlock != DeadlockOff
 	if len(opt.Only) > 0 {
 		want := map[string]bool{}
 		for _, n := range opt.Only {
@@ -235,6 +246,10 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		}
 	}
 	c.opt.NoDeadlock = !checkDeadlock
+	c.stutter = checkDeadlock && opt.Deadlock == DeadlockStutter
+	if !checkDeadlock {
+		c.opt.Deadlock = DeadlockOff
+	}
 	for _, p := range c.checked {
 		switch p.Expectation {
 		case Always:
@@ -273,9 +288,15 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		t := reflect.TypeFor[S]()
 		c.plain = plainMemory(t, t.String()) == nil
 	}
+	if opt.MaxStates > 0 {
+		c.budget.Store(int64(min(opt.MaxStates, math.MaxInt64)))
+	}
 	for i := range c.shards {
 		c.shards[i].init()
 		c.shards[i].full = opt.FullState
+		if opt.MaxStates > 0 {
+			c.shards[i].budget = &c.budget
+		}
 	}
 	c.ws = make([]*worker[S], c.workers)
 	for i := range c.ws {
@@ -323,10 +344,12 @@ func (c *checker[S]) run() *Result {
 			c.states++
 		}
 	}
+	c.checkBudget(0)
 	c.settleLevel()
 	for c.incomplete == "" {
 		last := c.opt.MaxDepth > 0 && c.depth == c.opt.MaxDepth
 		c.expandLevel(last)
+		c.checkBudget(c.depth + 1)
 		if c.violated() || c.incomplete != "" || c.modelErr != nil {
 			break
 		}
@@ -348,6 +371,24 @@ func (c *checker[S]) run() *Result {
 		c.checkLiveness()
 	}
 	return c.result()
+}
+
+// deadlocked reports whether s, in which the actions acts are enabled, is a
+// deadlock in the run's mode (DeadlockStuck or DeadlockStutter), ignoring
+// whether deadlock detection is on.
+func (c *checker[S]) deadlocked(s *S, acts []Action) bool {
+	if c.endOK != nil && c.endOK.ValidEnd(s) {
+		return false
+	}
+	if !c.stutter {
+		return len(acts) == 0
+	}
+	for _, a := range acts {
+		if c.m.Step(s, a) != *s {
+			return false
+		}
+	}
+	return true
 }
 
 // violated reports whether an always property or deadlock has a discovery.
@@ -479,15 +520,39 @@ func (c *checker[S]) expandLevel(last bool) {
 	}
 }
 
+// checkBudget ends the run as incomplete, after building the whole level
+// of the given depth, when
+// Options.MaxStates refused a new state: exactly MaxStates states are then
+// stored, every state of the levels expanded so far was checked, and the
+// states of the last level kept within the bound are stored but not
+// expanded. Checking once per level keeps the run deterministic: the level
+// being built is a set, whatever the workers, and so is the answer to
+// "did it hold more states than the budget allowed".
+func (c *checker[S]) checkBudget(depth int) {
+	for k := range c.shards {
+		if c.shards[k].overBudget && c.incomplete == "" {
+			c.incomplete = "max states"
+			c.notes = append(c.notes, fmt.Sprintf("the search stopped at the bound of %d states, in the level of depth %d: the levels above it were expanded and checked, and %d states of that level were stored but not checked",
+				c.opt.MaxStates, depth, c.levelBeingBuilt()))
+		}
+	}
+}
+
+// levelBeingBuilt is the number of states of the level being built.
+func (c *checker[S]) levelBeingBuilt() int {
+	n := 0
+	for k := range c.shards {
+		n += len(c.shards[k].next.keys)
+	}
+	return n
+}
+
 // checkBounds stops the run at a bound, an interruption or when the memory
 // budget is exhausted, and reports progress. left is the number of states
 // of the level still to expand.
 func (c *checker[S]) checkBounds(left uint64) bool {
-	if c.opt.MaxStates > 0 && c.states > c.opt.MaxStates {
-		c.incomplete = "max states"
-	}
 	for k := range c.shards {
-		if c.shards[k].count >= maxLocalID {
+		if c.shards[k].idsOut {
 			c.incomplete = "state id space exhausted"
 		}
 	}
@@ -613,11 +678,13 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 			w.succ = append(w.succ, c.m.Step(s, a))
 		}
 		w.trans += uint64(len(w.acts))
+		moved := false
 		for i, a := range w.acts {
 			n := &w.succ[i]
 			w.enabled[a]++
 			if *n != *s {
 				w.changed[a]++
+				moved = true
 			}
 			if c.canon != nil {
 				*n = c.canon.Canonical(*n)
@@ -637,6 +704,9 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 				c.offerAll(w, w.local, last)
 				w.local = w.local[:0]
 			}
+		}
+		if !moved && c.stutter && (c.endOK == nil || !c.endOK.ValidEnd(s)) {
+			c.offerFound(&w.found[deadlock], c.depth, fp, id)
 		}
 	}
 	c.offerAll(w, w.local, last)
@@ -699,6 +769,7 @@ func (c *checker[S]) result() *Result {
 		st.Mode = ModeFullState
 	}
 	st.Transitions = c.sumTransitions()
+	st.LivenessStates, st.LivenessTransitions = c.liveStates, c.liveEdges
 	st.MaxDepth = c.depth
 	if !c.nextLevelEmpty() {
 		st.MaxDepth++
@@ -717,7 +788,13 @@ func (c *checker[S]) result() *Result {
 	}
 	for k := range c.shards {
 		sh := &c.shards[k]
-		for i := uint32(0); i < sh.parent.n; i++ {
+		n := sh.parent.n
+		if c.incomplete == "max states" {
+			// The last level holds the states that fitted in the bound:
+			// which ones depends on the workers, so they are not counted.
+			n = sh.nextBase
+		}
+		for i := uint32(0); i < n; i++ {
 			if sh.parent.get(i) != noParent {
 				st.Actions[sh.action.get(i)].New++
 			}

@@ -62,6 +62,9 @@ func (sh *shard[S]) offerFull(c *candidate[S], probeOnly bool, less func(a, b ui
 		if probeOnly {
 			return beyondBound
 		}
+		if (sh.count >= sh.idLimit || sh.budget != nil) && !sh.admit() {
+			return refused
+		}
 		e := uint32(len(sh.next.keys))
 		sh.store.append(c.state)
 		if sh.addEntry(c, i, e) {

@@ -153,9 +153,10 @@ func (t *lindex) insert(slot, fp uint64, id int32) {
 }
 
 // buildGraph explores the reachable states breadth first, keeping every
-// edge, and keeping the states too with keepStates. It stops at maxStates
-// (0: no bound), at the memory budget or when interrupted, and returns why
-// it stopped early ("" when it completed).
+// edge, and keeping the states too with keepStates. It stops, before
+// numbering a state beyond maxStates (0: no bound), at the memory budget or
+// when interrupted, and returns why it stopped early ("" when it
+// completed).
 func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], string) {
 	g := &lgraph[S]{holds: make([][]uint64, len(c.live)), trig: make([][]uint64, len(c.live))}
 	// In full-state mode states are told apart by value, so they are kept.
@@ -173,7 +174,7 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 		if i >= 0 {
 			return i, false
 		}
-		if g.n == math.MaxInt32 {
+		if g.n == math.MaxInt32 || maxStates > 0 && uint64(g.n) >= maxStates {
 			return -1, false
 		}
 		i = g.n
@@ -198,7 +199,11 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 		return i, true
 	}
 	for k := range c.inits {
-		if _, fresh := add(&c.inits[k], -1, 0); fresh {
+		i, fresh := add(&c.inits[k], -1, 0)
+		if i < 0 {
+			return g, "max states"
+		}
+		if fresh {
 			g.roots = append(g.roots, int32(k))
 		}
 	}
@@ -206,9 +211,6 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 	var es []ledge
 	g.off.append(0)
 	for i := int32(0); i < g.n; i++ {
-		if maxStates > 0 && uint64(g.n) > maxStates {
-			return g, "max states"
-		}
 		if i&0xffff == 0 {
 			if c.ctx.Err() != nil {
 				return g, "interrupted"
@@ -253,6 +255,10 @@ func (c *checker[S]) checkLiveness() {
 		limit = maxLivenessStates
 	}
 	g, stopped := c.buildGraph(limit, false)
+	c.liveStates = uint64(g.n)
+	for _, ch := range g.edges {
+		c.liveEdges += uint64(len(ch))
+	}
 	if stopped != "" {
 		c.incomplete = stopped
 		if stopped == "max states" {

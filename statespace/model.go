@@ -92,16 +92,28 @@ type Property[S comparable] struct {
 }
 
 // Fairness is a weak-fairness constraint: a behaviour in which some action
-// of the group stays enabled forever must take one of them infinitely
-// often. Liveness is checked only over behaviours fair to every group.
+// of the group stays enabled forever (in every state from some point on)
+// must take one of them infinitely often. Liveness is checked only over
+// behaviours fair to every group.
 type Fairness struct {
-	Name    string
+	// Name identifies the group in reports.
+	Name string
+	// Actions are the group's actions: the group is enabled in a state
+	// where any of them is enabled, and taken by a step of any of them.
 	Actions []Action
 }
 
 // FairModel is implemented by models that declare weak fairness for their
 // liveness properties (typically: the agents that signal fences make
 // progress).
+//
+// Exactly, a cycle of the state graph is a fair behaviour when every group
+// is either taken on an edge of the cycle or disabled in one of its states.
+// A step of the group's action that leads back to the same state (a
+// self-loop) counts as taken: a group whose only move is to loop is
+// satisfied by looping. A state with enabled actions never stutters: the
+// behaviour must take one of them (possibly a self-loop); only a state
+// without enabled actions stays forever, and no group is enabled there.
 type FairModel interface {
 	Fairness() []Fairness
 }
@@ -120,9 +132,10 @@ type WaitForGraph[S comparable] interface {
 }
 
 // EndStater is implemented by models that have valid end states. A state
-// with no enabled action is a deadlock unless ValidEnd reports true for it.
-// A model that does not implement EndStater treats every state without
-// enabled actions as a deadlock.
+// with no enabled action is a deadlock unless ValidEnd reports true for it
+// (with Options.Deadlock = DeadlockStutter: a state that no enabled action
+// changes). A model that does not implement EndStater treats every such
+// state as a deadlock.
 type EndStater[S comparable] interface {
 	ValidEnd(s *S) bool
 }

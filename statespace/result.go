@@ -13,10 +13,18 @@ type Options struct {
 	// Workers is the number of goroutines that expand and store states.
 	// Zero means runtime.GOMAXPROCS(0). Results do not depend on it.
 	Workers int
-	// MaxStates stops the run, as incomplete, once more than this many
-	// distinct states are stored (a state space of exactly MaxStates states
-	// completes). The bound is checked after every round of the search, so
-	// the run may store a little more before it stops. Zero means no bound.
+	// MaxStates bounds the distinct states stored. When the reachable
+	// states do not fit, the run ends as incomplete with exactly MaxStates
+	// states stored, whatever the number of workers: the level of the
+	// breadth-first search that does not fit is still generated in full
+	// from the level above it (whose states are all expanded and checked),
+	// but new states beyond the bound are not stored, and the states of that
+	// last level that were stored are not checked (a note says how many).
+	// Deciding at the end of the level keeps the count, the transitions and
+	// the verdicts independent of the workers. A state space of exactly
+	// MaxStates states completes. The liveness pass (unreduced graph) stops
+	// likewise before numbering more than MaxStates states. Zero means no
+	// bound.
 	MaxStates uint64
 	// MaxDepth stops the search at this BFS depth (number of steps from an
 	// initial state). States at that depth are checked but their successors
@@ -30,7 +38,10 @@ type Options struct {
 	// selects deadlock detection. Empty means every property and deadlock
 	// detection.
 	Only []string
-	// NoDeadlock turns deadlock detection off.
+	// Deadlock says which states are deadlocks (default DeadlockStuck).
+	Deadlock DeadlockMode
+	// NoDeadlock turns deadlock detection off: the same as Deadlock =
+	// DeadlockOff, kept as an alias.
 	NoDeadlock bool
 	// Progress, when set, is called from the checker's coordinating
 	// goroutine about every ProgressInterval (default 2s).
@@ -65,14 +76,65 @@ type Options struct {
 	SpillThreshold uint64
 	// Swarm, when set, makes Check run one member of a swarm of bounded
 	// random walks (see Swarm) instead of the exhaustive search. Workers,
-	// Only, NoDeadlock and Context apply; MaxStates, MaxDepth, FullState and
-	// SpillDir must be zero (a swarm's bounds are its own).
+	// Only, Deadlock, NoDeadlock, Context, MemoryBudget and Progress apply
+	// (they override the same fields of SwarmOptions); MaxStates, MaxDepth,
+	// FullState and SpillDir must be zero (a swarm's bounds are its own).
 	Swarm *SwarmOptions
 }
 
 // DeadlockProperty is the name under which deadlocks are reported and
 // selected in Options.Only.
 const DeadlockProperty = "deadlock"
+
+// DeadlockMode is the notion of deadlock a run checks (Options.Deadlock).
+//
+// A valid end state (EndStater) is never a deadlock. Liveness is not
+// affected by the mode: in the liveness pass a state without enabled
+// actions stutters forever, and a state with enabled actions never
+// stutters (its self-loops are real transitions).
+type DeadlockMode uint8
+
+const (
+	// DeadlockStuck, the default, reports a stuck state: one in which no
+	// action is enabled and that is not a valid end state. A state whose
+	// every enabled action leads back to itself is not stuck (something can
+	// always happen, even if nothing changes); SPIN's "invalid end state" is
+	// this notion.
+	DeadlockStuck DeadlockMode = iota
+	// DeadlockStutter reports, as Murphi (CMurphi) and Rumur do by default
+	// (Rumur's --deadlock-detection stuttering), a state in which no enabled
+	// action changes the state: a stuck state, or one whose every enabled
+	// action leads back to the state itself (compared before symmetry
+	// reduction, so a step to a symmetric image is a change); valid end
+	// states excepted. Every stuck state is a stuttering deadlock; the
+	// converse does not hold.
+	DeadlockStutter
+	// DeadlockOff turns deadlock detection off.
+	DeadlockOff
+)
+
+// String returns "stuck", "stutter" or "off".
+func (d DeadlockMode) String() string {
+	switch d {
+	case DeadlockStuck:
+		return "stuck"
+	case DeadlockStutter:
+		return "stutter"
+	case DeadlockOff:
+		return "off"
+	}
+	return fmt.Sprintf("DeadlockMode(%d)", uint8(d))
+}
+
+// ParseDeadlockMode reads "stuck", "stutter" or "off".
+func ParseDeadlockMode(s string) (DeadlockMode, error) {
+	for _, d := range []DeadlockMode{DeadlockStuck, DeadlockStutter, DeadlockOff} {
+		if s == d.String() {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown deadlock mode %q: want stuck, stutter or off", s)
+}
 
 // Status is the outcome of a run.
 type Status string
@@ -94,8 +156,9 @@ type Kind string
 const (
 	// KindInvariant is an "always" property that is false in a reachable state.
 	KindInvariant Kind = "invariant"
-	// KindDeadlock is a reachable state with no enabled action that is not
-	// a valid end state.
+	// KindDeadlock is a reachable state that is a deadlock in the run's
+	// DeadlockMode: by default no action is enabled there and it is not a
+	// valid end state (with DeadlockStutter: no enabled action changes it).
 	KindDeadlock Kind = "deadlock"
 	// KindUnreachable is a "sometimes" property that no reachable state
 	// satisfies (only reported after an exhaustive search).
@@ -147,6 +210,9 @@ type ActionStats struct {
 	// the source state (before symmetry reduction).
 	Changed uint64
 	// New counts the distinct states first reached through this action.
+	// When MaxStates stopped the run, the states of the last, partly stored
+	// level are not counted: which of them fitted in the bound depends on
+	// the workers.
 	New uint64
 }
 
@@ -177,6 +243,11 @@ type Stats struct {
 	// SpilledBytes is the number of bytes of states written to spill files
 	// (Options.SpillDir); each byte was read back once.
 	SpilledBytes uint64
+	// LivenessStates and LivenessTransitions are the states and edges of
+	// the graph explored by the liveness pass (Eventually properties), which
+	// is not reduced by symmetry and finds its states again by fingerprint
+	// too; 0 when the pass did not run.
+	LivenessStates, LivenessTransitions uint64
 	// Swarm describes a swarm member's run (Mode ModeSwarm), nil otherwise.
 	// Such a run stores no state: States is 0 and Transitions counts the
 	// steps of its walks.
@@ -209,22 +280,32 @@ func (s *Stats) BytesPerState() float64 {
 	return float64(s.HeapBytes) / float64(s.States)
 }
 
-// CollisionProbability is the probability that two distinct states share a
-// fingerprint, so that one of them was wrongly taken as already seen. It is
-// TLC's optimistic estimate x = n·(g−n)/2⁶⁴, with n distinct states and g
-// generated transitions, reported as 1−e^(−x) (≈ x while small, never above 1).
-// It is 0 in full-state mode, where states are compared by value.
+// CollisionProbability is the probability that, somewhere in the run, two
+// distinct states shared a fingerprint, so that one of them was wrongly
+// taken as already seen. It covers the whole run: the safety search
+// (States, Transitions) and the liveness pass (LivenessStates,
+// LivenessTransitions), whose unreduced graph is fingerprinted too. Each
+// pass contributes TLC's optimistic estimate x = n·(g−n)/2⁶⁴, with n
+// distinct states and g generated transitions; the result is 1−e^(−Σx) (≈ Σx
+// while small, never above 1). It is 0 in full-state mode, where both passes
+// compare states by value.
 func (s *Stats) CollisionProbability() float64 {
 	if s.Mode == ModeFullState {
 		return 0
 	}
-	n := float64(s.States)
-	g := float64(s.Transitions)
+	x := collisionEstimate(s.States, s.Transitions) + collisionEstimate(s.LivenessStates, s.LivenessTransitions)
+	// 1−e^(−x) ≈ x while x is small, and never exceeds 1.
+	return -math.Expm1(-x)
+}
+
+// collisionEstimate is TLC's n·(g−n)/2⁶⁴ for n distinct states among g
+// generated ones.
+func collisionEstimate(states, transitions uint64) float64 {
+	n, g := float64(states), float64(transitions)
 	if g < n {
 		g = n
 	}
-	// 1−e^(−x) ≈ x while x is small, and never exceeds 1.
-	return -math.Expm1(-n * (g - n) / math.Exp2(64))
+	return n * (g - n) / math.Exp2(64)
 }
 
 // Vacuous lists the findings about actions that did nothing: actions never

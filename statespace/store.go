@@ -1,5 +1,7 @@
 package statespace
 
+import "sync/atomic"
+
 // The visited set is split into numShards shards by the top bits of the
 // fingerprint. Worker w owns the shards k with k % workers == w and is the
 // only goroutine that ever writes them, so the hot path takes no lock and no
@@ -128,13 +130,39 @@ type shard[S comparable] struct {
 	spillAt  int
 	spillDir string
 	spill    shardSpill
-	_        [64]byte
+	// Admission of new states (admit): idLimit bounds count so that local
+	// ids fit in a state id (maxLocalID; lower in tests); budget, when not
+	// nil, is the run's count of states still allowed (Options.MaxStates),
+	// shared by every shard. idsOut and overBudget record that a new state
+	// was refused for either reason.
+	idLimit            uint32
+	budget             *atomic.Int64
+	idsOut, overBudget bool
+	_                  [64]byte
 }
 
 func (sh *shard[S]) init() {
 	sh.slots = make([]uint64, minSlots)
 	sh.mask = minSlots - 1
 	sh.limit = minSlots * 3 / 4
+	sh.idLimit = maxLocalID
+}
+
+// admit decides whether a new state may be stored: the shard must have a
+// local id left for it (every id handed out is below maxLocalID, so that it
+// differs from noParent and fits next to the shard number), and the run's
+// state budget must not be spent. It is called out of line, only when the
+// shard is near its id limit or the run has a budget.
+func (sh *shard[S]) admit() bool {
+	if sh.count >= sh.idLimit {
+		sh.idsOut = true
+		return false
+	}
+	if sh.budget != nil && sh.budget.Add(-1) < 0 {
+		sh.overBudget = true
+		return false
+	}
+	return true
 }
 
 // lookup returns the slot where fp is stored, or the empty slot where it
@@ -202,6 +230,8 @@ const (
 	seenBefore insertResult = iota
 	inserted
 	beyondBound
+	// refused: the state is new but was not stored (admit).
+	refused
 )
 
 // offer stores c if its state is new, or improves the discovery key of a
@@ -212,6 +242,9 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 	if v == 0 {
 		if probeOnly {
 			return beyondBound
+		}
+		if (sh.count >= sh.idLimit || sh.budget != nil) && !sh.admit() {
+			return refused
 		}
 		e := uint32(len(sh.next.keys))
 		sh.next.states = append(sh.next.states, c.state)

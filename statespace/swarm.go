@@ -35,11 +35,21 @@ type SwarmOptions struct {
 	// states it reports the shortest trace instead of the walk's (default
 	// 1<<20).
 	ShortenStates uint64
-	// Workers, Only, NoDeadlock and Context are as in Options.
+	// Workers, Only, Deadlock, NoDeadlock and Context are as in Options.
 	Workers    int
 	Only       []string
+	Deadlock   DeadlockMode
 	NoDeadlock bool
 	Context    context.Context
+	// MemoryBudget stops the member, as incomplete ("memory budget"), when
+	// the Go heap exceeds this many bytes (sampled about every 100ms); zero
+	// means no budget.
+	MemoryBudget uint64
+	// Progress, when set, is called about every ProgressInterval (default
+	// 2s) with the steps of the walks finished so far (Transitions) and the
+	// number of walks not yet started (Queue); Depth and States are 0.
+	Progress         func(Progress)
+	ProgressInterval time.Duration
 }
 
 // SwarmStats describe a swarm member's run (Stats.Swarm).
@@ -129,7 +139,7 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 	if so.ShortenStates == 0 {
 		so.ShortenStates = defaultShortenStates
 	}
-	c, err := newChecker(m, Options{Workers: so.Workers, Only: so.Only, NoDeadlock: so.NoDeadlock, Context: so.Context})
+	c, err := newChecker(m, Options{Workers: so.Workers, Only: so.Only, Deadlock: so.Deadlock, NoDeadlock: so.NoDeadlock, Context: so.Context, MemoryBudget: so.MemoryBudget, ProgressInterval: so.ProgressInterval})
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +166,7 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 		hits      = make([]*walkHit, nprops)
 		blocks    = make([]uint64, (so.Walks+walkBlock-1)/walkBlock) // steps per block, up to stop
 		panicErr  error
+		overMem   atomic.Bool // the memory budget is exceeded: stop
 	)
 	stop.Store(math.MaxInt64)
 	record := func(p int, h *walkHit) {
@@ -177,7 +188,7 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 		var path []S
 		var acts, buf []Action
 		onPath := map[S]int{}
-		for c.ctx.Err() == nil {
+		for c.ctx.Err() == nil && !overMem.Load() {
 			b := int(nextBlock.Add(1) - 1)
 			if b >= len(blocks) || int64(b*walkBlock) > stop.Load() {
 				return
@@ -207,7 +218,7 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 						}
 					}
 					buf = m.Actions(&s, buf[:0])
-					if len(buf) == 0 && !c.opt.NoDeadlock && (c.endOK == nil || !c.endOK.ValidEnd(&s)) {
+					if !c.opt.NoDeadlock && c.deadlocked(&s, buf) {
 						hit(len(c.props))
 						violated = true
 					}
@@ -240,6 +251,36 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 	for range workers {
 		wg.Go(work)
 	}
+	if so.MemoryBudget > 0 || so.Progress != nil {
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		tick := time.NewTicker(100 * time.Millisecond)
+		last := start
+	watch:
+		for {
+			select {
+			case <-done:
+				break watch
+			case now := <-tick.C:
+				heap := c.sampleHeap()
+				if so.MemoryBudget > 0 && heap > so.MemoryBudget {
+					overMem.Store(true)
+				}
+				if so.Progress != nil && now.Sub(last) >= c.opt.ProgressInterval {
+					last = now
+					mu.Lock()
+					var steps uint64
+					for _, n := range blocks {
+						steps += n
+					}
+					mu.Unlock()
+					left := max(0, so.Walks-int(nextBlock.Load())*walkBlock)
+					so.Progress(Progress{Transitions: steps, Queue: uint64(left), Elapsed: now.Sub(start), HeapByte: heap})
+				}
+			}
+		}
+		tick.Stop()
+	}
 	wg.Wait()
 	if panicErr != nil {
 		return nil, panicErr
@@ -267,6 +308,7 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 		st.Actions[a].Name = n
 	}
 	interrupted := c.ctx.Err() != nil
+	st.HeapBytes = c.heapPeak
 
 	var first *Violation
 	firstWalk := math.MaxInt
@@ -327,13 +369,16 @@ func Swarm[S comparable](m Model[S], so SwarmOptions) (res *Result, err error) {
 		if interrupted {
 			res.Incomplete = "interrupted"
 		}
+		if overMem.Load() {
+			res.Incomplete = "memory budget"
+		}
 		st.Duration = time.Since(start)
 		return res, nil
 	}
 	res.Status, res.Violation = StatusViolation, first
 	sw.WalkLength = first.Trace.Len()
 	// Shorten: a bounded breadth-first search for the same property.
-	opt := Options{Workers: so.Workers, MaxDepth: sw.WalkLength, MaxStates: so.ShortenStates, Only: []string{first.Property}, Context: so.Context}
+	opt := Options{Workers: so.Workers, MaxDepth: sw.WalkLength, MaxStates: so.ShortenStates, Only: []string{first.Property}, Deadlock: so.Deadlock, Context: so.Context, MemoryBudget: so.MemoryBudget}
 	if first.Property == DeadlockProperty {
 		opt.Only = []string{DeadlockProperty}
 	}

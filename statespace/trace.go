@@ -196,10 +196,16 @@ func (c *checker[S]) isStored(fp uint64, s *S) bool {
 }
 
 // replay re-executes acts from initial state init, checking that every
-// action is enabled and, with stored, that every state reached is in the
-// fingerprint table. It returns the trace so far and the last state.
+// action is enabled. With stored the path is one of the search's (reduced)
+// graph: every state, the initial one included, is canonicalised and must be
+// in the fingerprint table. Without it the path is one of the unreduced
+// graph (a liveness lasso): no state is canonicalised, not even the initial
+// one. It returns the trace so far and the last state.
 func (c *checker[S]) replay(init int, acts []Action, what string, stored bool) (*Trace, S) {
-	s := c.canonical(c.inits[init])
+	s := c.inits[init]
+	if stored {
+		s = c.canonical(s)
+	}
 	fp := c.h.fingerprint(&s)
 	t := &Trace{InitIndex: init, Loop: -1, Steps: []Step{{Action: -1, Fingerprint: fp, State: describe(c.m, &s)}}}
 	if stored && !c.isStored(fp, &s) {

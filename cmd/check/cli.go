@@ -160,6 +160,8 @@ type runFlags struct {
 	progMode   string
 	verbose    bool
 	noDead     bool
+	deadlock   string
+	deadMode   statespace.DeadlockMode
 	progress   time.Duration
 	traceOut   []string
 	fullState  bool
@@ -206,7 +208,8 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr (same as --progress=none)")
 	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr, `MODE` auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines) or none")
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics and every property the search did not decide")
-	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report states without enabled actions")
+	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report deadlocks (same as --deadlock=off)")
+	fs.StringVar(&f.deadlock, "deadlock", "stuck", "which states are deadlocks, `MODE` stuck (no action enabled, not a valid end state), stutter (no enabled action changes the state, as Murphi and Rumur) or off")
 	fs.Var(durationFlag{&f.progress}, "progress-every", "time between progress lines, a `DURATION` such as 10s")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
@@ -240,11 +243,18 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 			}
 		}
 	} else {
-		for _, n := range []string{"max-states", "max-depth", "memory", "full-state", "spill-dir", "spill-threshold"} {
+		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold"} {
 			if f.setFlags[n] {
 				return "", nil, usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
 			}
 		}
+	}
+	var derr error
+	if f.deadMode, derr = statespace.ParseDeadlockMode(f.deadlock); derr != nil {
+		return "", nil, usagef("--deadlock: %v", derr)
+	}
+	if f.noDead && f.setFlags["deadlock"] && f.deadlock != "off" {
+		return "", nil, usagef("--no-deadlock and --deadlock=%s contradict each other (--no-deadlock is --deadlock=off)", f.deadlock)
 	}
 	if !slices.Contains([]string{"auto", "plain", "json", "none"}, f.progMode) {
 		return "", nil, usagef("--progress %q: want auto, plain, json or none", f.progMode)
@@ -293,6 +303,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
+		Deadlock:  f.deadMode,
 		FullState: f.fullState, SpillDir: f.spillDir,
 	}
 	if f.setFlags["spill-threshold"] {
@@ -431,7 +442,7 @@ func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, er
 	if err != nil {
 		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
 	}
-	if _, err := sc.Replay(vals, doc.Init, steps, doc.Property, doc.Loop); err != nil {
+	if _, err := sc.ReplayAs(vals, doc.Init, steps, doc.Property, statespace.Kind(doc.Kind), doc.Loop); err != nil {
 		return 0, usageError{fmt.Errorf("%s: the trace does not apply to %s (%s): %v", args[0], sc.Name, vals, err)}
 	}
 	fmt.Fprintf(stdout, "replayed %d steps of %s (%s): %s is violated (%s), as the trace says\n",

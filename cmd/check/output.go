@@ -193,7 +193,7 @@ func writeSearchStats(w io.Writer, st *statespace.Stats) {
 	} else {
 		fmt.Fprintf(w, "memory: peak heap %s (%.1f B/state): fingerprint table %s, parent links %s, frontier %s; state size %d B\n",
 			bytesize(st.HeapBytes), st.BytesPerState(), bytesize(st.TableBytes), bytesize(st.TraceBytes), bytesize(st.FrontierBytes), st.StateSize)
-		fmt.Fprintf(w, "fingerprint collision probability: %.3g\n", st.CollisionProbability())
+		fmt.Fprintf(w, "fingerprint collision probability: %.3g%s\n", st.CollisionProbability(), collisionScope(st))
 	}
 	if st.SpilledBytes > 0 {
 		fmt.Fprintf(w, "spilled to disk: %s of states written and read back\n", bytesize(st.SpilledBytes))
@@ -351,4 +351,13 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// collisionScope says what the collision probability covers when the run
+// had a liveness pass, which fingerprints the unreduced graph too.
+func collisionScope(st *statespace.Stats) string {
+	if st.LivenessStates == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (whole run: safety search, and liveness pass over %s states, %s transitions)", count(st.LivenessStates), count(st.LivenessTransitions))
 }
