@@ -66,7 +66,7 @@ func TestRunOKExitsZeroWithRumurCounts(t *testing.T) {
 }
 
 // The seeded bug of dmabuf.m: importer 1 maps without the cache clean, and
-// the shortest counterexample is the 5 rule firings of RESULTS.md §3.
+// the shortest counterexample is 5 rule firings (refmodels/dmabufbench, docs/performance.md).
 func TestRunViolationExitsOneWithShortestTrace(t *testing.T) {
 	code, r := runJSON(t, "run", "dmabuf-bench", "--set", "importers=3", "--set", "bad=true", "--workers", "2")
 	if code != exitViolation || r.Result != "violation" || r.Violation == nil {
