@@ -18,9 +18,6 @@ type Expr struct {
 	and []Expr
 }
 
-// Eval returns the value of e in s.
-func (e Expr) eval(w *core, s []byte) int { return e.f(w, s) }
-
 func b2i(b bool) int {
 	if b {
 		return 1

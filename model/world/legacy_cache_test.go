@@ -44,10 +44,7 @@ func verdictOf(t *testing.T, r *statespace.Result, err error) verdict {
 // parameter settings its tests and the README use (two lines, three
 // writes).
 func cacheConfigs() []model.Scenario {
-	var out []model.Scenario
-	for _, sc := range model.Scenarios() {
-		out = append(out, sc)
-	}
+	out := model.Scenarios()
 	for _, name := range []string{"today", "device-sync"} {
 		sc, _ := model.ScenarioByName(name)
 		sc.Name += "/lines=2,writes=3"

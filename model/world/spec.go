@@ -182,15 +182,6 @@ const (
 	MaxAgents  = 8
 )
 
-func (e *Exporter) has(k HookKind, h Hook) bool {
-	for _, op := range h {
-		if op.Kind == k {
-			return true
-		}
-	}
-	return false
-}
-
 // validate reports the first problem with s.
 func (s *Spec) validate() error {
 	switch {
