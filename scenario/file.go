@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"fmt"
+	"github.com/dmabufcheck/dmabufcheck/internal/suggest"
 	"os"
 	"regexp"
 	"slices"
@@ -29,6 +30,8 @@ type FileOptions struct {
 	Only      []string
 	MaxStates uint64
 	MaxDepth  int
+	// Expect are a world file's expectations (model: world, expect:).
+	Expect []Expectation
 }
 
 // fileError is an error at a node of a scenario file: file:line:column.
@@ -87,47 +90,8 @@ func position(b []byte, i int) (line, col int) {
 	return line, 1 + utf8.RuneCount(before)
 }
 
-// nearest returns the option closest to name in edit distance, if it is
-// close enough to be a likely misspelling, else "".
-func nearest(name string, options []string) string {
-	best, bestD := "", max(2, len(name)/3)+1
-	for _, o := range options {
-		if d := editDistance(name, o); d < bestD {
-			best, bestD = o, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
 // didYouMean is " (did you mean X?)" when an option is close to name.
-func didYouMean(name string, options []string) string {
-	if n := nearest(name, options); n != "" {
-		return fmt.Sprintf(" (did you mean %q?)", n)
-	}
-	return ""
-}
+func didYouMean(name string, options []string) string { return suggest.DidYouMean(name, options) }
 
 // LoadFile reads a scenario file and returns the scenario it describes,
 // its parameter values and its options.
@@ -151,6 +115,21 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 	}
 	top := doc.Content[0]
 	f := &fileReader{path: path}
+	if m := keyOf(top, "model"); m != nil {
+		if v := top.Content[slices.Index(top.Content, m)+1]; v.Value == "world" {
+			fields := f.mapping(top, nil)
+			if n, ok := fields["max-states"]; ok {
+				opt.MaxStates = uint64(f.int(n, 0, 1<<40))
+			}
+			if n, ok := fields["max-depth"]; ok {
+				opt.MaxDepth = f.int(n, 0, 1<<20)
+			}
+			if f.err != nil {
+				return nil, Values{}, opt, f.err
+			}
+			return f.worldFile(top, fields, opt)
+		}
+	}
 	fields := f.mapping(top, []string{"model", "name", "description", "scenario", "params", "arch", "backing", "lines",
 		"writes", "kernel-cpu", "exporter", "devices", "discipline", "properties", "bounds"})
 	if f.err != nil {
@@ -204,7 +183,7 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 		return sc, v, opt, f.err
 	}
 	if modelName != "dmabuf" {
-		return nil, Values{}, opt, fileError(path, fields["model"], "model %q is described by naming a built-in scenario (scenario: NAME, params: ...); only model \"dmabuf\" can be spelled out field by field", modelName)
+		return nil, Values{}, opt, fileError(path, fields["model"], "model %q is described by naming a built-in scenario (scenario: NAME, params: ...); only models \"world\" and \"dmabuf\" can be spelled out field by field", modelName)
 	}
 	if n, ok := fields["params"]; ok {
 		return nil, Values{}, opt, fileError(path, n, "params go with \"scenario\"; spell the configuration out instead")

@@ -380,6 +380,22 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		}
 	} else {
 		writeText(stdout, sc.Name, vals, res, f.verbose)
+		if len(fileOpt.Expect) > 0 && opt.Swarm == nil && f.only == "" {
+			eo := opt
+			eo.Progress = nil
+			bad, err := scenario.CheckExpectations(name, sc, vals, fileOpt.Expect, eo)
+			if err != nil {
+				return 0, err
+			}
+			if len(bad) == 0 {
+				fmt.Fprintf(stdout, "expectations: all %d met\n", len(fileOpt.Expect))
+			} else {
+				fmt.Fprintf(stdout, "expectations: %d of %d NOT met:\n", len(bad), len(fileOpt.Expect))
+				for _, b := range bad {
+					fmt.Fprintf(stdout, "  %s\n", b)
+				}
+			}
+		}
 	}
 	if len(f.traceOut) > 0 {
 		if res.Violation == nil || res.Violation.Trace == nil {

@@ -86,3 +86,52 @@ func graph[S Bytes](m *Model, max int) (*statespace.Graph, error) {
 	}
 	return statespace.ExploreGraph[S](w, max)
 }
+
+// ReplayAs re-executes a saved counterexample of the given kind against m
+// (statespace.ReplayAs).
+func ReplayAs(m *Model, init int, steps []statespace.ReplayStep, property string, kind statespace.Kind, loop int) (*statespace.Trace, error) {
+	switch classOf(m.c.lay.size) {
+	case 16:
+		return replayAs[[16]byte](m, init, steps, property, kind, loop)
+	case 32:
+		return replayAs[[32]byte](m, init, steps, property, kind, loop)
+	case 48:
+		return replayAs[[48]byte](m, init, steps, property, kind, loop)
+	case 64:
+		return replayAs[[64]byte](m, init, steps, property, kind, loop)
+	case 96:
+		return replayAs[[96]byte](m, init, steps, property, kind, loop)
+	case 128:
+		return replayAs[[128]byte](m, init, steps, property, kind, loop)
+	}
+	return nil, fmt.Errorf("world %s: no state type for %d bytes", m.c.spec.Name, m.c.lay.size)
+}
+
+func replayAs[S Bytes](m *Model, init int, steps []statespace.ReplayStep, property string, kind statespace.Kind, loop int) (*statespace.Trace, error) {
+	w, err := As[S](m)
+	if err != nil {
+		return nil, err
+	}
+	return statespace.ReplayAs[S](w, init, steps, property, kind, loop)
+}
+
+// PropertyNames returns the names of m's properties, in order.
+func (m *Model) PropertyNames() []string {
+	var out []string
+	for _, p := range m.c.props {
+		out = append(out, p.name)
+	}
+	return out
+}
+
+// SafetyPropertyNames returns the names of m's invariants (built-in and
+// the spec's own), in order.
+func (m *Model) SafetyPropertyNames() []string {
+	var out []string
+	for _, p := range m.c.props {
+		if p.exp == statespace.Always {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}

@@ -16,6 +16,18 @@ type Expr struct {
 	// and holds the operands of a conjunction, so that guards can be
 	// flattened into their conjuncts.
 	and []Expr
+	// labels are the program labels the expression names (at(A, L)),
+	// checked when the world is built.
+	labels []labelRef
+}
+
+// refs collects the label references of es.
+func refs(es ...Expr) []labelRef {
+	var out []labelRef
+	for _, e := range es {
+		out = append(out, e.labels...)
+	}
+	return out
 }
 
 func b2i(b bool) int {
@@ -45,7 +57,7 @@ var True = Const(1)
 
 // Not is logical negation.
 func Not(e Expr) Expr {
-	return Expr{Text: "!" + paren(e.Text), f: func(w *core, s []byte) int { return b2i(e.f(w, s) == 0) }}
+	return Expr{Text: "!" + paren(e.Text), labels: e.labels, f: func(w *core, s []byte) int { return b2i(e.f(w, s) == 0) }}
 }
 
 // And holds when every operand does (evaluated left to right, short-cut).
@@ -53,7 +65,7 @@ func And(es ...Expr) Expr {
 	if len(es) == 1 {
 		return es[0]
 	}
-	return Expr{Text: join(es, " && "), and: es, f: func(w *core, s []byte) int {
+	return Expr{Text: join(es, " && "), and: es, labels: refs(es...), f: func(w *core, s []byte) int {
 		for _, e := range es {
 			if e.f(w, s) == 0 {
 				return 0
@@ -79,7 +91,7 @@ func Or(es ...Expr) Expr {
 	if len(es) == 1 {
 		return es[0]
 	}
-	return Expr{Text: join(es, " || "), f: func(w *core, s []byte) int {
+	return Expr{Text: join(es, " || "), labels: refs(es...), f: func(w *core, s []byte) int {
 		for _, e := range es {
 			if e.f(w, s) != 0 {
 				return 1
@@ -108,7 +120,7 @@ func Cmp(a Expr, op string, b Expr) Expr {
 	default:
 		panic("world: unknown comparison " + op) // a programming error: the parser checks operators
 	}
-	return Expr{Text: a.Text + " " + op + " " + b.Text, f: func(w *core, s []byte) int { return b2i(f(a.f(w, s), b.f(w, s))) }}
+	return Expr{Text: a.Text + " " + op + " " + b.Text, labels: refs(a, b), f: func(w *core, s []byte) int { return b2i(f(a.f(w, s), b.f(w, s))) }}
 }
 
 func join(es []Expr, sep string) string {

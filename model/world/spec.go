@@ -31,11 +31,20 @@ type Spec struct {
 	// Agents run the programs. Their order is the order of the action
 	// table.
 	Agents []Agent
+	// Invariants are the user's own safety properties: expressions over
+	// the world's state that must hold in every reachable state.
+	Invariants []Invariant
 	// Fence, Locks, VM and P2P declare the objects of the other families.
 	Fence FenceSpec
 	Locks LockSpec
 	VM    VMSpec
 	P2P   P2PSpec
+}
+
+// Invariant is a named expression that must hold in every reachable state.
+type Invariant struct {
+	Name string
+	Expr Expr
 }
 
 // Arch selects what the DMA API's sync operations do to the CPU cache

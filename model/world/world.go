@@ -2,6 +2,8 @@ package world
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/dmabufcheck/dmabufcheck/statespace"
@@ -120,12 +122,69 @@ func Build(spec Spec) (*Model, error) {
 			}
 		}
 	}
+	if err := c.checkLabels(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
+	}
 	c.props = builtinProps()
+	for _, inv := range spec.Invariants {
+		inv := inv
+		c.props = append(c.props, propDef{name: inv.Name, exp: statespace.Always,
+			holds: func(v View) bool { return inv.Expr.f(v.w, v.b) != 0 }})
+	}
 	c.props = append(c.props, c.fenceProps()...)
 	c.props = append(c.props, c.lockProps()...)
 	c.props = append(c.props, c.vmProps()...)
 	c.props = append(c.props, c.p2pProps()...)
 	return &Model{c: c}, nil
+}
+
+// LabelError is a reference to a label an agent's program does not have.
+type LabelError struct {
+	// Offset is the label's offset in the expression's text.
+	Offset int
+	Msg    string
+}
+
+func (e *LabelError) Error() string { return e.Msg }
+
+// checkLabels makes sure every at(A, L) of a guard or invariant names a
+// label of A's program.
+func (c *core) checkLabels() error {
+	check := func(e Expr) error {
+		for _, r := range e.labels {
+			p := c.progs[r.agent]
+			if _, ok := p.labels[r.label]; !ok {
+				var have []string
+				for l := range p.labels {
+					have = append(have, l)
+				}
+				slices.Sort(have)
+				msg := fmt.Sprintf("agent %s has no label %q", c.spec.Agents[r.agent].Name, r.label)
+				if len(have) > 0 {
+					msg += " (it has " + strings.Join(have, ", ") + ")"
+				}
+				return &LabelError{Offset: r.offset, Msg: msg}
+			}
+		}
+		return nil
+	}
+	for _, p := range c.progs {
+		for _, n := range p.nodes {
+			for _, e := range n {
+				for _, g := range e.Guards {
+					if err := check(g); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	for _, inv := range c.spec.Invariants {
+		if err := check(inv.Expr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // internGuards flattens guards into conjuncts and returns their ids,

@@ -1,0 +1,573 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/dmabufcheck/dmabufcheck/model/world"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// A world file (model: world) declares a DMA-buf world: the buffer, the
+// exporter with its hooks, the devices, and agents with programs of
+// kernel calls; invariants over the state; and expectations that make the
+// file a regression test. docs/writing-scenarios.md is its guide.
+
+// worldFields are the top-level fields of a world file.
+var worldFields = []string{"model", "name", "description", "arch", "backing", "lines", "writes", "exporter",
+	"dma-api-syncs-device-caches", "devices", "agents", "invariants", "properties", "max-states", "max-depth", "expect"}
+
+// Expectation is what a file expects of one property: its verdict
+// ("holds", "violated", "reached" or "unreachable") and, for a violation,
+// the length of the shortest counterexample (0: any).
+type Expectation struct {
+	Property string
+	Verdict  string
+	Length   int
+	// Line and Column locate the expectation in its file.
+	Line, Column int
+}
+
+// verdicts a file may expect.
+var verdicts = []string{"holds", "violated", "reached", "unreachable"}
+
+// worldFile reads a world file's fields into a scenario.
+func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt FileOptions) (*Scenario, Values, FileOptions, error) {
+	for k, n := range fields {
+		if !slices.Contains(worldFields, k) {
+			keyNode := keyOf(top, k)
+			if keyNode == nil {
+				keyNode = n
+			}
+			return nil, Values{}, opt, fileError(f.path, keyNode, "unknown field %q for a world%s (want one of: %s)", k, didYouMean(k, worldFields), strings.Join(worldFields, ", "))
+		}
+	}
+	spec := world.Spec{Name: "file:" + f.path, Arch: world.ARM64, Backing: world.SystemCached, Lines: 1, Writes: 2}
+	if n, ok := fields["name"]; ok {
+		spec.Name = f.str(n)
+	}
+	desc := ""
+	if n, ok := fields["description"]; ok {
+		desc = f.str(n)
+	}
+	if n, ok := fields["arch"]; ok {
+		spec.Arch = world.Arch(f.choice(n, "arch", []string{"arm64", "arm32", "x86"}))
+	}
+	if n, ok := fields["backing"]; ok {
+		spec.Backing = world.Backing(f.choice(n, "backing", []string{"system-cached", "write-combined", "device-memory"}))
+	}
+	if n, ok := fields["lines"]; ok {
+		spec.Lines = f.int(n, 1, world.MaxLines)
+	}
+	if n, ok := fields["writes"]; ok {
+		spec.Writes = f.int(n, 1, world.MaxVersion)
+	}
+	if n, ok := fields["dma-api-syncs-device-caches"]; ok {
+		spec.DMASyncsDeviceCaches = f.bool(n)
+	}
+	if n, ok := fields["devices"]; ok {
+		if n.Kind != yaml.SequenceNode || len(n.Content) > world.MaxDevices {
+			f.fail(n, "devices: want a list of at most %d devices", world.MaxDevices)
+		} else {
+			for _, d := range n.Content {
+				spec.Devices = append(spec.Devices, f.worldDevice(d))
+			}
+		}
+	}
+	if n, ok := fields["exporter"]; ok {
+		spec.Exporter = f.worldExporter(n)
+	} else if len(spec.Devices) > 0 {
+		f.fail(top, "a world with devices needs an exporter (a preset: %s; or its hooks)", strings.Join(world.ExporterPresetNames(), ", "))
+	}
+	agents, ok := fields["agents"]
+	if !ok {
+		if f.err == nil {
+			f.fail(top, "a world needs agents (each with a name and a program)")
+		}
+		return nil, Values{}, opt, f.err
+	}
+	if agents.Kind != yaml.SequenceNode || len(agents.Content) == 0 {
+		f.fail(agents, "agents: want a list of agents, each with a name and a program")
+		return nil, Values{}, opt, f.err
+	}
+	// Names first: programs and expressions refer to any agent.
+	var progNodes []*yaml.Node
+	for _, a := range agents.Content {
+		am := f.mapping(a, []string{"name", "program"})
+		name, ok := am["name"]
+		if !ok {
+			f.fail(a, "an agent needs a name")
+			continue
+		}
+		spec.Agents = append(spec.Agents, world.Agent{Name: f.str(name)})
+		progNodes = append(progNodes, am["program"])
+	}
+	if f.err != nil {
+		return nil, Values{}, opt, f.err
+	}
+	for i, p := range progNodes {
+		if p == nil {
+			f.fail(agents.Content[i], "agent %s has no program", spec.Agents[i].Name)
+			continue
+		}
+		spec.Agents[i].Program = f.stmts(p, &spec)
+	}
+	if n, ok := fields["invariants"]; ok {
+		spec.Invariants = f.invariants(n, &spec)
+	}
+	if f.err != nil {
+		return nil, Values{}, opt, f.err
+	}
+	m, err := world.Build(spec)
+	if err != nil {
+		return nil, Values{}, opt, f.buildError(err, top, fields)
+	}
+	sc := worldScenario(&Scenario{Name: spec.Name, Description: desc}, func(Values) (*world.Model, error) { return m, nil })
+	v, _ := sc.Parse(nil)
+	if n, ok := fields["properties"]; ok {
+		f.properties(sc, v, n)
+		opt.Only = f.strings(n)
+	}
+	if n, ok := fields["expect"]; ok {
+		opt.Expect = f.expectations(n, m)
+	}
+	if _, ok := fields["properties"]; !ok {
+		// By default a world file checks the safety properties and
+		// deadlock; the reachability properties (is this world vacuous?)
+		// when it names them, in properties or expect.
+		opt.Only = append(m.SafetyPropertyNames(), statespace.DeadlockProperty)
+		for _, e := range opt.Expect {
+			if !slices.Contains(opt.Only, e.Property) {
+				opt.Only = append(opt.Only, e.Property)
+			}
+		}
+	}
+	return sc, v, opt, f.err
+}
+
+// keyOf returns the key node of field k of mapping n.
+func keyOf(n *yaml.Node, k string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == k {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+// buildError places an error of world.Build in the file: a bad label
+// reference at its expression, anything else at the top.
+func (f *fileReader) buildError(err error, top *yaml.Node, fields map[string]*yaml.Node) error {
+	var le *world.LabelError
+	if errors.As(err, &le) {
+		return fileError(f.path, top, "%s", le.Msg)
+	}
+	return fileError(f.path, top, "%v", err)
+}
+
+// worldDevice reads a device: a preset name, or a mapping (base: PRESET
+// plus fields, or every field).
+func (f *fileReader) worldDevice(n *yaml.Node) world.Device {
+	names := world.DevicePresetNames()
+	if n.Kind == yaml.ScalarNode {
+		d, ok := world.DevicePreset(n.Value)
+		if !ok {
+			f.fail(n, "unknown device preset %q%s (want one of: %s, or a mapping with name and fields)", n.Value, didYouMean(n.Value, names), strings.Join(names, ", "))
+		}
+		return d
+	}
+	dm := f.mapping(n, []string{"base", "name", "coherent", "own-cache", "dynamic", "bounce", "iommu"})
+	var d world.Device
+	if b, ok := dm["base"]; ok {
+		p, ok := world.DevicePreset(f.str(b))
+		if !ok {
+			f.fail(b, "unknown device preset %q%s (want one of: %s)", b.Value, didYouMean(b.Value, names), strings.Join(names, ", "))
+		}
+		d = p
+	}
+	if v, ok := dm["name"]; ok {
+		d.Name = f.str(v)
+	} else if _, ok := dm["base"]; !ok {
+		f.fail(n, "a device needs a name (or a base preset)")
+	}
+	for key, ptr := range map[string]*bool{"coherent": &d.Coherent, "own-cache": &d.OwnCache, "dynamic": &d.Dynamic, "bounce": &d.Bounce, "iommu": &d.IOMMU} {
+		if v, ok := dm[key]; ok {
+			*ptr = f.bool(v)
+		}
+	}
+	return d
+}
+
+// worldExporter reads the exporter: a preset name, or a mapping of its
+// hooks (base: PRESET to start from one).
+func (f *fileReader) worldExporter(n *yaml.Node) world.Exporter {
+	names := world.ExporterPresetNames()
+	if n.Kind == yaml.ScalarNode {
+		e, ok := world.ExporterPreset(n.Value)
+		if !ok {
+			f.fail(n, "unknown exporter preset %q%s (want one of: %s, or a mapping of hooks)", n.Value, didYouMean(n.Value, names), strings.Join(names, ", "))
+		}
+		return e
+	}
+	em := f.mapping(n, []string{"base", "name", "dynamic", "cache-sgt", "attach", "map", "begin", "end"})
+	var e world.Exporter
+	if b, ok := em["base"]; ok {
+		p, ok := world.ExporterPreset(f.str(b))
+		if !ok {
+			f.fail(b, "unknown exporter preset %q%s (want one of: %s)", b.Value, didYouMean(b.Value, names), strings.Join(names, ", "))
+		}
+		e = p
+	}
+	if v, ok := em["name"]; ok {
+		e.Name = f.str(v)
+	} else if e.Name == "" {
+		e.Name = "exporter"
+	}
+	if v, ok := em["dynamic"]; ok {
+		e.Dynamic = f.bool(v)
+	}
+	if v, ok := em["cache-sgt"]; ok {
+		e.CacheSGT = f.bool(v)
+	}
+	for key, ptr := range map[string]*world.Hook{"attach": &e.Attach, "map": &e.Map, "begin": &e.Begin, "end": &e.End} {
+		if v, ok := em[key]; ok {
+			*ptr = f.hook(v)
+		}
+	}
+	if _, ok := em["map"]; !ok && e.Map == nil {
+		e.Map = world.Hook{{Kind: world.OpDMAMap}}
+	}
+	return e
+}
+
+// hook reads a list of hook operations: names, "dma-map(skip-cpu-sync)".
+func (f *fileReader) hook(n *yaml.Node) world.Hook {
+	if n.Kind != yaml.SequenceNode {
+		f.fail(n, "want a list of operations (%s)", strings.Join(world.HookKindNames(), ", "))
+		return nil
+	}
+	h := world.Hook{}
+	for _, c := range n.Content {
+		text := f.scalar(c)
+		op := world.HookOp{}
+		name := text
+		if strings.HasSuffix(text, "(skip-cpu-sync)") {
+			name, op.SkipCPUSync = strings.TrimSuffix(text, "(skip-cpu-sync)"), true
+		}
+		k, ok := world.HookKindByName(name)
+		if !ok {
+			f.fail(c, "unknown hook operation %q%s (want one of: %s)", name, didYouMean(name, world.HookKindNames()), strings.Join(world.HookKindNames(), ", "))
+			continue
+		}
+		if op.SkipCPUSync && k != world.OpDMAMap {
+			f.fail(c, "(skip-cpu-sync) applies to dma-map only")
+		}
+		op.Kind = k
+		h = append(h, op)
+	}
+	return h
+}
+
+// stmts reads a program: a list of statements (a sequence).
+func (f *fileReader) stmts(n *yaml.Node, spec *world.Spec) world.Stmt {
+	if n.Kind != yaml.SequenceNode {
+		return f.stmt(n, spec)
+	}
+	seq := world.Seq{}
+	for _, c := range n.Content {
+		seq = append(seq, f.stmt(c, spec))
+	}
+	return seq
+}
+
+// stmtKeys are the keys of a structured statement.
+var stmtKeys = []string{"repeat", "do", "choose", "loop", "forever", "when", "label", "goto", "atomic"}
+
+// stmt reads one statement: a call, "break", or a mapping with one of
+// repeat/do, choose, loop, forever, when/do, label, goto, atomic.
+func (f *fileReader) stmt(n *yaml.Node, spec *world.Spec) world.Stmt {
+	if f.err != nil {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Value == "break" {
+			return world.Break{}
+		}
+		return f.call(n, spec)
+	case yaml.SequenceNode:
+		return f.stmts(n, spec)
+	case yaml.MappingNode:
+	default:
+		f.fail(n, "want a call, or a mapping with one of: %s", strings.Join(stmtKeys, ", "))
+		return nil
+	}
+	m := f.mapping(n, stmtKeys)
+	switch {
+	case m["repeat"] != nil:
+		f.only(n, m, "repeat", "do")
+		return world.Repeat{N: f.int(m["repeat"], 0, 32), Body: f.body(n, m, "do", spec)}
+	case m["when"] != nil:
+		f.only(n, m, "when", "do")
+		cond := f.expr(m["when"], spec)
+		return world.When{Cond: cond, Body: f.body(n, m, "do", spec)}
+	case m["choose"] != nil:
+		f.only(n, m, "choose")
+		return world.Choose(f.branches(m["choose"], spec))
+	case m["forever"] != nil:
+		f.only(n, m, "forever")
+		return world.Forever(f.branches(m["forever"], spec))
+	case m["loop"] != nil:
+		f.only(n, m, "loop")
+		return world.Loop{Body: f.stmts(m["loop"], spec)}
+	case m["label"] != nil:
+		f.only(n, m, "label")
+		return world.Label{Name: f.str(m["label"])}
+	case m["goto"] != nil:
+		f.only(n, m, "goto")
+		return world.Goto{Label: f.str(m["goto"])}
+	case m["atomic"] != nil:
+		f.only(n, m, "atomic")
+		var calls world.Atomic
+		if m["atomic"].Kind != yaml.SequenceNode {
+			f.fail(m["atomic"], "atomic: want a list of calls")
+			return nil
+		}
+		for _, c := range m["atomic"].Content {
+			if c.Kind != yaml.ScalarNode {
+				f.fail(c, "atomic: want a call")
+				continue
+			}
+			if call, ok := f.call(c, spec).(world.Call); ok {
+				calls = append(calls, call)
+			}
+		}
+		return calls
+	case m["do"] != nil:
+		f.only(n, m, "do")
+		return f.stmts(m["do"], spec)
+	}
+	f.fail(n, "want one of: %s", strings.Join(stmtKeys, ", "))
+	return nil
+}
+
+// only fails when a statement mixes keys that do not go together.
+func (f *fileReader) only(n *yaml.Node, m map[string]*yaml.Node, allowed ...string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !slices.Contains(allowed, k.Value) {
+			f.fail(k, "%q cannot be combined with %q in one statement", k.Value, allowed[0])
+		}
+	}
+}
+
+// body reads the statements under key (do:) of a statement.
+func (f *fileReader) body(n *yaml.Node, m map[string]*yaml.Node, key string, spec *world.Spec) world.Stmt {
+	b, ok := m[key]
+	if !ok {
+		f.fail(n, "missing %q: the statements to run", key)
+		return nil
+	}
+	return f.stmts(b, spec)
+}
+
+// branches reads the branches of choose or forever: each item is one
+// statement (a list item that is itself a list is a sequence).
+func (f *fileReader) branches(n *yaml.Node, spec *world.Spec) []world.Stmt {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		f.fail(n, "want a list of branches")
+		return nil
+	}
+	var out []world.Stmt
+	for _, c := range n.Content {
+		out = append(out, f.stmt(c, spec))
+	}
+	return out
+}
+
+// call parses a call, placing a syntax error at its column.
+func (f *fileReader) call(n *yaml.Node, spec *world.Spec) world.Stmt {
+	c, err := world.ParseCall(n.Value, spec)
+	if err != nil {
+		f.failAt(n, err)
+		return nil
+	}
+	return c
+}
+
+// expr parses an expression, placing a syntax error at its column.
+func (f *fileReader) expr(n *yaml.Node, spec *world.Spec) world.Expr {
+	e, err := world.ParseExpr(f.scalar(n), spec)
+	if err != nil {
+		f.failAt(n, err)
+	}
+	return e
+}
+
+// failAt reports err at its offset inside scalar n.
+func (f *fileReader) failAt(n *yaml.Node, err error) {
+	if f.err != nil {
+		return
+	}
+	col := n.Column
+	if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+		col++
+	}
+	var se *world.SyntaxError
+	if errors.As(err, &se) && n.Style != yaml.LiteralStyle && n.Style != yaml.FoldedStyle {
+		col += se.Offset
+	}
+	f.err = fmt.Errorf("%s:%d:%d: %v", f.path, n.Line, col, err)
+}
+
+// invariants reads "invariants": a list of name/expr mappings.
+func (f *fileReader) invariants(n *yaml.Node, spec *world.Spec) []world.Invariant {
+	if n.Kind != yaml.SequenceNode {
+		f.fail(n, "invariants: want a list of {name, expr}")
+		return nil
+	}
+	var out []world.Invariant
+	for _, c := range n.Content {
+		im := f.mapping(c, []string{"name", "expr"})
+		name, e := im["name"], im["expr"]
+		if name == nil || e == nil {
+			f.fail(c, "an invariant needs a name and an expr")
+			continue
+		}
+		out = append(out, world.Invariant{Name: f.str(name), Expr: f.expr(e, spec)})
+	}
+	return out
+}
+
+// expectations reads "expect": property: verdict, or property: {verdict,
+// length}.
+func (f *fileReader) expectations(n *yaml.Node, m *world.Model) []Expectation {
+	if n.Kind != yaml.MappingNode {
+		f.fail(n, "expect: want a mapping of property: verdict")
+		return nil
+	}
+	names := append(m.PropertyNames(), statespace.DeadlockProperty)
+	var out []Expectation
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(names, k.Value) {
+			f.fail(k, "expect: unknown property %q%s (want one of: %s)", k.Value, didYouMean(k.Value, names), strings.Join(names, ", "))
+			continue
+		}
+		e := Expectation{Property: k.Value, Line: k.Line, Column: k.Column}
+		if v.Kind == yaml.ScalarNode {
+			e.Verdict = f.choiceStr(v, "verdict", verdicts)
+		} else {
+			vm := f.mapping(v, []string{"verdict", "length"})
+			if x, ok := vm["verdict"]; ok {
+				e.Verdict = f.choiceStr(x, "verdict", verdicts)
+			} else {
+				f.fail(v, "expect: %s needs a verdict (%s)", k.Value, strings.Join(verdicts, ", "))
+			}
+			if x, ok := vm["length"]; ok {
+				e.Length = f.int(x, 1, 1<<20)
+				if e.Verdict != "violated" && e.Verdict != "reached" {
+					f.fail(x, "expect: a length goes with violated or reached")
+				}
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (f *fileReader) choiceStr(n *yaml.Node, what string, options []string) string {
+	return options[f.choice(n, what, options)]
+}
+
+// worldScenario wires a scenario to a world model.
+func worldScenario(s *Scenario, build func(v Values) (*world.Model, error)) *Scenario {
+	s.Check = func(v Values, opt statespace.Options) (*statespace.Result, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return world.Check(m, opt)
+	}
+	s.Replay = func(v Values, init int, steps []statespace.ReplayStep, property string, loop int) (*statespace.Trace, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return world.Replay(m, init, steps, property, loop)
+	}
+	s.ReplayAs = func(v Values, init int, steps []statespace.ReplayStep, property string, kind statespace.Kind, loop int) (*statespace.Trace, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return world.ReplayAs(m, init, steps, property, kind, loop)
+	}
+	s.Graph = func(v Values, max int) (*statespace.Graph, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return world.Graph(m, max)
+	}
+	s.Properties = func(v Values) ([]string, error) {
+		m, err := build(v)
+		if err != nil {
+			return nil, err
+		}
+		return m.PropertyNames(), nil
+	}
+	return s
+}
+
+// CheckExpectations compares a run's result with a file's expectations,
+// one property at a time: it returns one line per expectation that does
+// not hold, each placed at the expectation in the file.
+func CheckExpectations(path string, sc *Scenario, v Values, exp []Expectation, opt statespace.Options) ([]string, error) {
+	var bad []string
+	for _, e := range exp {
+		o := opt
+		o.Only = []string{e.Property}
+		r, err := sc.Check(v, o)
+		if err != nil {
+			return nil, err
+		}
+		got, length := "holds", 0
+		switch {
+		case r.Status == statespace.StatusIncomplete:
+			got = "incomplete"
+		case r.Violation != nil && r.Violation.Kind == statespace.KindUnreachable:
+			got = "unreachable"
+		case r.Violation != nil:
+			got, length = "violated", r.Violation.Length()
+		default:
+			for _, p := range r.Properties {
+				if p.Name == e.Property && p.Expectation == statespace.Sometimes {
+					got = "reached"
+					if p.Trace != nil {
+						length = p.Trace.Len()
+					}
+				}
+			}
+		}
+		want := e.Verdict
+		switch {
+		case got != want:
+			bad = append(bad, fmt.Sprintf("%s:%d:%d: expect %s: %s, got %s%s", path, e.Line, e.Column, e.Property, want, got, lengthNote(length)))
+		case e.Length != 0 && length != e.Length:
+			bad = append(bad, fmt.Sprintf("%s:%d:%d: expect %s: %s in %d steps, got %d steps", path, e.Line, e.Column, e.Property, want, e.Length, length))
+		}
+	}
+	return bad, nil
+}
+
+func lengthNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return " in " + strconv.Itoa(n) + " steps"
+}
