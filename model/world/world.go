@@ -46,6 +46,8 @@ type core struct {
 	props []propDef
 	// uses says which families' calls the programs make.
 	uses [numFamilies]bool
+	// p2p is the p2p family's layout and derived topology (p2p.go).
+	p2p p2pCore
 }
 
 // Model is a built world, ready to check. Its state type is a byte array
