@@ -1,0 +1,63 @@
+package world_test
+
+import (
+	"testing"
+
+	"github.com/dmabufcheck/dmabufcheck/model/p2p"
+	"github.com/dmabufcheck/dmabufcheck/model/world"
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// p2pConfigs are the earlier p2p model's built-in scenarios, each also
+// with the other number of lines (the scenarios' one parameter).
+func p2pConfigs() []p2p.Scenario {
+	var out []p2p.Scenario
+	for _, sc := range p2p.Scenarios() {
+		out = append(out, sc)
+		other := sc
+		other.Config.Lines = 3 - sc.Config.Lines
+		other.Name += "/lines=" + string(rune('0'+other.Config.Lines))
+		out = append(out, other)
+	}
+	return out
+}
+
+// TestWorldGivesTheP2PModelsVerdicts is the differential test of the p2p
+// migration: every scenario of the earlier peer-to-peer model,
+// re-expressed as a world, gives the same verdict for every property (and
+// for deadlock), the same shortest-counterexample length, and, where the
+// search is exhaustive, the same number of states and transitions.
+func TestWorldGivesTheP2PModelsVerdicts(t *testing.T) {
+	for _, sc := range p2pConfigs() {
+		t.Run(sc.Name, func(t *testing.T) {
+			old, err := p2p.New(sc.Config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec, err := world.FromP2PConfig(sc.Name, sc.Config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := world.Build(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := []string{statespace.DeadlockProperty}
+			for _, p := range old.Properties() {
+				names = append(names, p.Name)
+			}
+			for _, p := range names {
+				opt := statespace.Options{Only: []string{p}}
+				r, err := statespace.Check[p2p.State](old, opt)
+				want := verdictOf(t, r, err)
+				r, err = world.Check(w, opt)
+				got := verdictOf(t, r, err)
+				if got != want {
+					t.Errorf("%s: world %v, earlier model %v", p, got, want)
+				} else if testing.Verbose() {
+					t.Logf("%s: %v", p, got)
+				}
+			}
+		})
+	}
+}
