@@ -40,7 +40,7 @@ func FromP2PConfig(name string, c p2p.Config) (Spec, error) {
 		s.P2P.Importers = append(s.P2P.Importers, P2PImporter{Name: im.Name, Device: im.Device, AllowP2P: im.AllowP2P})
 	}
 
-	noDMA := Not(Pred("a DMA in flight", View.P2PDMAInFlight))
+	noDMA := Pred("no DMA in flight", func(v View) bool { return !v.P2PDMAInFlight() })
 	for i, im := range c.Importers {
 		i := i
 		n := im.Name
@@ -58,7 +58,8 @@ func FromP2PConfig(name string, c p2p.Config) (Spec, error) {
 				return false
 			})
 		}
-		working := Pred("working("+n+")", func(v View) bool { return v.P2PWorking(i) })
+		// One transfer at a time, on a working path.
+		canDMA := Pred("working("+n+") && no DMA in flight", func(v View) bool { return v.P2PWorking(i) && !v.P2PDMAInFlight() })
 		prog := Forever{When{Cond: att("detached", P2PAttNone), Body: P2PAttach(i)}}
 		// The driver's fallbacks after -EBUSY.
 		if im.Retry {
@@ -73,10 +74,10 @@ func FromP2PConfig(name string, c p2p.Config) (Spec, error) {
 			prog = append(prog, When{Cond: att("rejected", P2PAttRejected), Body: P2PGiveUp(i)})
 		}
 		if im.Access != p2p.Writes {
-			prog = append(prog, When{Cond: And(working, noDMA), Body: P2PDMARead(i)})
+			prog = append(prog, When{Cond: canDMA, Body: P2PDMARead(i)})
 		}
 		if im.Access != p2p.Reads {
-			prog = append(prog, When{Cond: And(working, noDMA), Body: P2PDMAWrite(i)})
+			prog = append(prog, When{Cond: canDMA, Body: P2PDMAWrite(i)})
 		}
 		prog = append(prog, P2PDMADone(i))
 		s.Agents = append(s.Agents, Agent{Name: n, Program: prog})

@@ -61,3 +61,42 @@ func TestWorldGivesTheP2PModelsVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkP2PStates checks the largest p2p scenario (the APU treating its
+// stolen BAR as VRAM, two lines) with one worker, in the earlier model and
+// in the world, and reports states per second.
+func BenchmarkP2PStates(b *testing.B) {
+	sc, _ := p2p.ScenarioByName("apu-bar-as-device-memory")
+	sc.Config.Lines = 2
+	opt := statespace.Options{Workers: 1, Only: []string{statespace.DeadlockProperty}}
+	report := func(b *testing.B, run func() (*statespace.Result, error)) {
+		states := uint64(0)
+		for range b.N {
+			r, err := run()
+			if err != nil {
+				b.Fatal(err)
+			}
+			states += r.Stats.States
+		}
+		b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+	}
+	b.Run("earlier", func(b *testing.B) {
+		old, err := p2p.New(sc.Config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		report(b, func() (*statespace.Result, error) { return statespace.Check[p2p.State](old, opt) })
+	})
+	b.Run("world", func(b *testing.B) {
+		spec, err := world.FromP2PConfig(sc.Name, sc.Config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, err := world.Build(spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("world state: %d bytes", w.Size())
+		report(b, func() (*statespace.Result, error) { return world.Check(w, opt) })
+	})
+}
