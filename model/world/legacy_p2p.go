@@ -27,13 +27,8 @@ func FromP2PConfig(name string, c p2p.Config) (Spec, error) {
 	if c.Exporter.BAR == p2p.BARStolen {
 		s.Backing = SystemCached
 	}
-	t := PCITopology{Name: c.Topology.Name, AMDZen: c.Topology.AMDZen, CrossHostBridge: c.Topology.CrossHostBridge}
-	for _, n := range c.Topology.Nodes {
-		t.Nodes = append(t.Nodes, PCINode{Name: n.Name, Kind: PCIKind(n.Kind), Parent: n.Parent, ACSRedirect: n.ACSRedirect,
-			Whitelisted: n.Whitelisted, SameHostBridgeOnly: n.SameHostBridgeOnly, ForwardsP2P: n.ForwardsP2P, Integrated: n.Integrated})
-	}
 	e := c.Exporter
-	s.P2P = P2PSpec{Topology: t, Lines: c.Lines, Writes: p2p.MaxWrites,
+	s.P2P = P2PSpec{Topology: fromP2PTopology(c.Topology), Lines: c.Lines, Writes: p2p.MaxWrites,
 		Exporter: P2PExporter{Device: e.Device, Attach: P2PAttachPolicy(e.Attach), Map: P2PMapMethod(e.Map), BAR: P2PBAR(e.BAR),
 			Migratable: e.Migratable, APURedirect: e.APURedirect, Maint: P2PMaint(e.Maint), IgnoresPeer2Peer: e.IgnoresPeer2Peer}}
 	for _, im := range c.Importers {
@@ -91,4 +86,14 @@ func FromP2PConfig(name string, c p2p.Config) (Spec, error) {
 		s.Agents = append(s.Agents, Agent{Name: "cpu", Program: cpu}, Agent{Name: "cpu-cache", Program: cache})
 	}
 	return s, nil
+}
+
+// fromP2PTopology is the earlier model's topology as the p2p family's.
+func fromP2PTopology(pt p2p.Topology) PCITopology {
+	t := PCITopology{Name: pt.Name, AMDZen: pt.AMDZen, CrossHostBridge: pt.CrossHostBridge}
+	for _, n := range pt.Nodes {
+		t.Nodes = append(t.Nodes, PCINode{Name: n.Name, Kind: PCIKind(n.Kind), Parent: n.Parent, ACSRedirect: n.ACSRedirect,
+			Whitelisted: n.Whitelisted, SameHostBridgeOnly: n.SameHostBridgeOnly, ForwardsP2P: n.ForwardsP2P, Integrated: n.Integrated})
+	}
+	return t
 }

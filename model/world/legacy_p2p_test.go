@@ -54,8 +54,6 @@ func TestWorldGivesTheP2PModelsVerdicts(t *testing.T) {
 				got := verdictOf(t, r, err)
 				if got != want {
 					t.Errorf("%s: world %v, earlier model %v", p, got, want)
-				} else if testing.Verbose() {
-					t.Logf("%s: %v", p, got)
 				}
 			}
 		})

@@ -436,7 +436,7 @@ func (c *core) p2pCallName(call Call, step int) string {
 	case KP2PGiveUp:
 		return fmt.Sprintf("-EBUSY and no fallback left: %s's operation fails", imp)
 	case KP2PDMARead, KP2PDMAWrite, KP2PDMADone:
-		return fmt.Sprintf("%s: %s", imp, d.name)
+		return fmt.Sprintf("%s (%s's device)", d.name, imp)
 	}
 	return fmt.Sprintf("%s(line %d)", d.name, call.Line)
 }
