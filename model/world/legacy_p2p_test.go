@@ -2,6 +2,7 @@ package world_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dmabufcheck/dmabufcheck/model/p2p"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
@@ -62,39 +63,42 @@ func TestWorldGivesTheP2PModelsVerdicts(t *testing.T) {
 
 // BenchmarkP2PStates checks the largest p2p scenario (the APU treating its
 // stolen BAR as VRAM, two lines) with one worker, in the earlier model and
-// in the world, and reports states per second.
+// in the world, one after the other in each iteration so that both see the
+// same load, and reports the states per second of each and their ratio.
 func BenchmarkP2PStates(b *testing.B) {
 	sc, _ := p2p.ScenarioByName("apu-bar-as-device-memory")
 	sc.Config.Lines = 2
 	opt := statespace.Options{Workers: 1, Only: []string{statespace.DeadlockProperty}}
-	report := func(b *testing.B, run func() (*statespace.Result, error)) {
-		states := uint64(0)
-		for range b.N {
-			r, err := run()
-			if err != nil {
-				b.Fatal(err)
-			}
-			states += r.Stats.States
-		}
-		b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+	old, err := p2p.New(sc.Config)
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.Run("earlier", func(b *testing.B) {
-		old, err := p2p.New(sc.Config)
+	spec, err := world.FromP2PConfig(sc.Name, sc.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := world.Build(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var oldStates, worldStates uint64
+	var oldTime, worldTime time.Duration
+	timed := func(run func() (*statespace.Result, error), states *uint64, d *time.Duration) {
+		start := time.Now()
+		r, err := run()
+		*d += time.Since(start)
 		if err != nil {
 			b.Fatal(err)
 		}
-		report(b, func() (*statespace.Result, error) { return statespace.Check[p2p.State](old, opt) })
-	})
-	b.Run("world", func(b *testing.B) {
-		spec, err := world.FromP2PConfig(sc.Name, sc.Config)
-		if err != nil {
-			b.Fatal(err)
-		}
-		w, err := world.Build(spec)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("world state: %d bytes", w.Size())
-		report(b, func() (*statespace.Result, error) { return world.Check(w, opt) })
-	})
+		*states += r.Stats.States
+	}
+	for range b.N {
+		timed(func() (*statespace.Result, error) { return statespace.Check[p2p.State](old, opt) }, &oldStates, &oldTime)
+		timed(func() (*statespace.Result, error) { return world.Check(w, opt) }, &worldStates, &worldTime)
+	}
+	oldRate := float64(oldStates) / oldTime.Seconds()
+	worldRate := float64(worldStates) / worldTime.Seconds()
+	b.ReportMetric(oldRate, "earlier-states/s")
+	b.ReportMetric(worldRate, "world-states/s")
+	b.ReportMetric(worldRate/oldRate, "world/earlier")
 }
