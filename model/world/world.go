@@ -52,6 +52,8 @@ type core struct {
 	uses [numFamilies]bool
 	// guards are the distinct conjuncts of every edge's guards, by text.
 	guards []Expr
+	// p2p is the p2p family's layout and derived topology (p2p.go).
+	p2p p2pCore
 }
 
 // maxCachedGuards bounds the guards whose values Actions remembers while
