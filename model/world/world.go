@@ -127,7 +127,9 @@ func Build(spec Spec) (*Model, error) {
 	if err := c.checkLabels(); err != nil {
 		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
-	c.props = builtinProps()
+	if c.uses[famCache] {
+		c.props = builtinProps()
+	}
 	for _, inv := range spec.Invariants {
 		inv := inv
 		c.props = append(c.props, propDef{name: inv.Name, exp: statespace.Always,
