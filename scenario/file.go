@@ -273,6 +273,9 @@ func (f *fileReader) properties(sc *Scenario, v Values, n *yaml.Node) {
 type fileReader struct {
 	path string
 	err  error
+	// exprs places a world file's expressions (by their text), for errors
+	// found when the world is built.
+	exprs map[string]*yaml.Node
 }
 
 func (f *fileReader) fail(n *yaml.Node, format string, args ...any) {

@@ -165,6 +165,11 @@ func keyOf(n *yaml.Node, k string) *yaml.Node {
 func (f *fileReader) buildError(err error, top *yaml.Node, fields map[string]*yaml.Node) error {
 	var le *world.LabelError
 	if errors.As(err, &le) {
+		if n, ok := f.exprs[le.Expr]; ok {
+			f.err = nil
+			f.failAt(n, &world.SyntaxError{Offset: max(le.Offset, 0), Msg: le.Msg})
+			return f.err
+		}
 		return fileError(f.path, top, "%s", le.Msg)
 	}
 	return fileError(f.path, top, "%v", err)
@@ -404,6 +409,12 @@ func (f *fileReader) expr(n *yaml.Node, spec *world.Spec) world.Expr {
 	e, err := world.ParseExpr(f.scalar(n), spec)
 	if err != nil {
 		f.failAt(n, err)
+	}
+	if f.exprs == nil {
+		f.exprs = map[string]*yaml.Node{}
+	}
+	if _, seen := f.exprs[e.Text]; !seen {
+		f.exprs[e.Text] = n
 	}
 	return e
 }

@@ -40,8 +40,12 @@ var atoms = []atom{
 	{name: "rejected", args: []string{"device"}, help: "attach failed with -EINVAL"},
 	{name: "job_idle", args: []string{"device"}, help: "the device runs no DMA job"},
 	{name: "stale", args: []string{"device"}, help: "dma_buf_move_notify invalidated the mapping"},
+	{name: "fresh", args: []string{"device"}, help: "the importer mapped since its last job started"},
 	{name: "idle", args: []string{"agent"}, help: "the agent is outside any CPU bracket"},
 	{name: "inside", args: []string{"agent", "dir"}, help: "the agent is inside a bracket of that direction"},
+	{name: "may_read", args: []string{"agent"}, help: "the agent is inside a bracket that allows reads (READ or RW)"},
+	{name: "may_write", args: []string{"agent"}, help: "the agent is inside a bracket that allows writes (WRITE or RW)"},
+	{name: "begun_writing", args: []string{"agent"}, help: "the agent has begun (or is inside) a bracket that allows writes"},
 	{name: "all_idle", help: "no agent is inside a CPU bracket"},
 	{name: "at", args: []string{"agent", "label"}, help: "the agent is at the label"},
 	{name: "done", args: []string{"agent"}, help: "the agent finished its program"},
@@ -305,12 +309,24 @@ func (sc exprScope) atom(a atom, args []string, offs []int, at int) (Expr, error
 			// Checked against the agent's program at Build.
 		}
 	}
+	// An atom about an agent's CPU bracket needs an agent that makes CPU
+	// calls: checked when the world is built (the program may not be read
+	// yet).
+	var needs []labelRef
 	bracket := func(ag int) (int, error) {
-		if !usesBracketStmt(s.Agents[ag].Program) {
-			return 0, &SyntaxError{Offset: offs[0], Msg: fmt.Sprintf("%s: agent %s makes no CPU access, so it has no bracket", a.name, args[0])}
-		}
+		needs = append(needs, labelRef{agent: ag, offset: offs[0], bracket: a.name})
 		return ag, nil
 	}
+	e, err := sc.build(a, text, args, idx, bracket)
+	if a.name == "at" && len(e.labels) == 1 {
+		e.labels[0].offset = offs[1]
+	}
+	e.labels = append(e.labels, needs...)
+	return e, err
+}
+
+// build makes the closure of atom a.
+func (sc exprScope) build(a atom, text string, args []string, idx []int, bracket func(int) (int, error)) (Expr, error) {
 	switch a.name {
 	case "live":
 		return Pred(text, View.Live), nil
@@ -347,11 +363,30 @@ func (sc exprScope) atom(a atom, args []string, offs []int, at int) (Expr, error
 		}
 		dir := uint8(idx[1])
 		return Pred(text, func(v View) bool { return v.Inside(ag, dir) }), nil
+	case "may_read", "may_write":
+		ag, err := bracket(idx[0])
+		if err != nil {
+			return Expr{}, err
+		}
+		want := SyncRead
+		if a.name == "may_write" {
+			want = SyncWrite
+		}
+		return Pred(text, func(v View) bool { return v.InsideAllowing(ag, want) }), nil
+	case "begun_writing":
+		ag, err := bracket(idx[0])
+		if err != nil {
+			return Expr{}, err
+		}
+		return Pred(text, func(v View) bool { return v.BracketDir(ag)&SyncWrite != 0 }), nil
+	case "fresh":
+		d := idx[0]
+		return Pred(text, func(v View) bool { return v.MappingFresh(d) }), nil
 	case "all_idle":
 		return Pred(text, View.AllIdle), nil
 	case "at":
 		ag, label := idx[0], args[1]
-		return Expr{Text: text, labels: []labelRef{{agent: ag, label: label, offset: offs[1]}}, f: func(w *core, b []byte) int {
+		return Expr{Text: text, labels: []labelRef{{agent: ag, label: label, offset: -1}}, f: func(w *core, b []byte) int {
 			return b2i(w.pcOf(b, ag) == w.progs[ag].labels[label])
 		}}, nil
 	case "done":
@@ -369,7 +404,7 @@ func (sc exprScope) atom(a atom, args []string, offs []int, at int) (Expr, error
 		f := uint16(1) << idx[0]
 		return Pred(text, func(v View) bool { return v.Flag(f) }), nil
 	}
-	return Expr{}, &SyntaxError{Offset: at, Msg: "unknown name " + a.name}
+	return Expr{}, fmt.Errorf("unknown name %s", a.name)
 }
 
 // usesBracketStmt reports whether a program, before compiling, makes CPU
@@ -415,9 +450,12 @@ func walkCalls(st Stmt, f func(Call)) {
 	}
 }
 
-// labelRef is an at(A, L) atom's reference to a label, checked at Build.
+// labelRef is an atom's reference to an agent's program, checked at
+// Build: at(A, L) names a label of A's program; an atom about A's CPU
+// bracket (bracket is its name) needs A to make CPU calls.
 type labelRef struct {
-	agent  int
-	label  string
-	offset int
+	agent   int
+	label   string
+	bracket string
+	offset  int
 }

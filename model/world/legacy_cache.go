@@ -64,15 +64,43 @@ func FromCacheConfig(name string, c model.Config) (Spec, error) {
 	s.Exporter.Begin = append(s.Exporter.Begin, scope(e.BeginSync)...)
 	s.Exporter.End = append(s.Exporter.End, scope(e.EndSync)...)
 
-	const cpu = 0 // the CPU agent's index
-	live := Pred("live(buffer)", View.Live)
-	idle := Pred("idle(cpu)", func(v View) bool { return v.Idle(cpu) })
-	allIdle := Pred("no CPU bracket open", View.AllIdle)
+	// Agents first (the guards name them), programs after.
+	s.Agents = append(s.Agents, Agent{Name: "cpu"})
+	if !Backing(c.Backing).uncached() {
+		s.Agents = append(s.Agents, Agent{Name: "cpu-cache"})
+	}
+	for _, dv := range c.Devices {
+		s.Agents = append(s.Agents, Agent{Name: dv.Name})
+		if dv.OwnCache {
+			s.Agents = append(s.Agents, Agent{Name: dv.Name + "-cache"})
+		}
+	}
+	s.Agents = append(s.Agents, Agent{Name: "exporter"})
+	var perr error
+	// expr parses a guard's text: every guard has a textual form, so the
+	// world can be written out as a scenario file.
+	expr := func(format string, a ...any) Expr {
+		e, err := ParseExpr(fmt.Sprintf(format, a...), &s)
+		if err != nil && perr == nil {
+			perr = fmt.Errorf("%s: guard %q: %w", name, fmt.Sprintf(format, a...), err)
+		}
+		return e
+	}
+	live := expr("live")
+	idle := expr("idle(cpu)")
+	allIdle := expr("all_idle")
 	guard := func(call Call, conds ...Expr) Stmt {
 		return When{Cond: And(append([]Expr{live}, conds...)...), Body: call}
 	}
 	guardAtomic := func(calls Atomic, conds ...Expr) Stmt {
 		return When{Cond: And(append([]Expr{live}, conds...)...), Body: calls}
+	}
+	noDevice := func(atom string) Expr {
+		var es []Expr
+		for _, d := range c.Devices {
+			es = append(es, expr("!%s(%s)", atom, d.Name))
+		}
+		return And(es...)
 	}
 
 	// The CPU: user space through DMA_BUF_IOCTL_SYNC and the mmap, or a
@@ -84,21 +112,13 @@ func FromCacheConfig(name string, c model.Config) (Spec, error) {
 	}
 	startGuard := []Expr{idle}
 	if dis.MapAroundEveryJob {
-		startGuard = append(startGuard, Pred("no importer holds a mapping", func(v View) bool {
-			for d := range v.w.spec.Devices {
-				if v.Mapped(d) {
-					return false
-				}
-			}
-			return true
-		}))
+		startGuard = append(startGuard, noDevice("mapped"))
 	}
 	for d := uint8(1); d <= 3; d++ {
 		cpuProg = append(cpuProg, guard(start(d), startGuard...))
 	}
 	for d := uint8(1); d <= 3; d++ {
-		d := d
-		inside := Pred("inside(cpu, "+syncNames[d]+")", func(v View) bool { return v.Inside(cpu, d) })
+		inside := expr("inside(cpu, %s)", syncNames[d])
 		if dis.EndWithoutBegin {
 			inside = Or(inside, idle)
 		}
@@ -108,44 +128,44 @@ func FromCacheConfig(name string, c model.Config) (Spec, error) {
 		cpuProg = append(cpuProg, guard(SyncInvalid(0), idle), guard(SyncInvalid(8), idle))
 	}
 	for l := range c.Lines {
-		for _, want := range []uint8{SyncRead, SyncWrite} {
-			want := want
-			ok := Pred("inside(cpu) allowing "+syncNames[want], func(v View) bool { return v.InsideAllowing(cpu, want) })
+		for _, want := range []string{"may_read", "may_write"} {
+			ok := expr("%s(cpu)", want)
 			if dis.UnbracketedCPU {
 				ok = Or(ok, idle)
 			}
 			call := CPURead(l)
-			if want == SyncWrite {
+			if want == "may_write" {
 				call = CPUWrite(l)
 			}
 			cpuProg = append(cpuProg, guard(call, ok))
 		}
 	}
-	s.Agents = append(s.Agents, Agent{Name: "cpu", Program: cpuProg})
-
+	s.Agents[0].Program = cpuProg
+	next := 1
 	if !Backing(c.Backing).uncached() {
 		var cache Forever
 		for l := range c.Lines {
 			cache = append(cache, guard(Prefetch(l)), guard(Writeback(l)), guard(Evict(l)))
 		}
-		s.Agents = append(s.Agents, Agent{Name: "cpu-cache", Program: cache})
+		s.Agents[next].Program = cache
+		next++
 	}
 
 	for d, dv := range c.Devices {
-		d, dv := d, dv
-		jobIdle := Pred("idle(job "+dv.Name+")", func(v View) bool { return v.JobIdle(d) })
+		n := dv.Name
+		jobIdle := expr("job_idle(%s)", n)
 		mapOK := allIdle
 		if dis.MapDuringCPUAccess {
 			mapOK = True
 		}
 		var prog Forever
-		prog = append(prog, guard(Attach(d), Not(Pred("rejected("+dv.Name+")", func(v View) bool { return v.Rejected(d) }))))
+		prog = append(prog, guard(Attach(d), expr("!rejected(%s)", n)))
 		var detachOK []Expr
 		if dv.Dynamic {
-			detachOK = append(detachOK, Not(Pred("pinned("+dv.Name+")", func(v View) bool { return v.Pinned(d) })))
+			detachOK = append(detachOK, expr("!pinned(%s)", n))
 		}
 		if !dis.DetachWithJobInFlight {
-			detachOK = append(detachOK, Not(Pred("mapped("+dv.Name+")", func(v View) bool { return v.Mapped(d) })), jobIdle)
+			detachOK = append(detachOK, expr("!mapped(%s)", n), jobIdle)
 		}
 		prog = append(prog, guard(Detach(d), detachOK...))
 		for dir := DirTo; dir <= DirBidir; dir++ {
@@ -157,18 +177,16 @@ func FromCacheConfig(name string, c model.Config) (Spec, error) {
 		}
 		var jobOK []Expr
 		if !dis.IgnoreMoveNotify {
-			jobOK = append(jobOK, Not(Pred("stale(mapping "+dv.Name+")", func(v View) bool { return v.MappingStale(d) })))
+			jobOK = append(jobOK, expr("!stale(%s)", n))
 		}
 		if dis.MapAroundEveryJob {
-			jobOK = append(jobOK, Pred("fresh(mapping "+dv.Name+")", func(v View) bool { return v.MappingFresh(d) }))
+			jobOK = append(jobOK, expr("fresh(%s)", n))
 		}
 		readOK, writeOK := jobOK, jobOK
 		if !dis.RaceCPUAndDevice {
 			// User space orders CPU access and device jobs: no job while
 			// the CPU is inside a conflicting bracket.
-			readOK = append(append([]Expr(nil), jobOK...), Pred("cpu not writing", func(v View) bool {
-				return v.Idle(cpu) || v.BracketDir(cpu)&SyncWrite == 0
-			}))
+			readOK = append(append([]Expr(nil), jobOK...), expr("!begun_writing(cpu)"))
 			writeOK = append(append([]Expr(nil), jobOK...), idle)
 		}
 		for l := range c.Lines {
@@ -194,13 +212,15 @@ func FromCacheConfig(name string, c model.Config) (Spec, error) {
 		if dis.SyncUnmapped {
 			prog = append(prog, guard(SyncForCPU(d), jobIdle), guard(SyncForDevice(d), jobIdle))
 		}
-		s.Agents = append(s.Agents, Agent{Name: dv.Name, Program: prog})
+		s.Agents[next].Program = prog
+		next++
 		if dv.OwnCache {
 			var cache Forever
 			for l := range c.Lines {
 				cache = append(cache, guard(DevWriteback(d, l)), guard(DevEvict(d, l)))
 			}
-			s.Agents = append(s.Agents, Agent{Name: dv.Name + "-cache", Program: cache})
+			s.Agents[next].Program = cache
+			next++
 		}
 	}
 
@@ -210,16 +230,9 @@ func FromCacheConfig(name string, c model.Config) (Spec, error) {
 	}
 	releaseOK := []Expr{allIdle}
 	if !dis.ReleaseWhileAttached {
-		releaseOK = append(releaseOK, Pred("no importer attached", func(v View) bool {
-			for d := range v.w.spec.Devices {
-				if v.attached(d) {
-					return false
-				}
-			}
-			return true
-		}))
+		releaseOK = append(releaseOK, noDevice("attached"))
 	}
 	exp = append(exp, guard(Release(), releaseOK...))
-	s.Agents = append(s.Agents, Agent{Name: "exporter", Program: exp})
-	return s, nil
+	s.Agents[next].Program = exp
+	return s, perr
 }

@@ -144,7 +144,9 @@ func Build(spec Spec) (*Model, error) {
 
 // LabelError is a reference to a label an agent's program does not have.
 type LabelError struct {
-	// Offset is the label's offset in the expression's text.
+	// Expr is the text of the expression (Expr.Text) and Offset the
+	// offending name's offset in the text it was parsed from.
+	Expr   string
 	Offset int
 	Msg    string
 }
@@ -157,6 +159,12 @@ func (c *core) checkLabels() error {
 	check := func(e Expr) error {
 		for _, r := range e.labels {
 			p := c.progs[r.agent]
+			if r.bracket != "" {
+				if !usesBracket(p) {
+					return &LabelError{Expr: e.Text, Offset: r.offset, Msg: fmt.Sprintf("%s: agent %s makes no CPU access, so it has no bracket", r.bracket, c.spec.Agents[r.agent].Name)}
+				}
+				continue
+			}
 			if _, ok := p.labels[r.label]; !ok {
 				var have []string
 				for l := range p.labels {
@@ -167,7 +175,7 @@ func (c *core) checkLabels() error {
 				if len(have) > 0 {
 					msg += " (it has " + strings.Join(have, ", ") + ")"
 				}
-				return &LabelError{Offset: r.offset, Msg: msg}
+				return &LabelError{Expr: e.Text, Offset: r.offset, Msg: msg}
 			}
 		}
 		return nil
