@@ -100,7 +100,7 @@ func (c *core) fenceProps() []propDef {
 	}
 	if userSignals {
 		some(TimelineClosedPending, func(s fs) bool {
-			for k := range s.s.Points {
+			for k := range s.l.points {
 				if f := s.l.fPoint + k; s.signaled(f) && s.ferr(f) == ferrNoEnt {
 					return true
 				}

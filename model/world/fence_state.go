@@ -102,15 +102,19 @@ type fenceLay struct {
 	used bool
 	// ghost, the fence bytes (slots 1..), Added (every slot), the resv
 	// entries, Deps and Job (per job slot), the masks and the small bytes.
-	ghost, fence, added, resv, deps, job                      int
-	cpuWait, cpuTruth, syncFile                               int
-	cpu, poll, user, timeline, exporter                       int
-	slots, entries, rings, fPoint, fCopy, jobSlots            int
-	ring0                                                     [MaxRings + 1]int // ring i's first job slot; ring0[rings] = fPoint
-	ctx                                                       [maxFenceSlots]uint8
-	base                                                      [maxFenceSlots]uint32 // the seqno base of each slot's context
-	ringOf                                                    [maxFenceSlots]int8   // the ring of a job slot, else -1
-	ctxTimeline, ctxCopy                                      int
+	ghost, fence, added, resv, deps, job           int
+	cpuWait, cpuTruth, syncFile                    int
+	cpu, poll, user, timeline, exporter            int
+	slots, entries, rings, fPoint, fCopy, jobSlots int
+	ring0                                          [MaxRings + 1]int // ring i's first job slot; ring0[rings] = fPoint
+	ctx                                            [maxFenceSlots]uint8
+	base                                           [maxFenceSlots]uint32 // the seqno base of each slot's context
+	ringOf                                         [maxFenceSlots]int8   // the ring of a job slot, else -1
+	ctxTimeline, ctxCopy                           int
+	// The spec's numbers, copied here for the hot paths.
+	points, exports, imports                                  int
+	rule                                                      ReplaceRule
+	cmp                                                       SeqnoCompare
 	hasCPU, hasPoll, hasSyncFile, hasMove, hasInc, hasClose   bool
 	ringWrites, ringUsage, ringAny, ringImplicit, ringTimeout [MaxRings]bool
 	ringExplicitKernel, ringAddsWrite                         [MaxRings]bool
@@ -223,6 +227,7 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 		adds++
 	}
 	f.entries = min(adds, maxEntries)
+	f.points, f.exports, f.imports, f.rule, f.cmp = sp.Points, sp.Exports, sp.Imports, sp.Rule, sp.Compare
 	f.ghost = take(1)
 	f.fence = take(f.slots - 1)
 	f.added = take(f.slots)
@@ -238,10 +243,9 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 type fs struct {
 	b []byte
 	l *fenceLay
-	s *FenceSpec
 }
 
-func (v View) fs() fs { return fs{b: v.b, l: &v.w.lay.fence, s: &v.w.spec.Fence} }
+func (v View) fs() fs { return fs{b: v.b, l: &v.w.lay.fence} }
 
 func (s fs) fb(f int) uint8 {
 	if f == fStub {
@@ -294,22 +298,21 @@ func entryUsage(e uint8) Usage        { return Usage(e >> 4 & 3) }
 func entryOf(f int, u Usage) uint8    { return uint8(f+1) | uint8(u)<<4 }
 func (s fs) jobSlot(r, k int) int     { return s.l.ring0[r] + k }
 func (s fs) isJobSlot(f int) bool     { return f >= 1 && f < s.l.fPoint }
-func (s fs) isPointSlot(f int) bool   { return f >= s.l.fPoint && f < s.l.fPoint+s.s.Points }
+func (s fs) isPointSlot(f int) bool   { return f >= s.l.fPoint && f < s.l.fPoint+s.l.points }
 func (s fs) kernelFence(f int) bool   { return s.isJobSlot(f) || f == s.l.fCopy && f >= 0 }
 func (s fs) sameCtx(f, g int) bool    { return s.l.ctx[f] == s.l.ctx[g] }
 func (s fs) timelineValue() uint32    { return uint32(s.timeline() & timelineValue) }
 func (s fs) cpuWrites() bool          { return s.cpu()&cpuWrite != 0 }
 func jobPhaseOf(j uint8) uint8        { return j & jPhase }
-func (s fs) ringJobs(r int) int       { return s.s.Rings[r].Jobs }
+func (s fs) ringJobs(r int) int       { return s.l.ring0[r+1] - s.l.ring0[r] }
 func (s fs) allSignaled(m fmask) bool { return m&^s.signaledMask() == 0 }
 
 // submitted returns the number of jobs ring r has submitted, and the slot
 // of its head: the first job not done (-1 when there is none).
 func (s fs) submitted(r int) (n, head int) {
 	head = -1
-	for k := range s.ringJobs(r) {
-		j := s.jobSlot(r, k)
-		p := jobPhaseOf(s.job(j))
+	for j := s.l.ring0[r]; j < s.l.ring0[r+1]; j++ {
+		p := s.b[s.l.job+j-1] & jPhase
 		if p != jNone {
 			n++
 		}
@@ -346,13 +349,13 @@ func (s fs) replaces(old int, oldUsage Usage, f int, u Usage) bool {
 	if !s.sameCtx(old, f) || oldUsage < u {
 		return false
 	}
-	switch s.s.Rule {
+	switch s.l.rule {
 	case RulePre2022:
 		return true
 	case RuleStrictLater:
-		return isLater(s.seqno(f), s.seqno(old), s.s.Compare)
+		return isLater(s.seqno(f), s.seqno(old), s.l.cmp)
 	}
-	return f == old || isLater(s.seqno(f), s.seqno(old), s.s.Compare) // dma_fence_is_later_or_same
+	return f == old || isLater(s.seqno(f), s.seqno(old), s.l.cmp) // dma_fence_is_later_or_same
 }
 
 // addFence is dma_resv_add_fence(obj, f, u) with *reserved slots left by
@@ -537,13 +540,13 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 	case KPoll:
 		return s.pollB()&pollPhase != pollArmed && s.lockFree() // asleep on the callback; dma_buf_poll takes the resv lock
 	case KExportSyncFile:
-		return s.exports() < s.s.Exports
+		return s.exports() < s.l.exports
 	case KImportSyncFile:
-		return s.syncFileMask() != 0 && s.imports() < s.s.Imports && s.lockFree()
+		return s.syncFileMask() != 0 && s.imports() < s.l.imports && s.lockFree()
 	case KSwSyncCreate:
 		return s.points() == c.N && s.timeline()&timelineClosed == 0
 	case KSwSyncInc:
-		return s.timeline()&timelineClosed == 0 && int(s.timelineValue()) < s.s.Points
+		return s.timeline()&timelineClosed == 0 && int(s.timelineValue()) < s.l.points
 	case KSwSyncClose:
 		return s.timeline()&timelineClosed == 0
 	case KExporterMove:
@@ -662,7 +665,7 @@ func (s fs) apply(c Call, step int) {
 	case KSwSyncCreate:
 		f := s.l.fPoint + c.N
 		s.create(f, uint32(c.N+1))
-		if !isLater(s.seqno(f), s.timelineValue(), s.s.Compare) {
+		if !isLater(s.seqno(f), s.timelineValue(), s.l.cmp) {
 			s.signal(f, ferrNone)
 		}
 		s.setMask(s.l.syncFile, 1<<f)
@@ -670,16 +673,16 @@ func (s fs) apply(c Call, step int) {
 	case KSwSyncInc:
 		// The timeline advances and signals every point it has reached.
 		s.b[s.l.timeline]++
-		for k := range s.s.Points {
+		for k := range s.l.points {
 			f := s.l.fPoint + k
-			if s.pending(f) && !isLater(s.seqno(f), s.timelineValue(), s.s.Compare) {
+			if s.pending(f) && !isLater(s.seqno(f), s.timelineValue(), s.l.cmp) {
 				s.signal(f, ferrNone)
 			}
 		}
 	case KSwSyncClose:
 		// Every pending point signals with -ENOENT (ea4d5a270b57).
 		s.b[s.l.timeline] |= timelineClosed
-		for k := range s.s.Points {
+		for k := range s.l.points {
 			s.signal(s.l.fPoint+k, ferrNoEnt)
 		}
 	case KExporterMove:
@@ -738,7 +741,7 @@ func (s fs) submit(r int, write bool, p SubmitPolicy) {
 		deps &^= 1 << g
 	}
 	s.enableAll(deps)
-	s.issue(f, s.s.Rings[r].SeqnoBase+uint32(k))
+	s.issue(f, s.l.base[f]+uint32(k))
 	j := jQueued
 	if write {
 		j |= jWrite

@@ -104,3 +104,42 @@ func sameRun(t *testing.T, old *fence.Model, w *world.Model) {
 		t.Errorf("actions' enabled counts: world %v, earlier %v", got, want)
 	}
 }
+
+// BenchmarkFenceThreeWriters compares the speed of the earlier fence
+// model and the world on the biggest fence scenario, one full check each:
+// go test ./model/world -run '^$' -bench FenceThreeWriters -benchtime 1x.
+func BenchmarkFenceThreeWriters(b *testing.B) {
+	sc, _ := fence.ScenarioByName("three-writers")
+	b.Run("earlier", func(b *testing.B) {
+		old, err := fence.New(sc.Config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range b.N {
+			r, err := statespace.Check[fence.State](old, statespace.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(r.Stats.StatesPerSecond(), "states/s")
+			b.ReportMetric(float64(r.Stats.States), "states")
+		}
+	})
+	b.Run("world", func(b *testing.B) {
+		spec, err := world.FromFenceConfig(sc.Name, sc.Config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, err := world.Build(spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range b.N {
+			r, err := world.Check(w, statespace.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(r.Stats.StatesPerSecond(), "states/s")
+			b.ReportMetric(float64(r.Stats.States), "states")
+		}
+	})
+}
