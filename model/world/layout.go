@@ -26,6 +26,8 @@ type layout struct {
 	pc []int
 	// bracketAgents are the agents with a CPU bracket.
 	bracketAgents []int
+	// fence is the fence family's section (fence_state.go).
+	fence fenceLay
 }
 
 // devLayout is the offsets of one device's fields.
