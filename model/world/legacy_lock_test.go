@@ -32,12 +32,12 @@ func baseName(n string) string {
 // short deadlocks, such as the same cycle through importer 0 or importer 1.)
 func sameWaits(t *testing.T, old *deadlock.Model, v *statespace.Violation) {
 	t.Helper()
-	names := old.ActionNames()
+	actions := old.ActionNames()
 	s := old.Init()[0]
 	for _, st := range v.Trace.Steps[1:] {
 		var match []statespace.Action
 		for _, a := range old.Actions(&s, nil) {
-			if baseName(names[a]) == baseName(st.Label) {
+			if baseName(actions[a]) == baseName(st.Label) {
 				match = append(match, a)
 			}
 		}
@@ -51,6 +51,22 @@ func sameWaits(t *testing.T, old *deadlock.Model, v *statespace.Violation) {
 	}
 	if got, want := fmt.Sprint(v.Waits), fmt.Sprint(old.WaitsFor(&s)); got != want {
 		t.Errorf("wait-for graph\nworld   %s\nearlier %s", got, want)
+	}
+	// The world describes the stuck state as the earlier model did (its
+	// own fields, the cache section's and the agents' positions, aside).
+	want := old.Describe(&s)
+	names := map[string]bool{}
+	for _, f := range want {
+		names[f.Name] = true
+	}
+	var got []statespace.Field
+	for _, f := range v.Trace.Steps[len(v.Trace.Steps)-1].State {
+		if names[f.Name] {
+			got = append(got, f)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("description of the stuck state\nworld   %v\nearlier %v", got, want)
 	}
 	if len(v.Cycle) == 0 {
 		t.Errorf("no wait-for cycle reported")
@@ -215,4 +231,48 @@ func TestWorldNamesTheDeadlockModelsSteps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkLockWorldVsDeadlockModel compares the speed of the earlier
+// locking model and the world on the largest built-in scenario
+// (indefinite-fence-cycle: an exhaustive search for lockdep's property).
+func BenchmarkLockWorldVsDeadlockModel(b *testing.B) {
+	sc, _ := deadlock.ScenarioByName("indefinite-fence-cycle")
+	cfg := sc.Config()
+	opt := statespace.Options{Workers: 1, Only: []string{world.LockdepFenceSignalling}, NoDeadlock: true}
+	b.Run("earlier", func(b *testing.B) {
+		old, err := deadlock.New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var states uint64
+		for range b.N {
+			r, err := statespace.Check[deadlock.State](old, opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			states += r.Stats.States
+		}
+		b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+	})
+	b.Run("world", func(b *testing.B) {
+		spec, err := world.FromDeadlockConfig(sc.Name, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, err := world.Build(spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("state: %d bytes", w.Size())
+		var states uint64
+		for range b.N {
+			r, err := world.Check(w, opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			states += r.Stats.States
+		}
+		b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+	})
 }
