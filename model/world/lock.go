@@ -192,15 +192,53 @@ func (s *LockSpec) validate(sp *Spec) error {
 		}
 	}
 	for _, p := range s.Idle {
-		found := false
+		found, labelled := false, false
 		for _, a := range sp.Agents {
-			found = found || a.Name == p.Agent
+			if a.Name == p.Agent {
+				found, labelled = true, hasLabel(a.Program, p.Label)
+			}
 		}
-		if !found {
+		switch {
+		case !found:
 			return fmt.Errorf("idle point %q: no agent %q", p.Label, p.Agent)
+		case !labelled:
+			return fmt.Errorf("idle point %q: agent %s's program has no such label", p.Label, p.Agent)
 		}
 	}
 	return nil
+}
+
+// hasLabel reports whether st places Label name.
+func hasLabel(st Stmt, name string) bool {
+	switch st := st.(type) {
+	case Label:
+		return st.Name == name
+	case Seq:
+		for _, x := range st {
+			if hasLabel(x, name) {
+				return true
+			}
+		}
+	case Choose:
+		for _, x := range st {
+			if hasLabel(x, name) {
+				return true
+			}
+		}
+	case Forever:
+		for _, x := range st {
+			if hasLabel(x, name) {
+				return true
+			}
+		}
+	case Repeat:
+		return hasLabel(st.Body, name)
+	case Loop:
+		return hasLabel(st.Body, name)
+	case When:
+		return hasLabel(st.Body, name)
+	}
+	return false
 }
 
 // Calls of the lock family.
