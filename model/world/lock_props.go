@@ -184,36 +184,17 @@ func (v View) lkStepText(ag int) string {
 // attempted, before the thread blocks on it.
 func (v View) lkAcquiring(ag int) uint8 {
 	pt := v.lkPoint(ag)
-	if !pt.ok {
-		return 0
-	}
-	switch pt.call.Kind {
-	case lkMutexLock, lkSpinLock, lkResvLock, lkResvLockCtx, lkResvLockCtxAlready, lkResvLockCtxDeadlk, lkResvLockCtxWound:
-		return 1 << pt.call.Obj
-	case lkResvLockSlow:
+	if pt.slow {
 		if cl := *v.lkCont(ag); cl != 0 {
 			return 1 << (cl - 1)
 		}
-	case lkFenceSignal, lkAddCallback, lkAddCallbackENOENT:
-		if l := v.w.spec.Locks.Fences[pt.call.Obj].Lock; l >= 0 {
-			return 1 << l
-		}
-	case lkKmallocReclaim, lkKmalloc:
-		return lkFSReclaim
 	}
-	return 0
+	return pt.acq
 }
 
 // lkWaiting reports whether agent ag's next call is a fence wait
 // (lockdep's __dma_fence_might_wait runs before it blocks).
-func (v View) lkWaiting(ag int) bool {
-	pt := v.lkPoint(ag)
-	switch pt.call.Kind {
-	case lkFenceWait, lkResvWait, lkShrink:
-		return pt.ok
-	}
-	return false
-}
+func (v View) lkWaiting(ag int) bool { return v.lkPoint(ag).waits }
 
 // LockdepSignalling returns the locks lockdep has seen taken inside a
 // fence signalling critical section (bit per lock, bit 7 fs_reclaim),

@@ -34,6 +34,11 @@ type lockPoint struct {
 	call Call
 	ok   bool // the point makes a lock-family call
 	idle bool
+	// waits: the call is a fence wait (lockdep's __dma_fence_might_wait);
+	// acq is the lock it acquires (bit 7 fs_reclaim) unless slow, whose
+	// lock is the contended one.
+	waits, slow bool
+	acq         uint8
 }
 
 // Agent flags.
@@ -66,7 +71,7 @@ func lockLayout(c *core, l *layout, take func(n int) int) {
 		d.at[ag] = make([]lockPoint, len(p.nodes))
 		for pc, n := range p.nodes {
 			if len(n) > 0 && len(n[0].Ops) == 1 && isLockKind(n[0].Ops[0].Kind) {
-				d.at[ag][pc] = lockPoint{call: n[0].Ops[0], ok: true}
+				d.at[ag][pc] = c.lkPointOf(n[0].Ops[0])
 				d.used = true
 			}
 		}
@@ -101,6 +106,26 @@ func lockLayout(c *core, l *layout, take func(n int) int) {
 	d.chans = take(len(ls.Channels))
 	d.pm, d.pmref = take(len(ls.PMDevices)), take(len(ls.PMDevices))
 	d.ldSig, d.ldWait = take(1), take(1)
+}
+
+// lkPointOf is what lockdep learns from a point making call.
+func (c *core) lkPointOf(call Call) lockPoint {
+	pt := lockPoint{call: call, ok: true}
+	switch call.Kind {
+	case lkMutexLock, lkSpinLock, lkResvLock, lkResvLockCtx, lkResvLockCtxAlready, lkResvLockCtxDeadlk, lkResvLockCtxWound:
+		pt.acq = 1 << call.Obj
+	case lkResvLockSlow:
+		pt.slow = true
+	case lkFenceSignal, lkAddCallback, lkAddCallbackENOENT:
+		if l := c.spec.Locks.Fences[call.Obj].Lock; l >= 0 {
+			pt.acq = 1 << l
+		}
+	case lkKmallocReclaim, lkKmalloc:
+		pt.acq = lkFSReclaim
+	case lkFenceWait, lkResvWait, lkShrink:
+		pt.waits = true
+	}
+	return pt
 }
 
 // lockInit sets the family's initial values: the fences as declared.
