@@ -817,6 +817,8 @@ func (v View) mapAttachment(d int, dir uint8) {
 
 func (c *core) init(s []byte) {
 	// Everything starts at zero: version 0 in memory, caches invalid,
-	// nothing attached, every agent at the start of its program.
+	// nothing attached, every agent at the start of its program; then
+	// the families whose objects start otherwise.
 	clear(s)
+	View{w: c, b: s}.lockInit()
 }
