@@ -374,7 +374,7 @@ func (c *core) lockWaits(v View) []statespace.WaitEdge {
 		}
 		blocked := true
 		for _, x := range c.byPC[ag][c.pcOf(v.b, ag)] {
-			if c.enabled(v.b, x) {
+			if c.enabled(v.b, x, nil) {
 				blocked = false
 				break
 			}
@@ -496,7 +496,7 @@ func (c *core) lockDescribe(v View, add func(name, value string)) {
 		if !v.lkFinished(ag) {
 			enabled := false
 			for _, x := range c.byPC[ag][c.pcOf(v.b, ag)] {
-				enabled = enabled || c.enabled(v.b, x)
+				enabled = enabled || c.enabled(v.b, x, nil)
 			}
 			switch {
 			case !enabled && v.lkPoint(ag).idle:
