@@ -26,6 +26,8 @@ type layout struct {
 	pc []int
 	// bracketAgents are the agents with a CPU bracket.
 	bracketAgents []int
+	// vm is the offset of the vm family's section (vmState), or -1.
+	vm int
 }
 
 // devLayout is the offsets of one device's fields.

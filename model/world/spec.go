@@ -179,7 +179,7 @@ const (
 	MaxLines   = 2
 	MaxDevices = 3
 	MaxVersion = 3
-	MaxAgents  = 8
+	MaxAgents  = 16
 )
 
 func (e *Exporter) has(k HookKind, h Hook) bool {
