@@ -58,7 +58,45 @@ func TestWorldGivesTheCrossVMModelsVerdicts(t *testing.T) {
 				if got != want {
 					t.Errorf("%s: world %v, earlier model %v", p, got, want)
 				}
+				t.Logf("%s: %v", p, got)
 			}
 		})
 	}
+}
+
+// BenchmarkCrossVM measures states per second of the earlier cross-VM
+// model and of its world on the biggest built-in scenario (an exhaustive
+// search, one worker): go test ./model/world -run '^$' -bench CrossVM.
+func BenchmarkCrossVM(b *testing.B) {
+	sc, _ := crossvm.ScenarioByName("hyper-dmabuf-fire-and-forget")
+	opt := statespace.Options{Only: []string{statespace.DeadlockProperty}, Workers: 1}
+	report := func(b *testing.B, run func() (*statespace.Result, error)) {
+		var states uint64
+		for i := 0; i < b.N; i++ {
+			r, err := run()
+			if err != nil {
+				b.Fatal(err)
+			}
+			states += r.Stats.States
+		}
+		b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+	}
+	b.Run("old", func(b *testing.B) {
+		m, err := crossvm.New(sc.Config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		report(b, func() (*statespace.Result, error) { return statespace.Check[crossvm.State](m, opt) })
+	})
+	b.Run("world", func(b *testing.B) {
+		spec, err := world.FromCrossVMConfig(sc.Name, sc.Config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, err := world.Build(spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		report(b, func() (*statespace.Result, error) { return world.Check(w, opt) })
+	})
 }
