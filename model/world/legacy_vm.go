@@ -38,7 +38,7 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 	sp := &s.VM
 	reexportEvicts := c.Design == crossvm.HyperDmabuf && c.Evict != crossvm.NoEvict
 	when := func(text string, f func(s *vmState) bool, call Call) Stmt {
-		return When{Cond: Pred(text, func(v View) bool { return f(v.vm()) }), Body: call}
+		return When{Cond: vmPred(text, f), Body: call}
 	}
 	agent := func(name string, prog Forever) {
 		if len(prog) > 0 {
@@ -70,8 +70,8 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 
 	if c.LocalReader {
 		agent("vm-a cpu", Forever{
-			when("outside a bracket", func(s *vmState) bool { return s.LocalCPU == 0 }, VMLocalBegin()),
-			when("inside a bracket", func(s *vmState) bool { return s.LocalCPU != 0 }, VMLocalEnd()),
+			when("outside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU == 0 }, VMLocalBegin()),
+			when("inside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU != 0 }, VMLocalEnd()),
 		})
 	}
 

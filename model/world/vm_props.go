@@ -87,10 +87,10 @@ func (c *core) vmProps() []propDef {
 	}
 	sp := &c.spec.VM
 	flag := func(name string, f uint8) propDef {
-		return propDef{name: name, exp: statespace.Always, holds: func(v View) bool { return v.vm().Ghost&f == 0 }}
+		return propDef{name: name, exp: statespace.Always, holds: func(v View) bool { return v.vm().Flags&f == 0 }}
 	}
 	cover := func(name string, f uint8) propDef {
-		return propDef{name: name, exp: statespace.Sometimes, holds: func(v View) bool { return v.vm().Cover&f != 0 }}
+		return propDef{name: name, exp: statespace.Sometimes, holds: func(v View) bool { return v.vm().Flags&f != 0 }}
 	}
 	props := []propDef{
 		flag(VMNoUseAfterFree, vmFlagUAF),
@@ -110,7 +110,7 @@ func (c *core) vmProps() []propDef {
 	if c.vmUses(KVMUnexport) && sp.remoteOps() {
 		props = append(props, propDef{name: VMFreedAfterUse, exp: statespace.Sometimes, holds: func(v View) bool {
 			s := v.vm()
-			return s.Exp == expCleaned && s.B == bDone && s.Ghost&vmFlagUAF == 0
+			return s.Exp == expCleaned && s.B == bDone && s.Flags&vmFlagUAF == 0
 		}})
 	}
 	if sp.acked() {
@@ -416,7 +416,7 @@ func (c *core) vmDescribe(v View, add func(name, value string)) {
 	add("vm-a producer", prod)
 	add("pages hold", fmt.Sprintf("frame %d", s.Mem))
 	if c.vmUses(KVMLocalBegin) {
-		add("vm-a cpu", [...]string{"outside any bracket", "inside a begin/end_cpu_access bracket"}[s.LocalCPU&1])
+		add("vm-a cpu", [...]string{"outside any bracket", "inside a begin/end_cpu_access bracket"}[s.Misc&vmLocalCPU])
 	}
 	if c.vmUses(KVMEvict) {
 		ev := [...]string{"idle", "holds the dma_resv lock, INVALIDATE sent, waiting for the ack",
@@ -469,7 +469,7 @@ func (c *core) vmDescribe(v View, add func(name, value string)) {
 	add("vm-b told of", fmt.Sprintf("frame %d", s.Seen))
 	add("vm-b access entitled to", fmt.Sprintf("frame %d", s.Want))
 	if sp.Retry {
-		add("vm-b sequence bit", fmt.Sprint(s.Seq))
+		add("vm-b sequence bit", fmt.Sprint(s.Misc&vmSeq>>1))
 	}
 	if sp.Fences != NoProxyFences {
 		var ps []string
@@ -499,11 +499,11 @@ func (c *core) vmDescribe(v View, add func(name, value string)) {
 		add("vm-b device job", j)
 	}
 	if sp.Ring.Losses > 0 {
-		add("messages lost", fmt.Sprintf("%d/%d", s.Lost, sp.Ring.Losses))
+		add("messages lost", fmt.Sprintf("%d/%d", s.lost(), sp.Ring.Losses))
 	}
 	var flags []string
 	for i, name := range []string{"stale-read", "use-after-free"} {
-		if s.Ghost&(1<<i) != 0 {
+		if s.Flags&(1<<i) != 0 {
 			flags = append(flags, name)
 		}
 	}

@@ -9,8 +9,9 @@ import "unsafe"
 // vmState is the vm family's section of the packed state: uint8 fields
 // only (alignment 1), so it is read in place.
 type vmState struct {
-	// Ghost holds the family's violation flags (vmFlag*), sticky.
-	Ghost uint8
+	// Flags holds the family's violation flags (vmFlag*) and coverage
+	// bits (vmCover*), sticky.
+	Flags uint8
 	// ToA is the ring to vm-a and ToB the ring to vm-b; the messages are
 	// packed at the front (free slots are 0): in decreasing order for a
 	// reordering ring (a multiset), in order of sending for a FIFO one.
@@ -25,8 +26,6 @@ type vmState struct {
 	RxA uint8
 	// Dedup is vm-a's last replayed request | its reply's error (Retry).
 	Dedup uint8
-	// LocalCPU is 1 while vm-a's own reader is inside a bracket.
-	LocalCPU uint8
 	// SignalDue: the frames whose SIGNAL the fence callback has yet to
 	// send (bit k-1 for frame k).
 	SignalDue uint8
@@ -44,16 +43,35 @@ type vmState struct {
 	Proxy uint8
 	// Job is vm-b's device job: 0, or jobQueued | its dependencies <<4.
 	Job uint8
-	// Seq is vm-b's request sequence bit (Retry); Lost the messages lost.
-	Seq, Lost uint8
-	// Cover holds the coverage bits (vmCover*).
-	Cover uint8
+	// Misc is vmLocalCPU (vm-a's own reader is inside a bracket) | vmSeq
+	// (vm-b's request sequence bit, Retry) | the messages lost <<2.
+	Misc uint8
 }
+
+// Misc bits.
+const (
+	vmLocalCPU  uint8 = 1 << 0
+	vmSeq       uint8 = 1 << 1
+	vmLostShift       = 2
+)
+
+func (s *vmState) lost() int { return int(s.Misc >> vmLostShift) }
 
 const vmStateSize = int(unsafe.Sizeof(vmState{}))
 
 // vm returns the vm section of the state.
 func (v View) vm() *vmState { return (*vmState)(unsafe.Pointer(&v.b[v.w.lay.vm])) }
+
+// vmPred makes a boolean atom from a predicate over the vm section (Pred
+// without the View, for the guards evaluated at every state).
+func vmPred(text string, f func(s *vmState) bool) Expr {
+	return Expr{Text: text, f: func(w *core, b []byte) int {
+		if f((*vmState)(unsafe.Pointer(&b[w.lay.vm]))) {
+			return 1
+		}
+		return 0
+	}}
+}
 
 // Export phases (vmState.Exp).
 const (
@@ -127,7 +145,7 @@ const (
 
 // Coverage bits.
 const (
-	vmCoverReadFrame uint8 = 1 << iota
+	vmCoverReadFrame uint8 = 1 << (iota + 2)
 	vmCoverRxWaited
 	vmCoverJobWaited
 	vmCoverRetransmitted
@@ -342,7 +360,7 @@ func (v View) vmEnabled(ag int, c Call, step int) bool {
 		if c.Obj == VMB {
 			r = &s.ToB
 		}
-		return int(s.Lost) < sp.Ring.Losses && ringFind(r, uint8(c.N)) != 0
+		return s.lost() < sp.Ring.Losses && ringFind(r, uint8(c.N)) != 0
 	}
 	return false
 }
@@ -363,7 +381,7 @@ func (v View) replies(msg uint8) bool { return v.w.spec.VM.acked() && kindOf(msg
 // request is vm-b's outstanding request with its sequence bit.
 func (v View) request(s *vmState) uint8 {
 	r := s.outstanding()
-	if r != 0 && v.w.spec.VM.Retry && s.Seq != 0 {
+	if r != 0 && v.w.spec.VM.Retry && s.Misc&vmSeq != 0 {
 		r |= MsgSeq
 	}
 	return r
@@ -399,8 +417,8 @@ func (v View) send(s *vmState, req uint8) {
 		return
 	}
 	if sp.Retry {
-		s.Seq ^= 1
-		if s.Seq != 0 {
+		s.Misc ^= vmSeq
+		if s.Misc&vmSeq != 0 {
 			req |= MsgSeq
 		}
 	}
@@ -439,7 +457,7 @@ func (v View) vmApply(ag int, c Call, step int) {
 	s := v.vm()
 	v.vmDo(s, c)
 	if s.Pages&pagesFreed != 0 && s.canAccess() {
-		s.Ghost |= vmFlagUAF
+		s.Flags |= vmFlagUAF
 	}
 }
 
@@ -516,7 +534,7 @@ func (v View) vmDo(s *vmState, c Call) {
 			req |= MsgSeq
 		}
 		s.RxA = rxIdle
-		s.Cover |= vmCoverRxWaited
+		s.Flags |= vmCoverRxWaited
 		v.reply(s, req, false)
 	case KVMBackRingLock:
 		msg := s.RxB
@@ -559,7 +577,7 @@ func (v View) vmDo(s *vmState, c Call) {
 		s.Job = vmJobQueued | s.pendingProxies()<<vmJobDepsShift
 	case KVMRunJob:
 		if s.Job>>vmJobDepsShift != 0 {
-			s.Cover |= vmCoverJobWaited
+			s.Flags |= vmCoverJobWaited
 		}
 		s.Job = 0
 		if s.canAccess() {
@@ -567,18 +585,18 @@ func (v View) vmDo(s *vmState, c Call) {
 		}
 	case KVMRetransmit:
 		v.push(&s.ToA, v.request(s))
-		s.Cover |= vmCoverRetransmitted
+		s.Flags |= vmCoverRetransmitted
 	case KVMLocalBegin:
-		s.LocalCPU = 1
+		s.Misc |= vmLocalCPU
 	case KVMLocalEnd:
-		s.LocalCPU = 0
+		s.Misc &^= vmLocalCPU
 	case KVMRingLose:
 		r := &s.ToA
 		if c.Obj == VMB {
 			r = &s.ToB
 		}
 		v.remove(r, ringFind(r, uint8(c.N)))
-		s.Lost++
+		s.Misc += 1 << vmLostShift
 	}
 }
 
@@ -586,9 +604,9 @@ func (v View) vmDo(s *vmState, c Call) {
 // entitled to when its access began.
 func (v View) read(s *vmState) {
 	if s.Mem < s.Want {
-		s.Ghost |= vmFlagStaleRead
+		s.Flags |= vmFlagStaleRead
 	} else if s.Want > 0 {
-		s.Cover |= vmCoverReadFrame
+		s.Flags |= vmCoverReadFrame
 	}
 }
 
