@@ -28,6 +28,8 @@ type layout struct {
 	bracketAgents []int
 	// fence is the fence family's section (fence_state.go).
 	fence fenceLay
+	// vm is the offset of the vm family's section (vmState), or -1.
+	vm int
 }
 
 // devLayout is the offsets of one device's fields.

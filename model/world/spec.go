@@ -188,7 +188,7 @@ const (
 	MaxLines   = 2
 	MaxDevices = 3
 	MaxVersion = 3
-	MaxAgents  = 8
+	MaxAgents  = 16
 )
 
 // validate reports the first problem with s.
