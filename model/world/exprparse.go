@@ -65,10 +65,9 @@ func AtomNames() []string {
 }
 
 // exprScope is what names in an expression refer to: the spec's devices
-// and agents, and the agents' labels (known after their programs compile).
+// and agents.
 type exprScope struct {
-	spec   *Spec
-	labels map[string][]string // agent → its labels, when known
+	spec *Spec
 }
 
 // ParseExpr parses the textual form of an expression over the objects
@@ -405,49 +404,6 @@ func (sc exprScope) build(a atom, text string, args []string, idx []int, bracket
 		return Pred(text, func(v View) bool { return v.Flag(f) }), nil
 	}
 	return Expr{}, fmt.Errorf("unknown name %s", a.name)
-}
-
-// usesBracketStmt reports whether a program, before compiling, makes CPU
-// calls that need a bracket.
-func usesBracketStmt(st Stmt) bool {
-	found := false
-	walkCalls(st, func(c Call) {
-		switch c.Kind {
-		case KSyncStart, KSyncEnd, KSyncInvalid, KBeginCPU, KEndCPU, KCPURead, KCPUWrite:
-			found = true
-		}
-	})
-	return found
-}
-
-// walkCalls calls f for every call of a program.
-func walkCalls(st Stmt, f func(Call)) {
-	switch st := st.(type) {
-	case Call:
-		f(st)
-	case Atomic:
-		for _, c := range st {
-			f(c)
-		}
-	case Seq:
-		for _, x := range st {
-			walkCalls(x, f)
-		}
-	case Choose:
-		for _, x := range st {
-			walkCalls(x, f)
-		}
-	case Forever:
-		for _, x := range st {
-			walkCalls(x, f)
-		}
-	case Repeat:
-		walkCalls(st.Body, f)
-	case Loop:
-		walkCalls(st.Body, f)
-	case When:
-		walkCalls(st.Body, f)
-	}
 }
 
 // labelRef is an atom's reference to an agent's program, checked at

@@ -299,7 +299,6 @@ func entryOf(f int, u Usage) uint8    { return uint8(f+1) | uint8(u)<<4 }
 func (s fs) jobSlot(r, k int) int     { return s.l.ring0[r] + k }
 func (s fs) isJobSlot(f int) bool     { return f >= 1 && f < s.l.fPoint }
 func (s fs) isPointSlot(f int) bool   { return f >= s.l.fPoint && f < s.l.fPoint+s.l.points }
-func (s fs) kernelFence(f int) bool   { return s.isJobSlot(f) || f == s.l.fCopy && f >= 0 }
 func (s fs) sameCtx(f, g int) bool    { return s.l.ctx[f] == s.l.ctx[g] }
 func (s fs) timelineValue() uint32    { return uint32(s.timeline() & timelineValue) }
 func (s fs) cpuWrites() bool          { return s.cpu()&cpuWrite != 0 }

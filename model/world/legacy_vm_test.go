@@ -12,10 +12,7 @@ import (
 // their default parameters, plus each at the other frame count (the one
 // parameter its scenario registry exposes).
 func crossVMScenarios() []crossvm.Scenario {
-	var out []crossvm.Scenario
-	for _, sc := range crossvm.Scenarios() {
-		out = append(out, sc)
-	}
+	out := crossvm.Scenarios()
 	for _, sc := range crossvm.Scenarios() {
 		sc.Config.Frames = 3 - sc.Config.Frames
 		sc.Name += "/frames=" + string(rune('0'+sc.Config.Frames))

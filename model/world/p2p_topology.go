@@ -201,16 +201,6 @@ func (t *PCITopology) thruHostBridge(provider, client int) P2PMapType {
 	return MapNotSupported
 }
 
-// distance is pci_p2pdma_distance for one client: -1 when the map type is
-// PCI_P2PDMA_MAP_NOT_SUPPORTED, else the distance.
-func (t *PCITopology) distance(provider, client int) int {
-	mt, d := t.classify(provider, client)
-	if mt == MapNotSupported {
-		return -1
-	}
-	return d
-}
-
 // P2PAddr is what an importer's sg table holds for its mapping.
 type P2PAddr uint8
 
