@@ -48,7 +48,7 @@ func TestWorldFileErrorsNameFileLineColumn(t *testing.T) {
 		{"unknown statement key", "      - reepat: 2\n        do: [cpu_read(0)]\n", `w.yaml:7:9: unknown field "reepat" (did you mean "repeat"?)`},
 		{"repeat out of range", "      - repeat: 99\n        do: [cpu_read(0)]\n", `w.yaml:7:17: want an integer between 0 and 32, not "99"`},
 		{"unknown atom", "      - when: atached(isp)\n        do: cpu_read(0)\n", `w.yaml:7:15: unknown name "atached" (did you mean "attached"?)`},
-		{"agent without bracket", "      - when: idle(isp-driver)\n        do: cpu_read(0)\n  - name: isp-driver\n    program: [dma_buf_attach(isp)]\n", `w.yaml:7:20: idle: agent isp-driver makes no CPU access, so it has no bracket`},
+		{"agent without bracket", "      - when: idle(isp-driver)\n        do: cpu_read(0)\n  - name: isp-driver\n    program: [dma_buf_attach(isp)]\n", `w.yaml:7:20: idle(isp-driver): agent isp-driver makes no CPU access, so it has no bracket`},
 		{"missing label", "      - when: at(app, nowhere)\n        do: cpu_read(0)\n", `w.yaml:7:23: agent app has no label "nowhere"`},
 		{"unknown expectation", "      - cpu_read(0)\nexpect:\n  no-stale-raed: holds\n", `w.yaml:9:3: expect: unknown property "no-stale-raed" (did you mean "no-stale-read"?)`},
 		{"bad verdict", "      - cpu_read(0)\nexpect:\n  no-stale-read: fine\n", `w.yaml:9:18: unknown verdict "fine"`},

@@ -24,42 +24,111 @@ import (
 //
 // D is a device, A an agent, L a line.
 
-// atom is one function of the expression language.
-type atom struct {
-	name string
-	args []string // "device", "agent", "line", "dir", "label", "flag"
-	help string
+// Atom is one name of the expression language: a function of the state
+// with arguments naming objects and agents.
+type Atom struct {
+	Name string
+	Args []Arg
+	Help string
+	// Build makes the expression from the arguments' values (raw: their
+	// text); text is the atom as written, e.g. "attached(isp)".
+	Build func(text string, vals []int, raw []string) Expr
 }
 
-var atoms = []atom{
-	{name: "live", help: "the buffer has not been released"},
-	{name: "released", help: "the buffer has been released"},
-	{name: "attached", args: []string{"device"}},
-	{name: "mapped", args: []string{"device"}, help: "the importer holds a mapping"},
-	{name: "pinned", args: []string{"device"}},
-	{name: "rejected", args: []string{"device"}, help: "attach failed with -EINVAL"},
-	{name: "job_idle", args: []string{"device"}, help: "the device runs no DMA job"},
-	{name: "stale", args: []string{"device"}, help: "dma_buf_move_notify invalidated the mapping"},
-	{name: "fresh", args: []string{"device"}, help: "the importer mapped since its last job started"},
-	{name: "idle", args: []string{"agent"}, help: "the agent is outside any CPU bracket"},
-	{name: "inside", args: []string{"agent", "dir"}, help: "the agent is inside a bracket of that direction"},
-	{name: "may_read", args: []string{"agent"}, help: "the agent is inside a bracket that allows reads (READ or RW)"},
-	{name: "may_write", args: []string{"agent"}, help: "the agent is inside a bracket that allows writes (WRITE or RW)"},
-	{name: "begun_writing", args: []string{"agent"}, help: "the agent has begun (or is inside) a bracket that allows writes"},
-	{name: "all_idle", help: "no agent is inside a CPU bracket"},
-	{name: "at", args: []string{"agent", "label"}, help: "the agent is at the label"},
-	{name: "done", args: []string{"agent"}, help: "the agent finished its program"},
-	{name: "mem", args: []string{"line"}, help: "the version in memory"},
-	{name: "latest", args: []string{"line"}, help: "the latest completed write's version"},
-	{name: "writes", help: "the number of writes so far"},
-	{name: "violated", args: []string{"flag"}, help: "a violation flag was raised"},
+// The expression language's own arguments.
+var (
+	argAgent = Arg{Form: "AGENT", What: "an agent", Names: agentNames, Parse: byName(agentNames)}
+	argLabel = Arg{Form: "LABEL", What: "a label", Parse: func(_ *Spec, t string) (int, bool) { return 0, t != "" }}
+	argFlag  = Arg{Form: "FLAG", What: "a violation flag", Names: func(*Spec) []string { return flagNames[:] },
+		Parse: func(_ *Spec, t string) (int, bool) { i := slices.Index(flagNames[:], t); return i, i >= 0 }}
+)
+
+// bracketAtom is an atom about agent vals[0]'s CPU bracket: it records that
+// the agent must make CPU calls (checked when the world is built).
+func bracketAtom(text string, ag int, f func(v View) bool) Expr {
+	e := Pred(text, f)
+	e.labels = []labelRef{{agent: ag, bracket: text, offset: -1}}
+	return e
 }
+
+// cacheAtoms are the cache family's atoms and the language's own.
+var cacheAtoms = []Atom{
+	{Name: "live", Help: "the buffer has not been released", Build: func(t string, _ []int, _ []string) Expr { return Pred(t, View.Live) }},
+	{Name: "released", Help: "the buffer has been released", Build: func(t string, _ []int, _ []string) Expr {
+		return Pred(t, func(v View) bool { return !v.Live() })
+	}},
+	{Name: "attached", Args: []Arg{argDev}, Build: devAtom(View.Attached)},
+	{Name: "mapped", Args: []Arg{argDev}, Help: "the importer holds a mapping", Build: devAtom(View.Mapped)},
+	{Name: "pinned", Args: []Arg{argDev}, Build: devAtom(View.Pinned)},
+	{Name: "rejected", Args: []Arg{argDev}, Help: "attach failed with -EINVAL", Build: devAtom(View.Rejected)},
+	{Name: "job_idle", Args: []Arg{argDev}, Help: "the device runs no DMA job", Build: devAtom(View.JobIdle)},
+	{Name: "stale", Args: []Arg{argDev}, Help: "dma_buf_move_notify invalidated the mapping", Build: devAtom(View.MappingStale)},
+	{Name: "fresh", Args: []Arg{argDev}, Help: "the importer mapped since its last job started", Build: devAtom(View.MappingFresh)},
+	{Name: "idle", Args: []Arg{argAgent}, Help: "the agent is outside any CPU bracket", Build: func(t string, a []int, _ []string) Expr {
+		ag := a[0]
+		return bracketAtom(t, ag, func(v View) bool { return v.Idle(ag) })
+	}},
+	{Name: "inside", Args: []Arg{argAgent, argSyncDir}, Help: "the agent is inside a bracket of that direction", Build: func(t string, a []int, _ []string) Expr {
+		ag, dir := a[0], uint8(a[1])
+		return bracketAtom(t, ag, func(v View) bool { return v.Inside(ag, dir) })
+	}},
+	{Name: "may_read", Args: []Arg{argAgent}, Help: "the agent is inside a bracket that allows reads (READ or RW)", Build: func(t string, a []int, _ []string) Expr {
+		ag := a[0]
+		return bracketAtom(t, ag, func(v View) bool { return v.InsideAllowing(ag, SyncRead) })
+	}},
+	{Name: "may_write", Args: []Arg{argAgent}, Help: "the agent is inside a bracket that allows writes (WRITE or RW)", Build: func(t string, a []int, _ []string) Expr {
+		ag := a[0]
+		return bracketAtom(t, ag, func(v View) bool { return v.InsideAllowing(ag, SyncWrite) })
+	}},
+	{Name: "begun_writing", Args: []Arg{argAgent}, Help: "the agent has begun (or is inside) a bracket that allows writes", Build: func(t string, a []int, _ []string) Expr {
+		ag := a[0]
+		return bracketAtom(t, ag, func(v View) bool { return v.BracketDir(ag)&SyncWrite != 0 })
+	}},
+	{Name: "all_idle", Help: "no agent is inside a CPU bracket", Build: func(t string, _ []int, _ []string) Expr { return Pred(t, View.AllIdle) }},
+	{Name: "at", Args: []Arg{argAgent, argLabel}, Help: "the agent is at the label", Build: func(t string, a []int, raw []string) Expr {
+		ag, label := a[0], raw[1]
+		return Expr{Text: t, labels: []labelRef{{agent: ag, label: label, offset: -1}}, f: func(w *core, b []byte) int {
+			return b2i(w.pcOf(b, ag) == w.progs[ag].labels[label])
+		}}
+	}},
+	{Name: "done", Args: []Arg{argAgent}, Help: "the agent finished its program", Build: func(t string, a []int, _ []string) Expr {
+		ag := a[0]
+		return Pred(t, func(v View) bool { return len(v.w.progs[ag].nodes[v.w.pcOf(v.b, ag)]) == 0 })
+	}},
+	{Name: "mem", Args: []Arg{argLine}, Help: "the version in memory", Build: func(t string, a []int, _ []string) Expr {
+		l := a[0]
+		return Value(t, func(v View) int { return int(*v.mem(l)) })
+	}},
+	{Name: "latest", Args: []Arg{argLine}, Help: "the latest completed write's version", Build: func(t string, a []int, _ []string) Expr {
+		l := a[0]
+		return Value(t, func(v View) int { return int(*v.latest(l)) })
+	}},
+	{Name: "writes", Help: "the number of writes so far", Build: func(t string, _ []int, _ []string) Expr {
+		return Value(t, func(v View) int { return int(*v.writes()) })
+	}},
+	{Name: "violated", Args: []Arg{argFlag}, Help: "a violation flag was raised", Build: func(t string, a []int, _ []string) Expr {
+		f := uint16(1) << a[0]
+		return Pred(t, func(v View) bool { return v.Flag(f) })
+	}},
+}
+
+// devAtom is an atom over one device.
+func devAtom(f func(View, int) bool) func(string, []int, []string) Expr {
+	return func(t string, a []int, _ []string) Expr {
+		d := a[0]
+		return Pred(t, func(v View) bool { return f(v, d) })
+	}
+}
+
+// atoms lists every atom: each family's table (fenceAtoms, ... in the
+// family's files).
+func atoms() []Atom { return slices.Concat(cacheAtoms, fenceAtoms, lockAtoms, vmAtoms, p2pAtoms) }
 
 // AtomNames returns the names of the expression language's atoms.
 func AtomNames() []string {
 	var out []string
-	for _, a := range atoms {
-		out = append(out, a.name)
+	for _, a := range atoms() {
+		out = append(out, a.Name)
 	}
 	return out
 }
@@ -218,17 +287,25 @@ func (p *exprParser) primary() (Expr, error) {
 // call parses an atom with its arguments.
 func (p *exprParser) call() (Expr, error) {
 	name, at := p.tok, p.pos
-	i := slices.IndexFunc(atoms, func(a atom) bool { return a.name == name })
+	all := atoms()
+	i := slices.IndexFunc(all, func(a Atom) bool { return a.Name == name })
 	if i < 0 {
 		return Expr{}, &SyntaxError{Offset: at, Msg: fmt.Sprintf("unknown name %q%s", name, suggest.DidYouMean(name, AtomNames()))}
 	}
-	a := atoms[i]
+	a := all[i]
 	p.next()
 	var args []string
 	var offs []int
-	if len(a.args) > 0 {
+	forms := func() string {
+		var f []string
+		for _, x := range a.Args {
+			f = append(f, x.Form)
+		}
+		return strings.Join(f, ", ")
+	}
+	if len(a.Args) > 0 {
 		if p.tok != "(" {
-			return Expr{}, p.errf("%s needs (%s)", name, strings.Join(a.args, ", "))
+			return Expr{}, p.errf("%s needs (%s)", name, forms())
 		}
 		p.next()
 		for {
@@ -246,164 +323,44 @@ func (p *exprParser) call() (Expr, error) {
 			}
 			p.next()
 		}
-		if len(args) != len(a.args) {
-			return Expr{}, &SyntaxError{Offset: at, Msg: fmt.Sprintf("%s takes %d argument(s): %s(%s)", name, len(a.args), name, strings.Join(a.args, ", "))}
+		if len(args) != len(a.Args) {
+			return Expr{}, &SyntaxError{Offset: at, Msg: fmt.Sprintf("%s takes %d argument(s): %s(%s)", name, len(a.Args), name, forms())}
 		}
 	}
-	return p.scope.atom(a, args, offs, at)
-}
-
-// atom builds the expression of atom a applied to args.
-func (sc exprScope) atom(a atom, args []string, offs []int, at int) (Expr, error) {
-	s := sc.spec
-	text := a.name
-	if len(args) > 0 {
-		text += "(" + strings.Join(args, ", ") + ")"
-	}
-	idx := make([]int, len(args))
-	for i, kind := range a.args {
-		arg := args[i]
-		bad := func(what string, names []string) error {
-			msg := fmt.Sprintf("%s: %q is not %s", a.name, arg, what)
-			if len(names) > 0 {
-				msg += suggest.DidYouMean(arg, names)
-				if !strings.Contains(msg, "did you mean") {
+	s := p.scope.spec
+	vals := make([]int, len(args))
+	for k, arg := range a.Args {
+		v, ok := arg.Parse(s, args[k])
+		if !ok {
+			msg := fmt.Sprintf("%s: %q is not %s", name, args[k], arg.What)
+			if arg.Names != nil {
+				names := arg.Names(s)
+				if near := suggest.Nearest(args[k], names); near != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", near)
+				} else if len(names) > 0 {
 					msg += " (one of " + strings.Join(names, ", ") + ")"
 				}
 			}
-			return &SyntaxError{Offset: offs[i], Msg: msg}
+			return Expr{}, &SyntaxError{Offset: offs[k], Msg: msg}
 		}
-		switch kind {
-		case "device":
-			var names []string
-			for _, d := range s.Devices {
-				names = append(names, d.Name)
+		vals[k] = v
+	}
+	text := name
+	if len(args) > 0 {
+		text += "(" + strings.Join(args, ", ") + ")"
+	}
+	e := a.Build(text, vals, args)
+	// Place the references the world checks at Build: a label at its
+	// argument, a bracket at the agent.
+	for k := range e.labels {
+		if e.labels[k].offset < 0 {
+			e.labels[k].offset = offs[0]
+			if e.labels[k].label != "" && len(offs) > 1 {
+				e.labels[k].offset = offs[1]
 			}
-			if idx[i] = slices.Index(names, arg); idx[i] < 0 {
-				return Expr{}, bad("a device", names)
-			}
-		case "agent":
-			var names []string
-			for _, ag := range s.Agents {
-				names = append(names, ag.Name)
-			}
-			if idx[i] = slices.Index(names, arg); idx[i] < 0 {
-				return Expr{}, bad("an agent", names)
-			}
-		case "line":
-			n, err := strconv.Atoi(arg)
-			if err != nil || n < 0 || n >= s.Lines {
-				return Expr{}, bad(fmt.Sprintf("a line (0..%d)", s.Lines-1), nil)
-			}
-			idx[i] = n
-		case "dir":
-			if idx[i] = slices.Index(syncNames[:], arg); idx[i] < 1 {
-				return Expr{}, bad("READ, WRITE or RW", nil)
-			}
-		case "flag":
-			if idx[i] = slices.Index(flagNames[:], arg); idx[i] < 0 {
-				return Expr{}, bad("a violation flag", flagNames[:])
-			}
-		case "label":
-			// Checked against the agent's program at Build.
 		}
 	}
-	// An atom about an agent's CPU bracket needs an agent that makes CPU
-	// calls: checked when the world is built (the program may not be read
-	// yet).
-	var needs []labelRef
-	bracket := func(ag int) (int, error) {
-		needs = append(needs, labelRef{agent: ag, offset: offs[0], bracket: a.name})
-		return ag, nil
-	}
-	e, err := sc.build(a, text, args, idx, bracket)
-	if a.name == "at" && len(e.labels) == 1 {
-		e.labels[0].offset = offs[1]
-	}
-	e.labels = append(e.labels, needs...)
-	return e, err
-}
-
-// build makes the closure of atom a.
-func (sc exprScope) build(a atom, text string, args []string, idx []int, bracket func(int) (int, error)) (Expr, error) {
-	switch a.name {
-	case "live":
-		return Pred(text, View.Live), nil
-	case "released":
-		return Pred(text, func(v View) bool { return !v.Live() }), nil
-	case "attached":
-		d := idx[0]
-		return Pred(text, func(v View) bool { return v.Attached(d) }), nil
-	case "mapped":
-		d := idx[0]
-		return Pred(text, func(v View) bool { return v.Mapped(d) }), nil
-	case "pinned":
-		d := idx[0]
-		return Pred(text, func(v View) bool { return v.Pinned(d) }), nil
-	case "rejected":
-		d := idx[0]
-		return Pred(text, func(v View) bool { return v.Rejected(d) }), nil
-	case "job_idle":
-		d := idx[0]
-		return Pred(text, func(v View) bool { return v.JobIdle(d) }), nil
-	case "stale":
-		d := idx[0]
-		return Pred(text, func(v View) bool { return v.MappingStale(d) }), nil
-	case "idle":
-		ag, err := bracket(idx[0])
-		if err != nil {
-			return Expr{}, err
-		}
-		return Pred(text, func(v View) bool { return v.Idle(ag) }), nil
-	case "inside":
-		ag, err := bracket(idx[0])
-		if err != nil {
-			return Expr{}, err
-		}
-		dir := uint8(idx[1])
-		return Pred(text, func(v View) bool { return v.Inside(ag, dir) }), nil
-	case "may_read", "may_write":
-		ag, err := bracket(idx[0])
-		if err != nil {
-			return Expr{}, err
-		}
-		want := SyncRead
-		if a.name == "may_write" {
-			want = SyncWrite
-		}
-		return Pred(text, func(v View) bool { return v.InsideAllowing(ag, want) }), nil
-	case "begun_writing":
-		ag, err := bracket(idx[0])
-		if err != nil {
-			return Expr{}, err
-		}
-		return Pred(text, func(v View) bool { return v.BracketDir(ag)&SyncWrite != 0 }), nil
-	case "fresh":
-		d := idx[0]
-		return Pred(text, func(v View) bool { return v.MappingFresh(d) }), nil
-	case "all_idle":
-		return Pred(text, View.AllIdle), nil
-	case "at":
-		ag, label := idx[0], args[1]
-		return Expr{Text: text, labels: []labelRef{{agent: ag, label: label, offset: -1}}, f: func(w *core, b []byte) int {
-			return b2i(w.pcOf(b, ag) == w.progs[ag].labels[label])
-		}}, nil
-	case "done":
-		ag := idx[0]
-		return Pred(text, func(v View) bool { return len(v.w.progs[ag].nodes[v.w.pcOf(v.b, ag)]) == 0 }), nil
-	case "mem":
-		l := idx[0]
-		return Value(text, func(v View) int { return int(*v.mem(l)) }), nil
-	case "latest":
-		l := idx[0]
-		return Value(text, func(v View) int { return int(*v.latest(l)) }), nil
-	case "writes":
-		return Value(text, func(v View) int { return int(*v.writes()) }), nil
-	case "violated":
-		f := uint16(1) << idx[0]
-		return Pred(text, func(v View) bool { return v.Flag(f) }), nil
-	}
-	return Expr{}, fmt.Errorf("unknown name %s", a.name)
+	return e, nil
 }
 
 // labelRef is an atom's reference to an agent's program, checked at

@@ -600,3 +600,11 @@ func (c *core) lockCheckCall(call Call) error {
 	}
 	return nil
 }
+
+// lockSyntaxes are the lock family's calls as scenario files write them
+// (syntax.go); empty until the family's file form is written.
+var lockSyntaxes []Syntax
+
+// lockAtoms are the lock family's atoms of the expression language
+// (exprparse.go); empty until the family's file form is written.
+var lockAtoms []Atom

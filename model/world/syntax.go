@@ -13,65 +13,131 @@ import (
 // or DMA_BUF_IOCTL_SYNC(START, READ). ParseCall turns such a text into a
 // Call of the world being declared.
 
-// argKind is the kind of one argument of a call's textual form.
-type argKind uint8
-
-const (
-	argDev     argKind = iota // a device, by name
-	argLine                   // a cache line, 0..lines-1 (may be left out on a one-line buffer)
-	argSyncDir                // READ, WRITE or RW
-	argDMADir                 // DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL
-)
-
-var argKindNames = [...]string{"a device", "a cache line", "READ, WRITE or RW", "DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL"}
-
-// syntax is the textual form of one call kind.
-type syntax struct {
-	name string
-	kind CallKind
-	args []argKind
-	// lead is a fixed first argument (START or END for DMA_BUF_IOCTL_SYNC).
-	lead string
-	// help says what the call is, for "check calls" and error messages.
-	help string
+// Arg is one argument of a call's (or an atom's) textual form: what it is
+// and how its text turns into a value of the Call.
+type Arg struct {
+	// Form is how the syntax line shows it (DEVICE, LINE, FENCE, ...).
+	Form string
+	// What says what it must be, for error messages ("a device").
+	What string
+	// Names lists the names it may take in s (nil: a number, checked by
+	// Parse alone).
+	Names func(s *Spec) []string
+	// Parse turns the text into a value; ok false when it is not one.
+	Parse func(s *Spec, text string) (v int, ok bool)
+	// Set stores the value in the call.
+	Set func(c *Call, v int)
+	// Optional: the argument may be left out when Default returns ok (a
+	// one-line buffer's line).
+	Default func(s *Spec) (string, bool)
 }
 
-// syntaxes lists every call a scenario file can write, in documentation
-// order.
-var syntaxes = []syntax{
-	{name: "DMA_BUF_IOCTL_SYNC", lead: "START", kind: KSyncStart, args: []argKind{argSyncDir}, help: "user space begins CPU access: the exporter's begin_cpu_access hook, then the wait for the implicit fences (two steps)"},
-	{name: "DMA_BUF_IOCTL_SYNC", lead: "END", kind: KSyncEnd, args: []argKind{argSyncDir}, help: "user space ends CPU access: the exporter's end_cpu_access hook"},
-	{name: "dma_buf_begin_cpu_access", kind: KBeginCPU, args: []argKind{argDMADir}, help: "a kernel user begins CPU access (two steps, as the ioctl)"},
-	{name: "dma_buf_end_cpu_access", kind: KEndCPU, args: []argKind{argDMADir}, help: "a kernel user ends CPU access"},
-	{name: "cpu_read", kind: KCPURead, args: []argKind{argLine}, help: "a load through the mmap or vmap"},
-	{name: "cpu_write", kind: KCPUWrite, args: []argKind{argLine}, help: "a store through the mmap or vmap"},
-	{name: "cache_prefetch", kind: KPrefetch, args: []argKind{argLine}, help: "the CPU cache fills an invalid line speculatively"},
-	{name: "cache_writeback", kind: KWriteback, args: []argKind{argLine}, help: "the CPU cache writes a dirty line back"},
-	{name: "cache_evict", kind: KEvict, args: []argKind{argLine}, help: "the CPU cache drops a clean line"},
-	{name: "dma_buf_attach", kind: KAttach, args: []argKind{argDev}, help: "the importer attaches its device (dma_buf_dynamic_attach for a dynamic importer)"},
-	{name: "dma_buf_detach", kind: KDetach, args: []argKind{argDev}},
-	{name: "dma_buf_map_attachment", kind: KMap, args: []argKind{argDev, argDMADir}},
-	{name: "dma_buf_unmap_attachment", kind: KUnmap, args: []argKind{argDev}},
-	{name: "dma_buf_pin", kind: KPin, args: []argKind{argDev}},
-	{name: "dma_buf_unpin", kind: KUnpin, args: []argKind{argDev}},
-	{name: "device_dma_read", kind: KJobRead, args: []argKind{argDev, argLine}, help: "the device's DMA job starts and reads the line (through its own cache or bounce buffer if it has one)"},
-	{name: "device_dma_write", kind: KJobWrite, args: []argKind{argDev, argLine}, help: "the device's DMA write job starts; the write lands when it completes"},
-	{name: "device_job_done", kind: KJobDone, args: []argKind{argDev}, help: "the device's job completes and its fence signals (dma_fence_signal)"},
-	{name: "dma_sync_sgtable_for_cpu", kind: KSyncForCPU, args: []argKind{argDev}},
-	{name: "dma_sync_sgtable_for_device", kind: KSyncForDevice, args: []argKind{argDev}},
-	{name: "device_cache_writeback", kind: KDevWriteback, args: []argKind{argDev, argLine}},
-	{name: "device_cache_evict", kind: KDevEvict, args: []argKind{argDev, argLine}},
-	{name: "dma_buf_move_notify", kind: KMoveNotify, help: "the dynamic exporter moves the buffer"},
-	{name: "dma_buf_put", kind: KRelease, help: "the last reference goes: dma_buf_release"},
+// byName is Parse for an argument given by one of Names.
+func byName(names func(s *Spec) []string) func(s *Spec, text string) (int, bool) {
+	return func(s *Spec, text string) (int, bool) {
+		i := slices.Index(names(s), text)
+		return i, i >= 0
+	}
+}
+
+// The cache family's arguments.
+var (
+	argDev = Arg{Form: "DEVICE", What: "a device", Names: deviceNames, Parse: byName(deviceNames),
+		Set: func(c *Call, v int) { c.Dev = v }}
+	argLine = Arg{Form: "LINE", What: "a cache line", Parse: func(s *Spec, t string) (int, bool) {
+		n, err := strconv.Atoi(t)
+		return n, err == nil && n >= 0 && n < s.Lines
+	}, Set: func(c *Call, v int) { c.Line = v }, Default: func(s *Spec) (string, bool) { return "0", s.Lines == 1 }}
+	argSyncDir = Arg{Form: "READ|WRITE|RW", What: "READ, WRITE or RW", Parse: func(_ *Spec, t string) (int, bool) {
+		d := slices.Index(syncNames[:], t)
+		return d, d >= 1
+	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }}
+	argDMADir = Arg{Form: "DMA_DIR", What: "DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL", Parse: func(_ *Spec, t string) (int, bool) {
+		d := dmaDirIndex(t)
+		return int(d), d != 0
+	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }}
+	// argCPUDir is a DMA direction stored as SYNC flags (dma_buf_begin/
+	// end_cpu_access): DMA_FROM_DEVICE is a read.
+	argCPUDir = Arg{Form: "DMA_DIR", What: "DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL", Parse: func(_ *Spec, t string) (int, bool) {
+		d := dmaDirIndex(t)
+		return slices.Index(kernelDir[:], d), d != 0
+	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }}
+)
+
+func deviceNames(s *Spec) []string {
+	var out []string
+	for _, d := range s.Devices {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+func agentNames(s *Spec) []string {
+	var out []string
+	for _, a := range s.Agents {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// Syntax is the textual form of one call kind, for scenario files.
+type Syntax struct {
+	// Name is the kernel's name, as a file writes it.
+	Name string
+	// Kind is the call it stands for.
+	Kind CallKind
+	// Lead is a fixed first argument (START or END for
+	// DMA_BUF_IOCTL_SYNC), "" for none.
+	Lead string
+	// Args are the arguments after Lead.
+	Args []Arg
+	// Fixed are argument values the call kind implies (set before Args).
+	Fixed Call
+	// Help says what the call is.
+	Help string
+}
+
+// cacheSyntaxes lists the cache family's calls, in documentation order.
+var cacheSyntaxes = []Syntax{
+	{Name: "DMA_BUF_IOCTL_SYNC", Lead: "START", Kind: KSyncStart, Args: []Arg{argSyncDir}, Help: "user space begins CPU access: the exporter's begin_cpu_access hook, then the wait for the implicit fences (two steps)"},
+	{Name: "DMA_BUF_IOCTL_SYNC", Lead: "END", Kind: KSyncEnd, Args: []Arg{argSyncDir}, Help: "user space ends CPU access: the exporter's end_cpu_access hook"},
+	{Name: "dma_buf_begin_cpu_access", Kind: KBeginCPU, Args: []Arg{argCPUDir}, Help: "a kernel user begins CPU access (two steps, as the ioctl)"},
+	{Name: "dma_buf_end_cpu_access", Kind: KEndCPU, Args: []Arg{argCPUDir}, Help: "a kernel user ends CPU access"},
+	{Name: "cpu_read", Kind: KCPURead, Args: []Arg{argLine}, Help: "a load through the mmap or vmap"},
+	{Name: "cpu_write", Kind: KCPUWrite, Args: []Arg{argLine}, Help: "a store through the mmap or vmap"},
+	{Name: "cache_prefetch", Kind: KPrefetch, Args: []Arg{argLine}, Help: "the CPU cache fills an invalid line speculatively"},
+	{Name: "cache_writeback", Kind: KWriteback, Args: []Arg{argLine}, Help: "the CPU cache writes a dirty line back"},
+	{Name: "cache_evict", Kind: KEvict, Args: []Arg{argLine}, Help: "the CPU cache drops a clean line"},
+	{Name: "dma_buf_attach", Kind: KAttach, Args: []Arg{argDev}, Help: "the importer attaches its device (dma_buf_dynamic_attach for a dynamic importer)"},
+	{Name: "dma_buf_detach", Kind: KDetach, Args: []Arg{argDev}},
+	{Name: "dma_buf_map_attachment", Kind: KMap, Args: []Arg{argDev, argDMADir}},
+	{Name: "dma_buf_unmap_attachment", Kind: KUnmap, Args: []Arg{argDev}},
+	{Name: "dma_buf_pin", Kind: KPin, Args: []Arg{argDev}},
+	{Name: "dma_buf_unpin", Kind: KUnpin, Args: []Arg{argDev}},
+	{Name: "device_dma_read", Kind: KJobRead, Args: []Arg{argDev, argLine}, Help: "the device's DMA job starts and reads the line (through its own cache or bounce buffer if it has one)"},
+	{Name: "device_dma_write", Kind: KJobWrite, Args: []Arg{argDev, argLine}, Help: "the device's DMA write job starts; the write lands when it completes"},
+	{Name: "device_job_done", Kind: KJobDone, Args: []Arg{argDev}, Help: "the device's job completes and its fence signals (dma_fence_signal)"},
+	{Name: "dma_sync_sgtable_for_cpu", Kind: KSyncForCPU, Args: []Arg{argDev}},
+	{Name: "dma_sync_sgtable_for_device", Kind: KSyncForDevice, Args: []Arg{argDev}},
+	{Name: "device_cache_writeback", Kind: KDevWriteback, Args: []Arg{argDev, argLine}},
+	{Name: "device_cache_evict", Kind: KDevEvict, Args: []Arg{argDev, argLine}},
+	{Name: "dma_buf_move_notify", Kind: KMoveNotify, Help: "the dynamic exporter moves the buffer"},
+	{Name: "dma_buf_put", Kind: KRelease, Help: "the last reference goes: dma_buf_release"},
+}
+
+// syntaxes lists every call a scenario file can write: each family's
+// table (fenceSyntaxes, ... in the family's files).
+func syntaxes() []Syntax {
+	return slices.Concat(cacheSyntaxes, fenceSyntaxes, lockSyntaxes, vmSyntaxes, p2pSyntaxes)
 }
 
 // CallNames returns every call name a scenario file can use, sorted and
 // without duplicates.
 func CallNames() []string {
 	var out []string
-	for _, s := range syntaxes {
-		if !slices.Contains(out, s.name) {
-			out = append(out, s.name)
+	for _, s := range syntaxes() {
+		if !slices.Contains(out, s.Name) {
+			out = append(out, s.Name)
 		}
 	}
 	slices.Sort(out)
@@ -83,21 +149,23 @@ func CallNames() []string {
 // documentation and "did you mean" messages.
 func CallSyntax() []string {
 	var out []string
-	for _, s := range syntaxes {
-		out = append(out, s.form())
+	for _, s := range syntaxes() {
+		out = append(out, s.Form())
 	}
 	return out
 }
 
-func (s syntax) form() string {
+// Form renders the syntax with its argument forms, e.g.
+// "dma_buf_map_attachment(DEVICE, DMA_DIR)".
+func (s Syntax) Form() string {
 	var args []string
-	if s.lead != "" {
-		args = append(args, s.lead)
+	if s.Lead != "" {
+		args = append(args, s.Lead)
 	}
-	for _, a := range s.args {
-		args = append(args, [...]string{"DEVICE", "LINE", "READ|WRITE|RW", "DMA_DIR"}[a])
+	for _, a := range s.Args {
+		args = append(args, a.Form)
 	}
-	return s.name + "(" + strings.Join(args, ", ") + ")"
+	return s.Name + "(" + strings.Join(args, ", ") + ")"
 }
 
 // SyntaxError is an error at a byte offset of the parsed text.
@@ -109,33 +177,30 @@ type SyntaxError struct {
 func (e *SyntaxError) Error() string { return e.Msg }
 
 // ParseCall parses the textual form of a call against the objects of s
-// (devices by name, lines by number). Errors are *SyntaxError with the
-// offset of the offending argument.
+// (devices by name, lines by number, each family's objects by their
+// names). Errors are *SyntaxError with the offset of the offending
+// argument.
 func ParseCall(text string, s *Spec) (Call, error) {
 	name, args, offs, err := splitCall(text)
 	if err != nil {
 		return Call{}, err
 	}
-	var cands []syntax
-	for _, sx := range syntaxes {
-		if sx.name == name {
+	var cands []Syntax
+	for _, sx := range syntaxes() {
+		if sx.Name == name {
 			cands = append(cands, sx)
 		}
 	}
 	if len(cands) == 0 {
-		msg := fmt.Sprintf("unknown call %q", name)
-		if near := suggest.Nearest(name, CallNames()); near != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", near)
-		}
-		return Call{}, &SyntaxError{Offset: 0, Msg: msg}
+		return Call{}, &SyntaxError{Offset: 0, Msg: fmt.Sprintf("unknown call %q%s", name, suggest.DidYouMean(name, CallNames()))}
 	}
 	sx := cands[0]
-	if cands[0].lead != "" {
+	if sx.Lead != "" {
 		var leads []string
 		found := false
 		for _, c := range cands {
-			leads = append(leads, c.lead)
-			if len(args) > 0 && args[0] == c.lead {
+			leads = append(leads, c.Lead)
+			if len(args) > 0 && args[0] == c.Lead {
 				sx, found = c, true
 			}
 		}
@@ -153,63 +218,42 @@ func ParseCall(text string, s *Spec) (Call, error) {
 		}
 		args, offs = args[1:], offs[1:]
 	}
-	want := sx.args
-	if len(args) == len(want)-1 && len(want) > 0 && want[len(want)-1] == argLine && s.Lines == 1 {
-		args = append(args, "0") // a one-line buffer: the line goes without saying
-		offs = append(offs, len(text))
-	}
-	if sx.kind == KSyncStart && len(args) == 0 {
+	if sx.Kind == KSyncStart && len(args) == 0 {
 		return SyncInvalid(0), nil // START without READ or WRITE: -EINVAL
 	}
-	if len(args) != len(want) {
-		return Call{}, &SyntaxError{Offset: 0, Msg: fmt.Sprintf("%s takes %d argument(s): %s", name, len(want), sx.form())}
+	want := sx.Args
+	if len(args) == len(want)-1 && len(want) > 0 && want[len(want)-1].Default != nil {
+		if d, ok := want[len(want)-1].Default(s); ok {
+			args = append(args, d) // e.g. a one-line buffer: the line goes without saying
+			offs = append(offs, len(text))
+		}
 	}
-	c := Call{Kind: sx.kind}
+	if len(args) != len(want) {
+		return Call{}, &SyntaxError{Offset: 0, Msg: fmt.Sprintf("%s takes %d argument(s): %s", name, len(want), sx.Form())}
+	}
+	c := sx.Fixed
+	c.Kind = sx.Kind
 	for i, a := range args {
-		bad := func(detail string) error {
-			return &SyntaxError{Offset: offs[i], Msg: fmt.Sprintf("%s: argument %d must be %s%s, not %q", sx.form(), i+1, argKindNames[want[i]], detail, a)}
-		}
-		switch want[i] {
-		case argDev:
-			var names []string
-			for _, d := range s.Devices {
-				names = append(names, d.Name)
-			}
-			d := slices.Index(names, a)
-			if d < 0 {
-				detail := " (the world has none)"
-				if len(names) > 0 {
+		arg := want[i]
+		v, ok := arg.Parse(s, a)
+		if !ok {
+			detail := ""
+			if arg.Names != nil {
+				names := arg.Names(s)
+				switch near := suggest.Nearest(a, names); {
+				case len(names) == 0:
+					detail = " (the world has none)"
+				case near != "":
+					detail = fmt.Sprintf(" (did you mean %q?)", near)
+				default:
 					detail = " (one of " + strings.Join(names, ", ") + ")"
-					if near := suggest.Nearest(a, names); near != "" {
-						detail = fmt.Sprintf(" (did you mean %q?)", near)
-					}
 				}
-				return Call{}, bad(detail)
+			} else if arg.Form == "LINE" {
+				detail = fmt.Sprintf(" (0..%d: the buffer has %d)", s.Lines-1, s.Lines)
 			}
-			c.Dev = d
-		case argLine:
-			n, err := strconv.Atoi(a)
-			if err != nil || n < 0 || n >= s.Lines {
-				return Call{}, bad(fmt.Sprintf(" (0..%d: the buffer has %d)", s.Lines-1, s.Lines))
-			}
-			c.Line = n
-		case argSyncDir:
-			d := slices.Index(syncNames[:], a)
-			if d < 1 {
-				return Call{}, bad("")
-			}
-			c.Dir = uint8(d)
-		case argDMADir:
-			d := dmaDirIndex(a)
-			if d == 0 {
-				return Call{}, bad("")
-			}
-			c.Dir = d
-			if sx.kind == KBeginCPU || sx.kind == KEndCPU {
-				// Stored as SYNC flags: DMA_FROM_DEVICE is a read.
-				c.Dir = uint8(slices.Index(kernelDir[:], d))
-			}
+			return Call{}, &SyntaxError{Offset: offs[i], Msg: fmt.Sprintf("%s: argument %d must be %s%s, not %q", sx.Form(), i+1, arg.What, detail, a)}
 		}
+		arg.Set(&c, v)
 	}
 	return c, nil
 }
