@@ -275,7 +275,7 @@ func (n *cacheNarrator) where(v View, l int, ver uint8) string {
 		at = append(at, "a "+st+" line of the CPU's cache")
 	}
 	for d, dv := range n.c.spec.Devices {
-		if x := *v.devCache(d, l); dv.OwnCache && x&lineState != lineInvalid && x&lineVer == ver {
+		if dv.OwnCache && *v.devCache(d, l)&lineState != lineInvalid && *v.devCache(d, l)&lineVer == ver {
 			at = append(at, "the "+dv.Name+"'s cache")
 		}
 		if dv.Bounce && *v.bounce(d, l) == ver {
@@ -284,6 +284,9 @@ func (n *cacheNarrator) where(v View, l int, ver uint8) string {
 	}
 	if len(at) == 0 {
 		return fmt.Sprintf("version %d is nowhere (memory holds version %d)", ver, *v.mem(l))
+	}
+	if at[0] == "memory" {
+		return fmt.Sprintf("version %d was only in %s", ver, strings.Join(at, " and "))
 	}
 	return fmt.Sprintf("version %d was only in %s (memory held version %d)", ver, strings.Join(at, " and "), *v.mem(l))
 }
@@ -345,13 +348,16 @@ func (n *cacheNarrator) violation(f uint16) string {
 		}
 	case FlagLostWrite:
 		for l := range c.spec.Lines {
-			v := n.newest(before, l)
-			if v > 0 && n.newest(after, l) < v {
+			if m := *before.mem(l); *after.mem(l) < m {
+				s := fmt.Sprintf("at step %d, %s overwrote version %d of line %d in memory", i, label, m, l)
+				if m > 0 {
+					s += fmt.Sprintf(", written by %s at step %d,", n.who(l, m), n.wrote[l][m])
+				}
+				return s + fmt.Sprintf(" with the older version %d; afterwards the newest copy anywhere is version %d.", *after.mem(l), n.newest(after, l))
+			}
+			if v := n.newest(before, l); v > 0 && n.newest(after, l) < v {
 				return fmt.Sprintf("at step %d, %s discarded version %d of line %d, written by %s at step %d: %s; afterwards the newest copy anywhere is version %d.",
 					i, label, v, l, n.who(l, v), n.wrote[l][v], n.where(before, l, v), n.newest(after, l))
-			}
-			if *after.mem(l) < *before.mem(l) {
-				return fmt.Sprintf("at step %d, %s overwrote version %d of line %d in memory with the older version %d.", i, label, *before.mem(l), l, *after.mem(l))
 			}
 		}
 	case FlagNoMapping:
