@@ -360,3 +360,38 @@ func TestExplainSendsFencesToTheWaitingAgent(t *testing.T) {
 		t.Errorf("got %q %+v\nwant %+v", e.Violation, e.Steps, want)
 	}
 }
+
+// TestExplainMisusesOnlyAWorldProgramMakes checks the accounts of misuses
+// the earlier model's actors could not make: a read inside a bracket
+// begun for writing, a call on the buffer after its release, and the
+// release inside a named agent's bracket.
+func TestExplainMisusesOnlyAWorldProgramMakes(t *testing.T) {
+	exp, _ := world.ExporterPreset("system-heap")
+	app := world.Agent{Name: "app", Program: world.Seq{world.SyncStart(world.SyncWrite), world.CPURead(0), world.SyncEnd(world.SyncWrite)}}
+	owner := world.Agent{Name: "owner", Program: world.Seq{world.Release()}}
+	for _, c := range []struct {
+		agents         []world.Agent
+		property, want string
+	}{
+		{[]world.Agent{app}, world.BeginEndPairing, "at step 3 the CPU (app) read line 0 through the mmap inside a bracket that does not allow it " +
+			"(begun at step 1: DMA_BUF_IOCTL_SYNC(START|WRITE))."},
+		{[]world.Agent{app, owner}, world.BeginEndPairing, "at step 2 the last dma_buf_put released the buffer inside the CPU (app)'s access bracket (begun at step 1)."},
+		{[]world.Agent{app, owner}, world.NoUseAfterFree, "at step 2 app called DMA_BUF_IOCTL_SYNC(START|WRITE) on the buffer the last dma_buf_put released at step 1."},
+	} {
+		m, err := world.Build(world.Spec{Name: "misuses", Arch: world.ARM64, Lines: 1, Writes: 1, Exporter: exp, Agents: c.agents})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := world.Check(m, statespace.Options{Only: []string{c.property}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Violation == nil {
+			t.Errorf("%s holds", c.property)
+			continue
+		}
+		if got := r.Violation.Trace.Explanation; got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.property, got, c.want)
+		}
+	}
+}
