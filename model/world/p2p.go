@@ -899,3 +899,7 @@ var p2pSyntaxes []Syntax
 // p2pAtoms are the p2p family's atoms of the expression language
 // (exprparse.go); empty until the family's file form is written.
 var p2pAtoms []Atom
+
+// p2pExplain is the p2p family's narration of a counterexample (a
+// familyExplain): nothing yet, so the generic account stands.
+func (c *core) p2pExplain(t *trail, property string) (string, bool) { return "", false }

@@ -25,8 +25,12 @@ type Arg struct {
 	Names func(s *Spec) []string
 	// Parse turns the text into a value; ok false when it is not one.
 	Parse func(s *Spec, text string) (v int, ok bool)
-	// Set stores the value in the call.
+	// Set stores the value in the call, Get reads it back.
 	Set func(c *Call, v int)
+	Get func(c Call) int
+	// Format renders a value as the file writes it (nil: Names(s)[v], or
+	// the number).
+	Format func(s *Spec, v int) string
 	// Optional: the argument may be left out when Default returns ok (a
 	// one-line buffer's line).
 	Default func(s *Spec) (string, bool)
@@ -43,25 +47,28 @@ func byName(names func(s *Spec) []string) func(s *Spec, text string) (int, bool)
 // The cache family's arguments.
 var (
 	argDev = Arg{Form: "DEVICE", What: "a device", Names: deviceNames, Parse: byName(deviceNames),
-		Set: func(c *Call, v int) { c.Dev = v }}
+		Set: func(c *Call, v int) { c.Dev = v }, Get: func(c Call) int { return c.Dev }}
 	argLine = Arg{Form: "LINE", What: "a cache line", Parse: func(s *Spec, t string) (int, bool) {
 		n, err := strconv.Atoi(t)
 		return n, err == nil && n >= 0 && n < s.Lines
-	}, Set: func(c *Call, v int) { c.Line = v }, Default: func(s *Spec) (string, bool) { return "0", s.Lines == 1 }}
+	}, Set: func(c *Call, v int) { c.Line = v }, Get: func(c Call) int { return c.Line }, Default: func(s *Spec) (string, bool) { return "0", s.Lines == 1 }}
 	argSyncDir = Arg{Form: "READ|WRITE|RW", What: "READ, WRITE or RW", Parse: func(_ *Spec, t string) (int, bool) {
 		d := slices.Index(syncNames[:], t)
 		return d, d >= 1
-	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }}
+	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }, Get: func(c Call) int { return int(c.Dir) },
+		Format: func(_ *Spec, v int) string { return syncNames[v&3] }}
 	argDMADir = Arg{Form: "DMA_DIR", What: "DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL", Parse: func(_ *Spec, t string) (int, bool) {
 		d := dmaDirIndex(t)
 		return int(d), d != 0
-	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }}
+	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }, Get: func(c Call) int { return int(c.Dir) },
+		Format: func(_ *Spec, v int) string { return dirNames[v&3] }}
 	// argCPUDir is a DMA direction stored as SYNC flags (dma_buf_begin/
 	// end_cpu_access): DMA_FROM_DEVICE is a read.
 	argCPUDir = Arg{Form: "DMA_DIR", What: "DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL", Parse: func(_ *Spec, t string) (int, bool) {
 		d := dmaDirIndex(t)
 		return slices.Index(kernelDir[:], d), d != 0
-	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }}
+	}, Set: func(c *Call, v int) { c.Dir = uint8(v) }, Get: func(c Call) int { return int(c.Dir) },
+		Format: func(_ *Spec, v int) string { return dirNames[kernelDir[v&3]] }}
 )
 
 func deviceNames(s *Spec) []string {
@@ -318,4 +325,47 @@ func splitCall(text string) (string, []string, []int, error) {
 		pos += len(part) + 1
 	}
 	return name, args, offs, nil
+}
+
+// CallText renders a call as a scenario file writes it; ParseCall reads
+// it back to the same call. It fails for a call without a textual form.
+func CallText(c Call, s *Spec) (string, error) {
+	if c.Kind == KSyncInvalid {
+		if c.Dir == 0 {
+			return "DMA_BUF_IOCTL_SYNC(START)", nil
+		}
+		return fmt.Sprintf("DMA_BUF_IOCTL_SYNC(%#x)", c.Dir), nil
+	}
+	for _, sx := range syntaxes() {
+		if sx.Kind != c.Kind {
+			continue
+		}
+		var args []string
+		if sx.Lead != "" {
+			args = append(args, sx.Lead)
+		}
+		probe := sx.Fixed
+		probe.Kind = sx.Kind
+		for _, a := range sx.Args {
+			v := a.Get(c)
+			a.Set(&probe, v)
+			switch {
+			case a.Format != nil:
+				args = append(args, a.Format(s, v))
+			case a.Names != nil:
+				names := a.Names(s)
+				if v < 0 || v >= len(names) {
+					return "", fmt.Errorf("%s: argument %d out of range", sx.Name, v)
+				}
+				args = append(args, names[v])
+			default:
+				args = append(args, strconv.Itoa(v))
+			}
+		}
+		if probe != c {
+			continue // another syntax of the same kind (a fixed argument differs)
+		}
+		return sx.Name + "(" + strings.Join(args, ", ") + ")", nil
+	}
+	return "", fmt.Errorf("call %#x has no textual form", c.Kind)
 }

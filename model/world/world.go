@@ -97,7 +97,11 @@ func Build(spec Spec) (*Model, error) {
 				e := &p.nodes[pc][k]
 				c.byPC[ag][pc] = append(c.byPC[ag][pc], statespace.Action(len(c.table)))
 				c.table = append(c.table, action{ag: ag, pc: pc, e: e, guards: c.internGuards(e.Guards, gid)})
-				name := spec.Agents[ag].Name + ": " + c.edgeName(e)
+				name := c.edgeName(e)
+				if agent := spec.Agents[ag].Name; !strings.HasPrefix(name, agent+": ") {
+					// A device's own calls already name it ("isp: DMA read job").
+					name = agent + ": " + name
+				}
 				seen[name]++
 				c.names = append(c.names, name)
 			}
