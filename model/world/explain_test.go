@@ -74,7 +74,7 @@ func named(name string) func(string) bool { return func(n string) bool { return 
 // its job actions).
 func sameStep(st statespace.Step) func(string) bool {
 	return func(n string) bool {
-		return n == st.Actor+": "+st.Label ||
+		return n == st.Actor+": "+st.Label || n == st.Label && strings.HasPrefix(n, st.Actor+": ") ||
 			strings.HasPrefix(n, st.Actor+": ") && strings.Contains(n, " + ") && strings.Contains(n, st.Label)
 	}
 }
@@ -257,10 +257,10 @@ func TestExplainToday(t *testing.T) {
 		"0 ",
 		"1 isp: dma_buf_attach(isp)",
 		"2 isp: dma_buf_map_attachment(isp, DMA_FROM_DEVICE)",
-		"3 isp: isp: DMA write job (line 0)",
+		"3 isp: DMA write job (line 0)",
 		"4 cpu: DMA_BUF_IOCTL_SYNC(START|RW)",
 		"5 cpu-cache: cache_prefetch(line 0)",
-		"6 isp: isp: job done, fence signalled [isp -> cpu: fence signalled (the CPU waits for it in begin_cpu_access)]",
+		"6 isp: job done, fence signalled [isp -> cpu: fence signalled (the CPU waits for it in begin_cpu_access)]",
 		"7 cpu: dma_resv_wait_timeout(DMA_RESV_USAGE_READ) in begin_cpu_access(RW) [isp -> cpu: wait returns: fence signalled at step 6]",
 		"8 cpu: cpu_read(line 0) (the CPU read v0 of line 0 from its cache)",
 	}
