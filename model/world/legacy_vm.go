@@ -70,8 +70,8 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 
 	if c.LocalReader {
 		agent("vm-a cpu", Forever{
-			when("outside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU == 0 }, VMLocalBegin()),
-			when("inside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU != 0 }, VMLocalEnd()),
+			when("vm-a cpu outside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU == 0 }, VMLocalBegin()),
+			when("vm-a cpu inside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU != 0 }, VMLocalEnd()),
 		})
 	}
 
@@ -167,7 +167,7 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 	}
 	agent("vm-b user", vmbUser)
 	if c.Consumer == crossvm.CPU {
-		agent("vm-b cpu", Forever{when("inside a bracket", func(s *vmState) bool { return s.B == bInside }, VMRead())})
+		agent("vm-b cpu", Forever{when("vm-b cpu inside a bracket", func(s *vmState) bool { return s.B == bInside }, VMRead())})
 	} else {
 		agent("vm-b device", Forever{
 			when("imported and mapped, no job", func(s *vmState) bool { return ready(s) && s.canAccess() && s.Job == 0 }, VMSubmitJob()),
