@@ -220,6 +220,7 @@ func TestWorldSymmetryKeepsVerdicts(t *testing.T) {
 				if plain.Status != got.Status || plain.Kind != got.Kind || plain.Length != got.Length {
 					t.Errorf("%s: reduced world %v, unreduced %v", p, got, plain)
 				}
+				t.Logf("%s: %v", p, got)
 				if got.Length > 0 && got.Kind == statespace.KindInvariant {
 					liftTrace(t, m, p)
 				}
