@@ -46,8 +46,9 @@ import (
 //
 // The reduction itself (Reduced.Canonical) maps a state to the least image,
 // in byte order, of its images under the group (internal/perm). The core
-// permutes the agents' program counters; each family permutes its own
-// sections through its entry in familySymmetry.
+// permutes the agents' program counters; each family describes how its
+// own sections move through its entry in familySymmetry, and Build
+// compiles each element of the group into a map of the state's bytes.
 
 // member is one element a symmetry group permutes: a device with the
 // agents that drive it, or an agent alone.
@@ -66,6 +67,37 @@ type symmetry struct {
 	// perms is the group of member permutations (perm.Group), the
 	// identity first.
 	perms [][]int
+	// images are perms[1:] compiled into maps of the state's bytes, and
+	// keys their indices ({k} for images[k]) as perm.LeastImage passes
+	// them to the permuter.
+	images []image
+	keys   [][]int
+}
+
+// image is one element of the symmetry group compiled for a state: byte
+// i of the image is byte src[i] of the state, then renamed.
+type image struct {
+	src     []uint8
+	renames []renameAt
+}
+
+// renameAt replaces the value v of the byte at off by table[v] when
+// v < len(table).
+type renameAt struct {
+	off   int
+	table []uint8
+}
+
+// apply writes the image of in into out (of the same length).
+func (im *image) apply(out, in []byte) {
+	for i, j := range im.src {
+		out[i] = in[j]
+	}
+	for _, r := range im.renames {
+		if v := out[r.off]; int(v) < len(r.table) {
+			out[r.off] = r.table[v]
+		}
+	}
 }
 
 // permutation is one element of the symmetry group as it acts on a state:
@@ -110,10 +142,14 @@ type familySym struct {
 	// declaration: a rule that walks permuted devices or agents in index
 	// order with steps that do not commute.
 	check func(c *core, sy *symmetry) error
-	// permute writes into dst the family's sections of src permuted by
-	// p, renaming any device- or agent-valued data. dst starts as a copy
-	// of src.
-	permute func(c *core, p *permutation, dst, src []byte)
+	// permute describes p's action on the family's sections of the
+	// state: move(to, from) sends the byte at from to to (bytes not moved
+	// stay where they are), and rename(off, table) replaces the value v
+	// of the byte at off, after the moves, by table[v] when v < len(table)
+	// (device- or agent-valued data). Build composes the families' moves
+	// into one map of the bytes per element of the group, so that the
+	// canonical form runs no family code.
+	permute func(c *core, p *permutation, move func(to, from int), rename func(off int, table []uint8))
 }
 
 // familySymmetry are the families' symmetry hooks. The fence, lock, vm and
@@ -277,6 +313,11 @@ func (c *core) buildSymmetry() error {
 		}
 	}
 	sy.perms = perm.Group(len(sy.members), sy.groups)
+	for k, p := range sy.perms[1:] {
+		x := sy.expand(p)
+		sy.images = append(sy.images, c.compileImage(&x))
+		sy.keys = append(sy.keys, []int{k})
+	}
 	c.sym = sy
 	return nil
 }
@@ -496,19 +537,27 @@ func mapsEqual(a, b map[string]int) bool {
 	return true
 }
 
-// permute writes into dst the image of state src under p.
-func (c *core) permute(dst, src []byte, p *permutation) {
-	copy(dst, src)
+// compileImage compiles p's action on the state into a map of its bytes:
+// the core moves the agents' program counters, the families their
+// sections.
+func (c *core) compileImage(p *permutation) image {
+	im := image{src: make([]uint8, c.lay.size)}
+	for i := range im.src {
+		im.src[i] = uint8(i)
+	}
+	move := func(to, from int) { im.src[to] = uint8(from) }
+	rename := func(off int, table []uint8) { im.renames = append(im.renames, renameAt{off: off, table: table}) }
 	for a, off := range c.lay.pc {
 		if off >= 0 {
-			dst[c.lay.pc[p.agent[a]]] = src[off]
+			move(c.lay.pc[p.agent[a]], off)
 		}
 	}
 	for f := range numFamilies {
 		if h := familySymmetry[f].permute; h != nil {
-			h(c, p, dst, src)
+			h(c, p, move, rename)
 		}
 	}
+	return im
 }
 
 // Symmetric reports whether the world has a symmetry group larger than
@@ -542,8 +591,9 @@ func (w World[S]) Permute(s S, p []int) S {
 		return s
 	}
 	x := w.sym.expand(p)
+	im := w.compileImage(&x)
 	out := s
-	w.permute(view(&out), view(&s), &x)
+	im.apply(view(&out), view(&s))
 	return out
 }
 
@@ -558,7 +608,18 @@ func (r Reduced[S]) Canonical(s S) S {
 	if r.sym == nil {
 		return s
 	}
-	return perm.LeastImage(s, r.sym.perms[1:], r.World)
+	return perm.LeastImage(s, r.sym.keys, imager[S]{r.sym})
+}
+
+// imager applies the compiled images of a symmetry: p is {k} for
+// images[k].
+type imager[S Bytes] struct{ sy *symmetry }
+
+// Permute returns the image of s under images[p[0]].
+func (m imager[S]) Permute(s S, p []int) S {
+	out := s
+	m.sy.images[p[0]].apply(view(&out), view(&s))
+	return out
 }
 
 // AsReduced returns m as a statespace model over S with its symmetry

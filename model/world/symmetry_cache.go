@@ -72,30 +72,38 @@ func cacheCheckSymmetry(c *core, sy *symmetry) error {
 
 // cachePermute moves each device's section (attachment, mapping, DMA-API
 // state, job, errno, own cache, bounce slots) and each agent's CPU bracket
-// to its image's, and renames the writer of each line's latest write.
-func cachePermute(c *core, p *permutation, dst, src []byte) {
+// to its image's, and renames the writer of each line's latest write
+// (writerDevice0+d becomes writerDevice0+p.dev[d]).
+func cachePermute(c *core, p *permutation, move func(to, from int), rename func(off int, table []uint8)) {
 	l := &c.lay
 	for d, from := range l.dev {
 		to := l.dev[p.dev[d]]
-		dst[to.att], dst[to.mp], dst[to.dma], dst[to.job], dst[to.err] = src[from.att], src[from.mp], src[from.dma], src[from.job], src[from.err]
+		move(to.att, from.att)
+		move(to.mp, from.mp)
+		move(to.dma, from.dma)
+		move(to.job, from.job)
+		move(to.err, from.err)
 		for line := range c.spec.Lines {
 			if from.cache >= 0 {
-				dst[to.cache+line] = src[from.cache+line]
+				move(to.cache+line, from.cache+line)
 			}
 			if from.bounce >= 0 {
-				dst[to.bounce+line] = src[from.bounce+line]
+				move(to.bounce+line, from.bounce+line)
 			}
 		}
 	}
 	for a, off := range l.access {
 		if off >= 0 {
 			b := p.agent[a]
-			dst[l.access[b]], dst[l.syncErr[b]] = src[off], src[l.syncErr[a]]
+			move(l.access[b], off)
+			move(l.syncErr[b], l.syncErr[a])
 		}
 	}
+	writers := []uint8{writerNone, writerCPU}
+	for d := range c.spec.Devices {
+		writers = append(writers, writerDevice0+uint8(p.dev[d]))
+	}
 	for line := range c.spec.Lines {
-		if w := src[l.latestBy+line]; w >= writerDevice0 {
-			dst[l.latestBy+line] = writerDevice0 + uint8(p.dev[w-writerDevice0])
-		}
+		rename(l.latestBy+line, writers)
 	}
 }

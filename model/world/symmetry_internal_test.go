@@ -84,3 +84,29 @@ func TestExcludedSymmetriesAreInexact(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCanonical is the cost of the canonical form of today-three-isps
+// (a group of 6) on a reachable state.
+func BenchmarkCanonical(b *testing.B) {
+	sc, _ := model.ScenarioByName("today-three-isps")
+	spec, err := FromCacheConfig(sc.Name, sc.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Build(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	red, err := AsReduced[[32]byte](m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := red.Init()[0]
+	for _, a := range red.Actions(&s, nil)[:3] {
+		s = red.Step(&s, a)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s = red.Canonical(s)
+	}
+}
