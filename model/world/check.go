@@ -6,7 +6,8 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// Check runs the checker on m with the state type of m's size class.
+// Check runs the checker on m with the state type of m's size class, with
+// the symmetry reduction the spec declares (unless m is Unreduced).
 func Check(m *Model, opt statespace.Options) (*statespace.Result, error) {
 	switch classOf(m.c.lay.size) {
 	case 16:
@@ -29,6 +30,9 @@ func check[S Bytes](m *Model, opt statespace.Options) (*statespace.Result, error
 	w, err := As[S](m)
 	if err != nil {
 		return nil, err
+	}
+	if m.reduces() {
+		return statespace.Check[S](Reduced[S]{w}, opt)
 	}
 	return statespace.Check[S](w, opt)
 }
@@ -57,10 +61,14 @@ func replay[S Bytes](m *Model, init int, steps []statespace.ReplayStep, property
 	if err != nil {
 		return nil, err
 	}
+	if m.reduces() {
+		return statespace.Replay[S](Reduced[S]{w}, init, steps, property, loop)
+	}
 	return statespace.Replay[S](w, init, steps, property, loop)
 }
 
-// Graph explores m's whole state graph if it has at most max states.
+// Graph explores m's whole state graph if it has at most max states
+// (without symmetry reduction).
 func Graph(m *Model, max int) (*statespace.Graph, error) {
 	switch classOf(m.c.lay.size) {
 	case 16:
@@ -111,6 +119,9 @@ func replayAs[S Bytes](m *Model, init int, steps []statespace.ReplayStep, proper
 	w, err := As[S](m)
 	if err != nil {
 		return nil, err
+	}
+	if m.reduces() {
+		return statespace.ReplayAs[S](Reduced[S]{w}, init, steps, property, kind, loop)
 	}
 	return statespace.ReplayAs[S](w, init, steps, property, kind, loop)
 }

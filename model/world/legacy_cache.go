@@ -11,8 +11,10 @@ import (
 // exporter's table as hooks, and one agent per actor whose program is the
 // earlier model's free choice of calls, each guarded by the discipline
 // the configuration asked for (the misuses it allows are the guards it
-// drops). It is the bridge the differential test uses to show that the
-// world gives the earlier verdicts; it goes when the earlier model does.
+// drops), and the earlier model's interchangeable devices as the
+// world's symmetry declaration. It is the bridge the differential test
+// uses to show that the world gives the earlier verdicts; it goes when the
+// earlier model does.
 func FromCacheConfig(name string, c model.Config) (Spec, error) {
 	dis := c.Discipline
 	e := c.Exporter
@@ -234,5 +236,20 @@ func FromCacheConfig(name string, c model.Config) (Spec, error) {
 	}
 	exp = append(exp, guard(Release(), releaseOK...))
 	s.Agents[next].Program = exp
+
+	// The interchangeable devices of the earlier model's reduction
+	// (model.Model.SymmetryGroups), each with its driver and its cache.
+	if m, err := model.New(c); err == nil {
+		for _, g := range m.SymmetryGroups() {
+			if len(g) < 2 {
+				continue
+			}
+			var names []string
+			for _, d := range g {
+				names = append(names, c.Devices[d].Name)
+			}
+			s.Symmetry = append(s.Symmetry, names)
+		}
+	}
 	return s, perr
 }

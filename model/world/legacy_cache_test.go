@@ -80,7 +80,7 @@ func TestWorldGivesTheCacheModelsVerdicts(t *testing.T) {
 				opt := statespace.Options{Only: []string{p}}
 				r, err := statespace.Check[model.State](props.Check(old), opt)
 				want := verdictOf(t, r, err)
-				r, err = world.Check(w, opt)
+				r, err = world.Check(w.Unreduced(), opt)
 				got := verdictOf(t, r, err)
 				if got != want {
 					t.Errorf("%s: world %v, earlier model %v", p, got, want)

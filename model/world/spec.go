@@ -34,6 +34,14 @@ type Spec struct {
 	// Invariants are the user's own safety properties: expressions over
 	// the world's state that must hold in every reachable state.
 	Invariants []Invariant
+	// Symmetry declares interchangeable objects for an exact symmetry
+	// reduction: each group lists devices (each brings the agents whose
+	// calls name it and no other device) or agents alone, all of one kind.
+	// Build proves the declaration (symmetry.go): the devices of a group
+	// are equal but for the name, the agents' programs are equal up to the
+	// exchange of the members' names, and no rule depends on the order of
+	// the devices; it rejects a declaration that is not a symmetry.
+	Symmetry [][]string
 	// Fence, Locks, VM and P2P declare the objects of the other families.
 	Fence FenceSpec
 	Locks LockSpec

@@ -54,6 +54,9 @@ type core struct {
 	guards []Expr
 	// p2p is the p2p family's layout and derived topology (p2p.go).
 	p2p p2pCore
+	// sym is the proven symmetry of the spec's declaration (symmetry.go),
+	// or nil.
+	sym *symmetry
 }
 
 // maxCachedGuards bounds the guards whose values Actions remembers while
@@ -62,8 +65,12 @@ const maxCachedGuards = 256
 
 // Model is a built world, ready to check. Its state type is a byte array
 // whose size class depends on the layout (Size); Check, Replay and Graph
-// dispatch on it.
-type Model struct{ c *core }
+// dispatch on it, with the symmetry reduction the spec declares unless the
+// model is Unreduced.
+type Model struct {
+	c         *core
+	unreduced bool
+}
 
 // Build compiles spec into a model: it validates the objects, compiles
 // every agent's program, lays out the packed state and builds the action
@@ -143,6 +150,9 @@ func Build(spec Spec) (*Model, error) {
 	c.props = append(c.props, c.lockProps()...)
 	c.props = append(c.props, c.vmProps()...)
 	c.props = append(c.props, c.p2pProps()...)
+	if err := c.buildSymmetry(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
+	}
 	return &Model{c: c}, nil
 }
 
