@@ -168,7 +168,9 @@ func (s *Spec) declares(f int) bool {
 	case famFence:
 		return !reflect.ValueOf(s.Fence).IsZero()
 	case famLock:
-		return !reflect.ValueOf(s.Locks).IsZero()
+		l := s.Locks
+		l.d = nil // derived at Build, not declared
+		return !reflect.ValueOf(l).IsZero()
 	case famVM:
 		return !reflect.ValueOf(s.VM).IsZero()
 	case famP2P:
@@ -515,10 +517,24 @@ func (c *core) sameProgram(a, b int, p *permutation, r renamer) error {
 					return fmt.Errorf("at %s: %s, not the image of %s", pb.describeNode(n), c.edgeName(y), c.edgeName(x))
 				}
 			}
-			for i, g := range x.Guards {
-				if want := r.apply(g.Text); want != y.Guards[i].Text {
-					return fmt.Errorf("at %s: step %s is guarded by %q, not %q", pb.describeNode(n), c.edgeName(y), y.Guards[i].Text, want)
+			// Guards are compared as sets of conjuncts (the world
+			// evaluates them so): the image of "!attached(a) && !attached(b)"
+			// is the same guard written "!attached(b) && !attached(a)".
+			var gx, gy []string
+			for _, g := range x.Guards {
+				for _, cj := range g.conjuncts(nil) {
+					gx = append(gx, r.apply(cj.Text))
 				}
+			}
+			for _, g := range y.Guards {
+				for _, cj := range g.conjuncts(nil) {
+					gy = append(gy, cj.Text)
+				}
+			}
+			slices.Sort(gx)
+			slices.Sort(gy)
+			if !slices.Equal(gx, gy) {
+				return fmt.Errorf("at %s: step %s is guarded by %q, not %q", pb.describeNode(n), c.edgeName(y), strings.Join(gy, " && "), strings.Join(gx, " && "))
 			}
 		}
 	}
