@@ -121,10 +121,10 @@ type waiter struct {
 	id     string
 	call   string
 	sync   bool
-	wait   []int      // sync: the fences begin_cpu_access waits for
-	errno  int        // sync: the result once the wait is over
-	buf    string     // poll on a buffer
-	leaves []int      // poll on a sync_file
+	wait   []int  // sync: the fences begin_cpu_access waits for
+	errno  int    // sync: the result once the wait is over
+	buf    string // poll on a buffer
+	leaves []int  // poll on a sync_file
 	events int
 }
 
