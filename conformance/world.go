@@ -5,18 +5,20 @@ import (
 	"sort"
 	"strings"
 
+	"sync"
+
 	"github.com/dmabufcheck/dmabufcheck/conformance/wire"
-	"github.com/dmabufcheck/dmabufcheck/model"
-	"github.com/dmabufcheck/dmabufcheck/model/fence"
+	"github.com/dmabufcheck/dmabufcheck/model/world"
 )
 
-// This file is the model's uAPI layer as the suite drives it: a world per
-// scenario holds, for every buffer, the buffer model's state (package
-// model, for DMA_BUF_IOCTL_SYNC) and the fence model's state of its
-// reservation object (package model/fence), plus the sync_files, sw_sync
-// timelines and vgem fences the scenario made. Each record is replayed
-// through it: the models' rules predict the call's result, and the world
-// moves on as the kernel did.
+// This file drives the world's uAPI layer (model/world: uapi.go,
+// uapi_fence.go) as the kernel's records say: a replay per scenario
+// holds, for every buffer, its dma-buf file (a world.DMABufFile of its
+// exporter, for DMA_BUF_IOCTL_SYNC) and its reservation object (a
+// world.Resv over the scenario's world.Fences), plus the sync_files,
+// sw_sync timelines and vgem fences the scenario made. Each record is
+// replayed through it: the world's rules predict the call's result, and
+// the replay moves on as the kernel did.
 
 // Mismatch is one disagreement between the kernel and the model.
 type Mismatch struct {
@@ -37,54 +39,62 @@ func (m Mismatch) String() string {
 	return fmt.Sprintf("%s #%d %s: %s: kernel %s, model %s", m.Scn, m.Seq, m.Call, m.Field, m.Kernel, m.Model)
 }
 
-// fence model configuration: four contexts of at most two fences (two
-// rings, the sw_sync timeline, the copy engine), all based at seqno 1.
-var fenceConfig = fence.Config{
-	Importers: []fence.Importer{
-		{Name: "ctx1", Jobs: fence.MaxJobs, SeqnoBase: 1},
-		{Name: "ctx2", Jobs: fence.MaxJobs, SeqnoBase: 1},
+// fenceSpec declares the world's fence objects the replay maps the real
+// fences onto: four contexts of at most two fences (two rings, the sw_sync
+// timeline, the copy engine), all based at seqno 1, with the 6.12
+// replacement rule and the wrap-around seqno comparison.
+var fenceSpec = world.FenceSpec{
+	Rings: []world.Ring{
+		{Name: "ctx1", Jobs: world.MaxRingJobs, SeqnoBase: 1},
+		{Name: "ctx2", Jobs: world.MaxRingJobs, SeqnoBase: 1},
 	},
-	SyncFile: fence.SyncFile{Exports: 1, Imports: 1},
-	SwSync:   fence.SwSync{Points: fence.MaxPoints, User: fence.UserIncrements},
-	Exporter: fence.Exporter{Moves: true, CopyFence: true},
+	Rule: world.Rule612, Compare: world.Wrap32,
+	Points: world.MaxPoints, CopyEngine: true, Exports: 1, Imports: 1,
 }
 
-// modelContext is one of the fence model's contexts: its slots, in seqno
+// modelContext is one of the world's fence contexts: its slots, in seqno
 // order, and its base seqno.
 type modelContext struct {
 	slots []int
 	base  uint32
 }
 
-// contextPool lists the model's contexts in increasing context number, so
+// contextPool lists the world's contexts in increasing context number, so
 // that the order in which a scenario's real contexts are allocated (and
 // sorted, by SYNC_IOC_MERGE) is kept.
-var contextPool = []modelContext{
-	{[]int{fence.JobFence(0, 0), fence.JobFence(0, 1)}, 1},
-	{[]int{fence.JobFence(1, 0), fence.JobFence(1, 1)}, 1},
-	{[]int{fence.FPoint, fence.FPoint + 1}, 1},
-	{[]int{fence.FCopy}, 1},
+func contextPool(f *world.Fences) []modelContext {
+	ctx := func(slots ...int) modelContext { return modelContext{slots, f.Base(slots[0])} }
+	return []modelContext{
+		ctx(f.RingFence(0, 0), f.RingFence(0, 1)),
+		ctx(f.RingFence(1, 0), f.RingFence(1, 1)),
+		ctx(f.PointFence(0), f.PointFence(1)),
+		ctx(f.CopyFence()),
+	}
 }
 
-// exporterModels are the buffer model's exporter tables and mmap policies
-// of the three exporters probed.
-var exporterModels = map[string]struct {
-	exp  model.Exporter
-	mmap model.MmapPolicy
-	name string // fdinfo exp_name
-}{
-	"udmabuf": {model.Udmabuf, model.MmapSharedOnly, "udmabuf"},
-	"system":  {model.SystemHeap, model.MmapRemapPages, "system"},
-	"vgem":    {model.GEMPrime, model.MmapNoCOW, "drm"},
-}
+// exporterPresets are the world's exporter presets of the three exporters
+// probed: their hooks (for SYNC) and FileOps (mmap policy, exp_name).
+var exporterPresets = map[string]string{"udmabuf": "udmabuf", "system": "system-heap", "vgem": "gem-prime"}
+
+// exporters builds the three exporters' uAPI worlds once.
+var exporters = sync.OnceValues(func() (map[string]*world.DMABufExporter, error) {
+	out := map[string]*world.DMABufExporter{}
+	for exp, preset := range exporterPresets {
+		e, err := world.NewDMABufExporter(preset)
+		if err != nil {
+			return nil, err
+		}
+		out[exp] = e
+	}
+	return out, nil
+})
 
 type buffer struct {
-	exp     string
+	exp     *world.DMABufExporter
 	size    int64
 	accMode int
-	fs      fence.State // the reservation object
-	cm      *model.Model
-	cs      model.State
+	file    *world.DMABufFile // the dma-buf file: SYNC's bracket
+	resv    *world.Resv       // the reservation object
 }
 
 type timeline struct {
@@ -111,16 +121,17 @@ type waiter struct {
 	id     string
 	call   string
 	sync   bool
-	mask   fence.Mask // sync: the fences begin_cpu_access waits for
-	errno  int        // sync: the result once the wait is over
-	buf    string     // poll on a buffer
-	leaves []int      // poll on a sync_file
+	wait   []int  // sync: the fences begin_cpu_access waits for
+	errno  int    // sync: the result once the wait is over
+	buf    string // poll on a buffer
+	leaves []int  // poll on a sync_file
 	events int
 }
 
-type world struct {
-	fm      *fence.Model
-	g       fence.State // fence statuses (the only copy that signals)
+type replay struct {
+	f       *world.Fences // the fences every reservation object sees
+	exps    map[string]*world.DMABufExporter
+	pool    []modelContext
 	bufs    map[string]*buffer
 	files   map[string][]int
 	tls     map[string]*timeline
@@ -135,16 +146,19 @@ type world struct {
 	seen    map[string]int // calls by name so far
 }
 
-func newWorld(recs []wire.Record) (*world, error) {
-	fm, err := fence.New(fenceConfig)
+func newWorld(recs []wire.Record) (*replay, error) {
+	f, err := world.NewFences(fenceSpec)
 	if err != nil {
 		return nil, err
 	}
-	w := &world{fm: fm, bufs: map[string]*buffer{}, files: map[string][]int{}, tls: map[string]*timeline{},
+	exps, err := exporters()
+	if err != nil {
+		return nil, err
+	}
+	w := &replay{f: f, exps: exps, pool: contextPool(f), bufs: map[string]*buffer{}, files: map[string][]int{}, tls: map[string]*timeline{},
 		vgem: map[string]*vgemFence{}, handles: map[string]string{}, seen: map[string]int{},
-		names: map[int]desc{fence.FStub: {"stub", "stub", 0}}}
-	w.g = fm.Init()[0]
-	// The model keeps only seqno mod 4 per fence: each timeline's point
+		names: map[int]desc{world.StubFence: {"stub", "stub", 0}}}
+	// The world keeps only seqno mod 4 per fence: each timeline's point
 	// values are ranked over the whole scenario, so that their order
 	// (all the rules look at) is kept.
 	vals := map[string]map[uint32]bool{}
@@ -167,30 +181,21 @@ func newWorld(recs []wire.Record) (*world, error) {
 	return w, nil
 }
 
-// newContext hands out the next model context.
-func (w *world) newContext() (modelContext, error) {
-	if w.ctxUsed == len(contextPool) {
-		return modelContext{}, fmt.Errorf("the scenario uses more than %d fence contexts, the fence model's bound", len(contextPool))
+// newContext hands out the next world context.
+func (w *replay) newContext() (modelContext, error) {
+	if w.ctxUsed == len(w.pool) {
+		return modelContext{}, fmt.Errorf("the scenario uses more than %d fence contexts, the world's bound", len(w.pool))
 	}
 	w.ctxUsed++
-	return contextPool[w.ctxUsed-1], nil
+	return w.pool[w.ctxUsed-1], nil
 }
 
-// resv returns buffer b's reservation object with the current fence
-// statuses.
-func (w *world) resv(b *buffer) *fence.State {
-	b.fs.Fence = w.g.Fence
-	return &b.fs
-}
-
-func (w *world) signal(f int, err uint8) {
-	fence.Signal(&w.g, f, err)
-}
+func (w *replay) signal(f int, err world.FenceError) { w.f.Signal(f, err) }
 
 // --- comparison helpers ------------------------------------------------
 
 type check struct {
-	w    *world
+	w    *replay
 	r    *wire.Record
 	call string
 	nth  int
@@ -203,7 +208,7 @@ func (c check) eq(field, kernel, model string) {
 	}
 }
 
-func (c check) errno(want model.Errno) { c.eq("errno", model.Errno(c.r.Errno).String(), want.String()) }
+func (c check) errno(want world.Errno) { c.eq("errno", world.Errno(c.r.Errno).String(), want.String()) }
 
 func (c check) boolean(field string, kernel *bool, want bool) {
 	k := "none"
@@ -232,20 +237,20 @@ func pollNames(ev int) string {
 
 func syncFlagNames(f uint64) string {
 	var s []string
-	if f&model.SyncEnd != 0 {
+	if f&world.SyncFlagEnd != 0 {
 		s = append(s, "END")
 	} else {
 		s = append(s, "START")
 	}
-	switch f & model.SyncRW {
-	case model.SyncRead:
+	switch f & world.SyncFlagRW {
+	case world.SyncFlagRead:
 		s = append(s, "READ")
-	case model.SyncWrite:
+	case world.SyncFlagWrite:
 		s = append(s, "WRITE")
-	case model.SyncRW:
+	case world.SyncFlagRW:
 		s = append(s, "RW")
 	}
-	if rest := f &^ (model.SyncRW | model.SyncEnd); rest != 0 {
+	if rest := f &^ world.SyncFlagsValid; rest != 0 {
 		s = append(s, fmt.Sprintf("%#x", rest))
 	}
 	return strings.Join(s, "|")
@@ -300,7 +305,7 @@ func callName(r *wire.Record) string {
 // --- replay ------------------------------------------------------------
 
 // apply replays one record: predicts, compares, and moves the world on.
-func (w *world) apply(r *wire.Record) {
+func (w *replay) apply(r *wire.Record) {
 	c := check{w: w, r: r, call: callName(r)}
 	w.seen[c.call]++
 	c.nth = w.seen[c.call]
@@ -312,31 +317,31 @@ func (w *world) apply(r *wire.Record) {
 	}()
 	switch r.Op {
 	case wire.OpUdmabufCreate:
-		file := map[string]model.UdmabufFile{"memfd": model.FileShmem, "tmpfs": model.FileShmem, "pipe": model.FileOther, "closed": model.FileClosed}[r.Str["backing"]]
-		cloexec, err := model.UdmabufCreate(model.UdmabufArgs{File: file, Seals: int(r.Args["seals"]), FSize: r.Args["fsize"],
+		file := map[string]world.UdmabufFile{"memfd": world.FileShmem, "tmpfs": world.FileShmem, "pipe": world.FileOther, "closed": world.FileClosed}[r.Str["backing"]]
+		cloexec, err := world.UdmabufCreate(world.UdmabufArgs{File: file, Seals: int(r.Args["seals"]), FSize: r.Args["fsize"],
 			Offset: uint64(r.Args["offset"]), Size: uint64(r.Args["size"]), Flags: uint32(r.Args["flags"])})
 		c.errno(err)
-		if err == model.OK && r.Errno == 0 {
+		if err == world.OK && r.Errno == 0 {
 			c.eq("size", fmt.Sprint(r.Size), fmt.Sprint(r.Args["size"]))
 			c.boolean("FD_CLOEXEC", r.Cloexec, cloexec)
-			c.eq("exp_name", r.ExpName, exporterModels["udmabuf"].name)
+			c.eq("exp_name", r.ExpName, w.exps["udmabuf"].FileOps().ExpName)
 			w.addBuffer(r.Out, "udmabuf", r.Args["size"], 2)
 		}
 	case wire.OpHeapAlloc:
-		size, acc, cloexec, err := model.HeapAlloc(model.HeapArgs{Len: uint64(r.Args["len"]), Fd: uint32(r.Args["fd"]),
+		size, acc, cloexec, err := world.HeapAlloc(world.HeapArgs{Len: uint64(r.Args["len"]), Fd: uint32(r.Args["fd"]),
 			FdFlags: uint32(r.Args["fd_flags"]), HeapFlags: uint64(r.Args["heap_flags"])})
 		c.errno(err)
-		if err == model.OK && r.Errno == 0 {
+		if err == world.OK && r.Errno == 0 {
 			c.eq("size", fmt.Sprint(r.Size), fmt.Sprint(size))
 			c.eq("access mode", fmt.Sprint(r.Args["accmode"]), fmt.Sprint(acc))
 			c.boolean("FD_CLOEXEC", r.Cloexec, cloexec)
-			c.eq("exp_name", r.ExpName, exporterModels["system"].name)
+			c.eq("exp_name", r.ExpName, w.exps["system"].FileOps().ExpName)
 			w.addBuffer(r.Out, "system", size, acc)
 		}
 	case wire.OpVgemDumb, wire.OpVgemImport, wire.OpSwOpen:
 		counted = false
 		if r.Errno != 0 {
-			w.fail(r, "setup call failed: %s", model.Errno(r.Errno))
+			w.fail(r, "setup call failed: %s", world.Errno(r.Errno))
 			return
 		}
 		switch r.Op {
@@ -357,7 +362,7 @@ func (w *world) apply(r *wire.Record) {
 				return
 			}
 			if len(t.seqnos) > len(ctx.slots) {
-				w.fail(r, "timeline %s has %d points, the fence model at most %d per context", r.Out, len(t.seqnos), len(ctx.slots))
+				w.fail(r, "timeline %s has %d points, the world at most %d per context", r.Out, len(t.seqnos), len(ctx.slots))
 				return
 			}
 			t.ctx = ctx
@@ -367,9 +372,9 @@ func (w *world) apply(r *wire.Record) {
 		if b == nil {
 			return
 		}
-		ret, err := model.Lseek(b.size, r.Args["offset"], int(r.Args["whence"]))
+		ret, err := world.Lseek(b.size, r.Args["offset"], int(r.Args["whence"]))
 		c.errno(err)
-		if err == model.OK {
+		if err == world.OK {
 			c.eq("offset", fmt.Sprint(r.Ret), fmt.Sprint(ret))
 		}
 	case wire.OpMmap:
@@ -377,22 +382,18 @@ func (w *world) apply(r *wire.Record) {
 		if b == nil {
 			return
 		}
-		c.errno(model.Mmap(model.MmapArgs{Size: b.size, Length: r.Args["len"], Offset: r.Args["offset"],
-			Prot: int(r.Args["prot"]), Flags: int(r.Args["flags"]), AccMode: b.accMode, Policy: exporterModels[b.exp].mmap}))
+		c.errno(world.Mmap(world.MmapArgs{Size: b.size, Length: r.Args["len"], Offset: r.Args["offset"],
+			Prot: int(r.Args["prot"]), Flags: int(r.Args["flags"]), AccMode: b.accMode, Policy: b.exp.FileOps().Mmap}))
 	case wire.OpSync:
 		w.sync(c)
 	case wire.OpSetName:
-		c.errno(model.SetName(int(r.Args["len"])))
+		c.errno(world.SetName(int(r.Args["len"])))
 	case wire.OpIoctl:
 		cmd := uint64(uint32(r.Args["cmd"]))
 		if _, ok := w.bufs[r.Obj]; ok {
-			c.errno(model.DmaBufIoctl(cmd))
+			c.errno(world.DmaBufIoctl(cmd))
 		} else if _, ok := w.files[r.Obj]; ok {
-			want := model.ENOTTY
-			if fence.SyncFileIoctl(cmd) {
-				want = model.OK
-			}
-			c.errno(want)
+			c.errno(world.SyncFileIoctl(cmd))
 		} else {
 			w.fail(r, "unknown object %s", r.Obj)
 		}
@@ -410,7 +411,7 @@ func (w *world) apply(r *wire.Record) {
 			w.fail(r, "unknown sync_file %s", r.Obj)
 			return
 		}
-		c.errno(model.OK)
+		c.errno(world.OK)
 		w.compareInfo(c, leaves)
 	case wire.OpMerge:
 		a, okA := w.files[r.Obj]
@@ -419,12 +420,12 @@ func (w *world) apply(r *wire.Record) {
 			w.fail(r, "unknown sync_file %s", r.Obj)
 			return
 		}
-		if e := fence.MergeArgs(uint32(r.Args["flags"]), 0, okB); e != 0 {
-			c.errno(model.Errno(e))
+		if e := world.MergeArgs(uint32(r.Args["flags"]), 0, okB); e != world.OK {
+			c.errno(e)
 			return
 		}
-		leaves := w.fm.MergeLeaves(&w.g, a, b)
-		c.errno(model.OK)
+		leaves := w.f.Merge(a, b)
+		c.errno(world.OK)
 		if r.Errno == 0 {
 			w.compareInfo(c, leaves)
 			w.files[r.Out] = leaves
@@ -442,20 +443,20 @@ func (w *world) apply(r *wire.Record) {
 			// it has reached signals.
 			t.value += uint32(r.Args["n"])
 			for _, v := range t.seqnos {
-				if f, ok := t.slots[v]; ok && !fence.IsLater(v, t.value, fenceConfig.Compare) {
-					w.signal(f, fence.ErrNone)
+				if f, ok := t.slots[v]; ok && !w.f.IsLater(v, t.value) {
+					w.signal(f, world.FenceOK)
 				}
 			}
 		} else {
 			// Closing the timeline fd signals its pending points with -ENOENT.
 			for _, v := range t.seqnos {
 				if f, ok := t.slots[v]; ok {
-					w.signal(f, fence.ErrNoEnt)
+					w.signal(f, world.FenceENOENT)
 				}
 			}
 			t.closed = true
 		}
-		c.errno(model.OK)
+		c.errno(world.OK)
 		w.wakes(c)
 	case wire.OpVgemAttach:
 		w.vgemAttach(c)
@@ -476,12 +477,12 @@ func (w *world) apply(r *wire.Record) {
 
 // fail records a failure of the replay itself (a setup call failed, an
 // unknown object): the world can no longer follow the kernel.
-func (w *world) fail(r *wire.Record, format string, a ...any) {
+func (w *replay) fail(r *wire.Record, format string, a ...any) {
 	w.bad = append(w.bad, Mismatch{Seq: r.Seq, Scn: r.Scn, Call: callName(r), Field: "replay",
-		Kernel: fmt.Sprintf("errno %s", model.Errno(r.Errno)), Model: fmt.Sprintf(format, a...)})
+		Kernel: fmt.Sprintf("errno %s", world.Errno(r.Errno)), Model: fmt.Sprintf(format, a...)})
 }
 
-func (w *world) buf(r *wire.Record) *buffer {
+func (w *replay) buf(r *wire.Record) *buffer {
 	b := w.bufs[r.Obj]
 	if b == nil {
 		w.fail(r, "unknown buffer %s", r.Obj)
@@ -489,77 +490,55 @@ func (w *world) buf(r *wire.Record) *buffer {
 	return b
 }
 
-func (w *world) addBuffer(name, exp string, size int64, accMode int) {
-	em := exporterModels[exp]
-	cm, err := model.New(model.Config{Arch: model.X86, Backing: model.SystemCached, Lines: 1,
-		Devices: []model.Device{model.GPU}, Exporter: em.exp, Writes: 1,
-		// The kernel does not pair START and END: the model's user space
-		// may end a bracket it never began.
-		Discipline: model.Discipline{EndWithoutBegin: true}})
-	if err != nil {
-		panic(err) // a fixed, valid configuration
-	}
-	b := &buffer{exp: exp, size: size, accMode: accMode, cm: cm, cs: cm.Init()[0]}
-	b.fs = w.fm.Init()[0]
-	w.bufs[name] = b
+func (w *replay) addBuffer(name, exp string, size int64, accMode int) {
+	e := w.exps[exp]
+	w.bufs[name] = &buffer{exp: e, size: size, accMode: accMode, file: e.Export(), resv: w.f.NewResv()}
 }
 
-// sync is DMA_BUF_IOCTL_SYNC: the buffer model's actions give the errno,
-// the fence model's reservation object whether begin_cpu_access waits.
-func (w *world) sync(c check) {
+// sync is DMA_BUF_IOCTL_SYNC: the world's SYNC call on the buffer's file
+// gives the errno, its reservation object whether begin_cpu_access waits.
+func (w *replay) sync(c check) {
 	r := c.r
 	b := w.buf(r)
 	if b == nil {
 		return
 	}
 	flags := uint64(r.Args["flags"])
-	acts, ok := b.cm.SyncActions(flags)
-	if !ok {
-		w.fail(r, "the buffer model has no action for SYNC flags %#x", flags)
+	errno, err := b.file.Sync(flags)
+	if err != nil {
+		w.fail(r, "%v", err)
 		return
 	}
-	for _, a := range acts {
-		b.cs = b.cm.Step(&b.cs, a)
-	}
-	errno := model.ErrnoOf(b.cs.SyncErr)
 	c.errno(errno)
-	var wait fence.Mask
-	if k, _ := b.cm.KindOf(acts[0]); k == model.KSyncStart {
-		wait = fence.Query(w.resv(b), fence.UsageRW(model.SyncWrites(flags)))
+	var wait []int
+	if world.SyncCall(flags).Kind == world.KSyncStart {
+		wait = b.resv.Query(world.UsageRW(flags&world.SyncFlagWrite != 0))
 	}
-	c.boolean("blocked", r.Blocked, wait != 0)
-	if wait != 0 && r.Blocked != nil && *r.Blocked {
-		w.waiters = append(w.waiters, &waiter{id: r.Waiter, call: c.call, sync: true, mask: wait, errno: int(errno)})
+	c.boolean("blocked", r.Blocked, len(wait) != 0)
+	if len(wait) != 0 && r.Blocked != nil && *r.Blocked {
+		w.waiters = append(w.waiters, &waiter{id: r.Waiter, call: c.call, sync: true, wait: wait, errno: int(errno)})
 	}
 }
 
 // ready is poll's readiness of a buffer (dma_buf_poll) or a sync_file
 // (sync_file_poll: EPOLLIN once its fence signalled), masked by events.
-func (w *world) ready(buf string, leaves []int, events int) int {
+func (w *replay) ready(buf string, leaves []int, events int) int {
 	var rev int
 	if b := w.bufs[buf]; b != nil {
-		in, out := fence.PollReady(w.resv(b))
+		in, out := b.resv.PollReady()
 		if in {
 			rev |= wire.PollIn
 		}
 		if out {
 			rev |= wire.PollOut
 		}
-	} else if fence.AllSignaled(&w.g, maskOf(leaves)) {
+	} else if w.f.AllSignaled(leaves) {
 		rev |= wire.PollIn
 	}
 	return rev & events
 }
 
-func maskOf(leaves []int) fence.Mask {
-	var m fence.Mask
-	for _, f := range leaves {
-		m |= 1 << f
-	}
-	return m
-}
-
-func (w *world) poll(c check) {
+func (w *replay) poll(c check) {
 	r := c.r
 	events := int(r.Args["events"])
 	var buf string
@@ -573,7 +552,7 @@ func (w *world) poll(c check) {
 		return
 	}
 	rev := w.ready(buf, leaves, events)
-	c.errno(model.OK)
+	c.errno(world.OK)
 	if r.Op == wire.OpPoll {
 		c.eq("revents", pollNames(derefInt(r.Revents)), pollNames(rev))
 		return
@@ -596,7 +575,7 @@ func derefInt(p *int) int {
 
 // wakes compares, after a call that signalled fences, which blocked calls
 // returned (and what they returned) with the model's waits that are over.
-func (w *world) wakes(c check) {
+func (w *replay) wakes(c check) {
 	woke := map[string]wire.Wake{}
 	for _, x := range c.r.Woke {
 		woke[x.Waiter] = x
@@ -605,7 +584,7 @@ func (w *world) wakes(c check) {
 	for _, x := range w.waiters {
 		done, rev := false, 0
 		if x.sync {
-			done = fence.AllSignaled(&w.g, x.mask)
+			done = w.f.AllSignaled(x.wait)
 		} else {
 			rev = w.ready(x.buf, x.leaves, x.events)
 			done = rev != 0
@@ -615,7 +594,7 @@ func (w *world) wakes(c check) {
 		sub.eq("returned", fmt.Sprint(ok), fmt.Sprint(done))
 		if done && ok {
 			if x.sync {
-				sub.eq("errno", model.Errno(k.Errno).String(), model.Errno(x.errno).String())
+				sub.eq("errno", world.Errno(k.Errno).String(), world.Errno(x.errno).String())
 			} else {
 				sub.eq("revents", pollNames(k.Revents), pollNames(rev))
 			}
@@ -627,63 +606,54 @@ func (w *world) wakes(c check) {
 	w.waiters = left
 }
 
-func (w *world) export(c check) {
+func (w *replay) export(c check) {
 	r := c.r
 	b := w.buf(r)
 	if b == nil {
 		return
 	}
-	write, ok := fence.SyncFileFlags(uint32(r.Args["flags"]))
+	write, ok := world.SyncFileFlags(uint32(r.Args["flags"]))
 	if !ok {
-		c.errno(model.EINVAL)
+		c.errno(world.EINVAL)
 		return
 	}
-	c.errno(model.OK)
+	c.errno(world.OK)
 	if r.Errno != 0 {
 		return
 	}
-	leaves := fence.ExportLeaves(w.resv(b), write)
+	leaves := b.resv.ExportSyncFile(write)
 	c.boolean("FD_CLOEXEC", r.Cloexec, true)
 	w.compareInfo(c, leaves)
 	w.files[r.Out] = leaves
 }
 
-func (w *world) importFile(c check) {
+func (w *replay) importFile(c check) {
 	r := c.r
 	b := w.buf(r)
 	if b == nil {
 		return
 	}
-	write, ok := fence.SyncFileFlags(uint32(r.Args["flags"]))
+	write, ok := world.SyncFileFlags(uint32(r.Args["flags"]))
 	if !ok {
-		c.errno(model.EINVAL)
+		c.errno(world.EINVAL)
 		return
 	}
 	leaves, ok := w.files[r.Obj2]
 	if !ok {
 		// sync_file_get_fence: not a sync_file (-1, /dev/null, a dma-buf).
-		c.errno(model.EINVAL)
+		c.errno(world.EINVAL)
 		return
 	}
-	c.errno(model.OK)
+	c.errno(world.OK)
 	if r.Errno != 0 {
 		return
 	}
 	// dma_buf_import_sync_file: reserve a slot per leaf, then add each leaf
-	// in the sync_file's order with WRITE or READ usage (the model's
-	// ImportSyncFile does the same over a leaf mask, in slot order).
-	u := fence.Read
-	if write {
-		u = fence.Write
-	}
-	reserved := len(leaves)
-	s := w.resv(b)
-	for _, f := range leaves {
-		w.fm.AddFence(s, f, u, &reserved)
-	}
+	// in the sync_file's order with WRITE or READ usage.
+	b.resv.ImportSyncFile(leaves, write)
 }
 
-func (w *world) swCreate(c check) {
+func (w *replay) swCreate(c check) {
 	r := c.r
 	t := w.tls[r.Obj]
 	if t == nil || t.closed {
@@ -692,35 +662,35 @@ func (w *world) swCreate(c check) {
 	}
 	v := uint32(r.Args["value"])
 	f, ok := t.slots[v]
-	if st, _ := w.g.Status(f); !ok || st != fence.FencePending {
+	if !ok || !w.f.Pending(f) {
 		rank := sort.Search(len(t.seqnos), func(i int) bool { return t.seqnos[i] >= v })
 		f = t.ctx.slots[rank]
-		fence.NewFence(&w.g, f, t.ctx.base+uint32(rank))
+		w.f.Create(f, t.ctx.base+uint32(rank))
 		t.slots[v] = f
 		w.names[f] = desc{"sw_sync", t.name, uint64(v)}
 		// A point the timeline has reached is born signalled.
-		if !fence.IsLater(v, t.value, fenceConfig.Compare) {
-			w.signal(f, fence.ErrNone)
+		if !w.f.IsLater(v, t.value) {
+			w.signal(f, world.FenceOK)
 		}
 	}
-	c.errno(model.OK)
+	c.errno(world.OK)
 	if r.Errno == 0 {
 		w.compareInfo(c, []int{f})
 		w.files[r.Out] = []int{f}
 	}
 }
 
-func (w *world) vgemAttach(c check) {
+func (w *replay) vgemAttach(c check) {
 	r := c.r
 	flags, pad := r.Args["flags"], r.Args["pad"]
 	switch {
 	case flags&^wire.VgemFenceWrite != 0, pad != 0:
-		c.errno(model.EINVAL)
+		c.errno(world.EINVAL)
 		return
 	}
 	bufName, ok := w.handles[r.Obj]
 	if !ok {
-		c.errno(model.ENOENT) // drm_gem_object_lookup
+		c.errno(world.ENOENT) // drm_gem_object_lookup
 		return
 	}
 	b := w.bufs[bufName]
@@ -731,11 +701,11 @@ func (w *world) vgemAttach(c check) {
 	write := flags&wire.VgemFenceWrite != 0
 	// vgem_fence_attach_ioctl: a conflicting unsignalled fence of
 	// dma_resv_usage_rw(write) makes it -EBUSY.
-	if !fence.TestSignaled(w.resv(b), fence.UsageRW(write)) {
-		c.errno(model.EBUSY)
+	if !b.resv.TestSignaled(world.UsageRW(write)) {
+		c.errno(world.EBUSY)
 		return
 	}
-	c.errno(model.OK)
+	c.errno(world.OK)
 	if r.Errno != 0 {
 		return
 	}
@@ -745,64 +715,64 @@ func (w *world) vgemAttach(c check) {
 		return
 	}
 	f := ctx.slots[0]
-	fence.NewFence(&w.g, f, ctx.base) // a new context, seqno 1
+	w.f.Create(f, ctx.base) // a new context, seqno 1
 	w.names[f] = desc{"vgem", "unbound", 1}
-	u := fence.Read
+	u := world.UsageRead
 	if write {
-		u = fence.Write
+		u = world.UsageWrite
 	}
-	reserved := 1
-	w.fm.AddFence(w.resv(b), f, u, &reserved)
+	reserved := 1 // dma_resv_reserve_fences(resv, 1)
+	b.resv.Add(f, u, &reserved)
 	w.vgem[r.Out] = &vgemFence{slot: f}
 }
 
-func (w *world) vgemSignal(c check) {
+func (w *replay) vgemSignal(c check) {
 	r := c.r
 	if r.Args["flags"] != 0 {
-		c.errno(model.EINVAL)
+		c.errno(world.EINVAL)
 		return
 	}
 	v, ok := w.vgem[r.Obj]
 	if !ok || v.consumed {
-		c.errno(model.ENOENT) // idr_replace finds no fence
+		c.errno(world.ENOENT) // idr_replace finds no fence
 		return
 	}
 	v.consumed = true
-	if st, _ := w.g.Status(v.slot); st == fence.FenceSignalled {
-		c.errno(model.ETIMEDOUT) // it timed out first
+	if w.f.Signalled(v.slot) {
+		c.errno(world.ETIMEDOUT) // it timed out first
 	} else {
-		c.errno(model.OK)
+		c.errno(world.OK)
 	}
-	w.signal(v.slot, fence.ErrNone)
+	w.signal(v.slot, world.FenceOK)
 	w.wakes(c)
 }
 
 // compareInfo compares SYNC_IOC_FILE_INFO of a sync_file with leaves.
-func (w *world) compareInfo(c check, leaves []int) {
+func (w *replay) compareInfo(c check, leaves []int) {
 	if c.r.Info == nil {
 		c.eq("info", "none", "a sync_file")
 		return
 	}
-	c.eq("status", fmt.Sprint(c.r.Info.Status), fmt.Sprint(fence.FileStatus(&w.g, leaves)))
+	c.eq("status", fmt.Sprint(c.r.Info.Status), fmt.Sprint(w.f.FileStatus(leaves)))
 	var k, m []string
 	for _, f := range c.r.Info.Fences {
 		k = append(k, fmt.Sprintf("%s/%s:%d", f.Driver, f.Timeline, f.Status))
 	}
 	for _, f := range leaves {
 		d := w.names[f]
-		m = append(m, fmt.Sprintf("%s/%s:%d", d.driver, d.timeline, fence.LeafStatus(&w.g, f)))
+		m = append(m, fmt.Sprintf("%s/%s:%d", d.driver, d.timeline, w.f.Status(f)))
 	}
 	c.eq("fences", strings.Join(k, " "), strings.Join(m, " "))
 }
 
 // compareResv compares the buffer's dma_resv entries in bufinfo with the
 // model's, entry by entry in order.
-func (w *world) compareResv(c check) {
+func (w *replay) compareResv(c check) {
 	b := w.buf(c.r)
 	if b == nil {
 		return
 	}
-	c.errno(model.OK)
+	c.errno(world.OK)
 	var k, m []string
 	for _, l := range c.r.Resv {
 		st := "unsignalled"
@@ -811,11 +781,11 @@ func (w *world) compareResv(c check) {
 		}
 		k = append(k, fmt.Sprintf("%s %s/%s seq %d %s", l.Usage, l.Driver, l.Timeline, l.Seq, st))
 	}
-	fences, usages := w.resv(b).ResvEntries()
+	fences, usages := b.resv.Entries()
 	for i, f := range fences {
 		d := w.names[f]
 		st := "unsignalled"
-		if s, _ := w.g.Status(f); s == fence.FenceSignalled {
+		if w.f.Signalled(f) {
 			st = "signalled"
 		}
 		m = append(m, fmt.Sprintf("%s %s/%s seq %d %s", strings.ToLower(usages[i].String()), d.driver, d.timeline, d.seq, st))

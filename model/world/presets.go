@@ -27,6 +27,28 @@ var exporterPresets = []Exporter{
 	{Name: "map-syncs-only", Map: Hook{{Kind: OpDMAMap}}},
 }
 
+// exporterFileOps are the exporter presets' uAPI data beyond their hooks
+// (FileOps), for the exporters the conformance suite probed on 6.12
+// (docs/conformance.md): what each mmap callback does with a private
+// mapping, and the exp_name fdinfo shows.
+var exporterFileOps = map[string]FileOps{
+	// system_heap_mmap: remap_pfn_range page by page; exp_name is the
+	// heap's name (dma_heap_get_name).
+	"system-heap": {Mmap: MmapRemapPages, ExpName: "system"},
+	// mmap_udmabuf: -EINVAL without VM_SHARED | VM_MAYSHARE.
+	"udmabuf": {Mmap: MmapSharedOnly, ExpName: "udmabuf"},
+	// drm_gem_prime_mmap -> drm_gem_shmem_mmap (vgem): -EINVAL for a COW
+	// mapping; drm_gem_prime_export names the exporter "drm".
+	"gem-prime": {Mmap: MmapNoCOW, ExpName: "drm"},
+}
+
+// ExporterFileOps returns the uAPI data of the named exporter preset; ok
+// is false for a preset the uAPI layer does not describe.
+func ExporterFileOps(name string) (FileOps, bool) {
+	ops, ok := exporterFileOps[name]
+	return ops, ok
+}
+
 // devicePresets are typical importers.
 var devicePresets = []Device{
 	{Name: "gpu", Coherent: true, IOMMU: true},                       // a snooping GPU behind an IOMMU
