@@ -20,7 +20,22 @@ import (
 
 // worldFields are the top-level fields of a world file.
 var worldFields = []string{"model", "name", "description", "arch", "backing", "lines", "writes", "exporter",
-	"dma-api-syncs-device-caches", "devices", "agents", "invariants", "properties", "max-states", "max-depth", "expect"}
+	"dma-api-syncs-device-caches", "devices", "fence", "locks", "vm", "p2p", "symmetry", "agents", "invariants",
+	"properties", "max-states", "max-depth", "expect"}
+
+// familySections read the other families' object declarations, each in
+// its own file (world_fence.go, ...): the section's YAML node into the
+// spec. They run before the agents' programs are read, so that calls and
+// expressions can name the family's objects.
+var familySections = []struct {
+	key  string
+	read func(f *fileReader, n *yaml.Node, s *world.Spec)
+}{
+	{"fence", (*fileReader).fenceSection},
+	{"locks", (*fileReader).lockSection},
+	{"vm", (*fileReader).vmSection},
+	{"p2p", (*fileReader).p2pSection},
+}
 
 // Expectation is what a file expects of one property: its verdict
 // ("holds", "violated", "reached" or "unreachable") and, for a violation,
@@ -83,6 +98,20 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 		spec.Exporter = f.worldExporter(n)
 	} else if len(spec.Devices) > 0 {
 		f.fail(top, "a world with devices needs an exporter (a preset: %s; or its hooks)", strings.Join(world.ExporterPresetNames(), ", "))
+	}
+	for _, sec := range familySections {
+		if n, ok := fields[sec.key]; ok {
+			sec.read(f, n, &spec)
+		}
+	}
+	if n, ok := fields["symmetry"]; ok {
+		if n.Kind != yaml.SequenceNode {
+			f.fail(n, "symmetry: want a list of groups, each a list of interchangeable devices or agents")
+		} else {
+			for _, g := range n.Content {
+				spec.Symmetry = append(spec.Symmetry, f.strings(g))
+			}
+		}
 	}
 	agents, ok := fields["agents"]
 	if !ok {
