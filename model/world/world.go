@@ -349,9 +349,11 @@ func (c *core) pcOf(s []byte, ag int) int {
 	return 0
 }
 
-// guardCache remembers the guards evaluated in one state: 0 unknown,
-// 1 false, 2 true.
-type guardCache [maxCachedGuards]uint8
+// guardCache remembers the guards evaluated in one state: bit id of
+// known says guard id was evaluated, the same bit of value its result.
+type guardCache struct {
+	known, value [maxCachedGuards / 64]uint64
+}
 
 func (c *core) actions(s []byte, buf []statespace.Action) []statespace.Action {
 	var gc guardCache
@@ -370,20 +372,18 @@ func (c *core) actions(s []byte, buf []statespace.Action) []statespace.Action {
 func (c *core) guardsHold(s []byte, t *action, gc *guardCache) bool {
 	for _, id := range t.guards {
 		if gc != nil && int(id) < maxCachedGuards {
-			switch gc[id] {
-			case 1:
-				return false
-			case 2:
+			w, bit := id>>6, uint64(1)<<(id&63)
+			if gc.known[w]&bit != 0 {
+				if gc.value[w]&bit == 0 {
+					return false
+				}
 				continue
 			}
-			ok := c.guards[id].f(c, s) != 0
-			gc[id] = 1
-			if ok {
-				gc[id] = 2
-			}
-			if !ok {
+			gc.known[w] |= bit
+			if c.guards[id].f(c, s) == 0 {
 				return false
 			}
+			gc.value[w] |= bit
 			continue
 		}
 		if c.guards[id].f(c, s) == 0 {
