@@ -36,3 +36,23 @@ func Violation(n int, actor, action string, before, after []statespace.Field, ru
 	}
 	return s + "."
 }
+
+// Explain is a model's statespace.Explainer when its invariants are told
+// by rules (property → the rule it forbids breaking): the guilty last step,
+// what it changed and the rule. actor may be nil (a model without lanes).
+// Deadlocks, liveness lassos and properties without a rule are left to the
+// generic account.
+func Explain[S comparable](rules map[string]string, actor func(statespace.Action) string, names []string,
+	describe func(*S) []statespace.Field, property string, path []S, acts []statespace.Action) statespace.Explanation {
+	n := len(acts)
+	rule, ok := rules[property]
+	if n == 0 || !ok {
+		return statespace.Explanation{}
+	}
+	a := acts[n-1]
+	who := ""
+	if actor != nil {
+		who = actor(a)
+	}
+	return statespace.Explanation{Violation: Violation(n, who, names[a], describe(&path[n-1]), describe(&path[n]), rule)}
+}

@@ -18,11 +18,5 @@ var rules = map[string]string{
 // (statespace.Explainer). Deadlocks and liveness lassos are left to the
 // generic account (the wait-for cycle, the loop).
 func (m *Model) Explain(property string, path []State, acts []statespace.Action) statespace.Explanation {
-	n := len(acts)
-	rule, ok := rules[property]
-	if n == 0 || !ok {
-		return statespace.Explanation{}
-	}
-	a := acts[n-1]
-	return statespace.Explanation{Violation: story.Violation(n, m.Actor(a), m.ActionNames()[a], m.Describe(&path[n-1]), m.Describe(&path[n]), rule)}
+	return story.Explain(rules, m.Actor, m.ActionNames(), m.Describe, property, path, acts)
 }
