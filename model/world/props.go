@@ -16,6 +16,37 @@ const (
 	AllAttached       = "all-importers-attached"
 )
 
+// cacheDocs explain the cache family's properties and the kernel rule
+// each comes from (docs/kernel-rules.md).
+var cacheDocs = map[string]string{
+	NoStaleRead: "Every read (CPU load, device DMA read) returns the latest completed write of that line. " +
+		"drivers/dma-buf/dma-buf.c DOC \"cpu access\": begin/end_cpu_access and DMA_BUF_IOCTL_SYNC must make CPU and device access coherent (kernel-rules §3).",
+	NoLostWrite: "A completed write is never discarded (an invalidate dropping a dirty line) nor overwritten by older data " +
+		"(a stale dirty line written back). Documentation/core-api/dma-api-howto.rst: invalidate discards dirty lines (kernel-rules §8).",
+	MappingDiscipline: "A device does DMA only through a valid mapping: mapped with a direction that allows the access, " +
+		"and not invalidated by dma_buf_move_notify (include/linux/dma-buf.h, dynamic importer rules; kernel-rules §2).",
+	NoUseAfterFree: "Nothing touches the buffer after its release, nor an attachment's mapping after detach: no final " +
+		"dma_buf_put while attached (dma_buf_release WARNs), no detach while the importer's DMA runs, no call on a released buffer (kernel-rules §10).",
+	DMAAPIDiscipline: "dma-debug's preconditions: dma_sync_* only on memory that is dma_map'ed, and unmap/sync with the " +
+		"direction it was mapped with (kernel/dma/debug.c; kernel-rules §8).",
+	BeginEndPairing: "CPU access through the mapping is bracketed by DMA_BUF_IOCTL_SYNC START/END with the same flags, END " +
+		"follows a START, and the buffer is not released inside a bracket (include/uapi/linux/dma-buf.h; kernel-rules §3).",
+	DeviceSeesCPU: "Reachability: some device DMA read returns data the CPU wrote (the world is not vacuous).",
+	CPUSeesDevice: "Reachability: an agent inside a read bracket holds data a device wrote (the world is not vacuous).",
+	AllAttached:   "Reachability: every importer is attached at the same time (the design lets every device share the buffer).",
+}
+
+// PropertyDoc explains a built-in property of the world and the kernel
+// rule it comes from; "" for a name that is not one.
+func PropertyDoc(name string) string {
+	for _, docs := range []map[string]string{cacheDocs, fenceDocs, lockDocs, vmDocs, p2pDocs} {
+		if d, ok := docs[name]; ok {
+			return d
+		}
+	}
+	return ""
+}
+
 // propDef is one property of a world.
 type propDef struct {
 	name  string
