@@ -1,0 +1,132 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dmabufcheck/dmabufcheck/regress"
+	"github.com/dmabufcheck/dmabufcheck/scenario"
+)
+
+// copyFile copies src into dir and returns the copy's path.
+func copyFile(t *testing.T, src, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, filepath.Base(src))
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A trace found in a scenario file embeds the file: after the file is
+// deleted, replay confirms the trace and export writes a regression script
+// with the file beside it, which replays; an embedded text edited so that
+// it no longer matches the trace is rejected (exit 2) with the reason
+// (issue 17). For a world file and an old-format dmabuf file.
+func TestTraceEmbedsItsScenarioFile(t *testing.T) {
+	for _, src := range []string{"../../docs/examples/world/scanout-unbracketed.yaml", "../../docs/examples/gem-noncoherent.yaml"} {
+		t.Run(filepath.Base(src), func(t *testing.T) {
+			dir := t.TempDir()
+			file := copyFile(t, src, dir)
+			text, _ := os.ReadFile(file)
+			tr := filepath.Join(dir, "t.json")
+			if code, out, errs := runCLI(t, "run", file, "--quiet", "--trace-out", tr); code != exitViolation {
+				t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+			}
+			if err := os.Remove(file); err != nil {
+				t.Fatal(err)
+			}
+			raw, err := os.ReadFile(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			emb, _ := doc["scenario_file"].(map[string]any)
+			if emb["path"] != file || emb["text"] != string(text) {
+				t.Fatalf("the trace embeds %v, want the file %s verbatim", emb, file)
+			}
+			code, out, errs := runCLI(t, "replay", tr)
+			if code != exitViolation || !strings.Contains(out, "as the trace says") || !strings.Contains(out, "embedded in the trace") {
+				t.Fatalf("replay without the file: exit %d\n%s%s", code, out, errs)
+			}
+			exp := filepath.Join(dir, "regress")
+			if code, out, errs := runCLI(t, "export", tr, exp); code != exitOK {
+				t.Fatalf("export without the file: exit %d\n%s%s", code, out, errs)
+			}
+			scripts, _ := filepath.Glob(filepath.Join(exp, "*.txt"))
+			files, _ := filepath.Glob(filepath.Join(exp, "*.yaml"))
+			if len(scripts) != 1 || len(files) != 1 {
+				t.Fatalf("export wrote scripts %v and files %v, want one of each", scripts, files)
+			}
+			if b, _ := os.ReadFile(files[0]); string(b) != string(text) {
+				t.Errorf("the exported scenario file is not the original")
+			}
+			// The exported script replays, with its file beside it.
+			b, _ := os.ReadFile(scripts[0])
+			head, rest, _ := strings.Cut(string(b), "\n")
+			input, _, _ := strings.Cut(rest, "----")
+			args := map[string]string{}
+			for _, kv := range strings.Fields(head)[1:] {
+				k, v, _ := strings.Cut(kv, "=")
+				args[k] = v
+			}
+			if args["file"] != filepath.Base(files[0]) {
+				t.Errorf("the script names file %q, want %q", args["file"], filepath.Base(files[0]))
+			}
+			if got := regress.RunIn(scenario.Builtin(), exp, args, input); !strings.HasPrefix(got, "confirmed:") {
+				t.Errorf("the exported script does not replay: %s", got)
+			}
+
+			// Edited embedded texts.
+			for _, tc := range []struct {
+				name, want string
+				edit       func(string) string
+			}{
+				{"renamed", "the trace says", func(s string) string {
+					return strings.Replace(s, "\nname: ", "\nname: x", 1)
+				}},
+				{"broken", "does not load", func(s string) string { return s + "\nno-such-field: 1\n" }},
+				{"changed", "the trace does not apply", func(s string) string {
+					if strings.Contains(s, "model: world") {
+						return strings.Replace(s, "cpu_write(0)", "cpu_read(0)", 1)
+					}
+					return strings.Replace(s, "lines: 1", "lines: 2", 1)
+				}},
+			} {
+				emb["text"] = tc.edit(string(text))
+				b, _ := json.Marshal(doc)
+				p := filepath.Join(dir, tc.name+".json")
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if code, _, errs := runCLI(t, "replay", p); code != exitUsage || !strings.Contains(errs, tc.want) {
+					t.Errorf("%s: replay exit %d, want 2 and %q: %s", tc.name, code, tc.want, errs)
+				}
+				if code, _, errs := runCLI(t, "export", p, exp); code != exitUsage || !strings.Contains(errs, tc.want) {
+					t.Errorf("%s: export exit %d, want 2 and %q: %s", tc.name, code, tc.want, errs)
+				}
+			}
+		})
+	}
+}
+
+// check graph takes a scenario file.
+func TestGraphTakesAFile(t *testing.T) {
+	code, out, errs := runCLI(t, "graph", "../../docs/examples/world/scanout.yaml")
+	if code != exitOK || !strings.HasPrefix(out, "digraph") || !strings.Contains(out, "->") {
+		t.Fatalf("graph FILE: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "graph", "no-such-file.yaml"); code != exitUsage || !strings.Contains(errs, "no-such-file.yaml") {
+		t.Errorf("graph of a missing file: exit %d: %s", code, errs)
+	}
+}
