@@ -130,3 +130,63 @@ func TestGraphTakesAFile(t *testing.T) {
 		t.Errorf("graph of a missing file: exit %d: %s", code, errs)
 	}
 }
+
+// check review DIR writes the matrix of a directory of scenario files,
+// each verdict beside what the file expects; exit 1 when an expectation is
+// not met.
+func TestReviewTakesADirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"scanout.yaml", "scanout-unbracketed.yaml"} {
+		copyFile(t, filepath.Join("../../docs/examples/world", f), dir)
+	}
+	code, out, errs := runCLI(t, "review", dir)
+	if code != exitOK {
+		t.Fatalf("review DIR: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"Expectations: 5 of 5 met.",
+		"| `" + filepath.Join(dir, "scanout.yaml") + "` | ok ✓ expected |",
+		"| `" + filepath.Join(dir, "scanout-unbracketed.yaml") + "` | **violated** (4 steps) ✓ expected |",
+		"| deadlock |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("review DIR: no %q in\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "\n## ") != 1 {
+		t.Errorf("files with the same properties are not in one table:\n%s", out)
+	}
+
+	// Into files, with the counterexamples.
+	md, tr := filepath.Join(dir, "out", "results.md"), filepath.Join(dir, "out", "traces")
+	if code, out, errs := runCLI(t, "review", "--out", md, "--traces", tr, dir); code != exitOK {
+		t.Fatalf("review --out --traces DIR: exit %d\n%s%s", code, out, errs)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "[4 steps](traces/scanout-unbracketed--no-stale-read.txt)") {
+		t.Errorf("no link to the counterexample in\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(tr, "scanout-unbracketed--no-stale-read.html")); err != nil {
+		t.Error(err)
+	}
+
+	// An expectation the file no longer meets.
+	p := filepath.Join(dir, "scanout.yaml")
+	b, _ = os.ReadFile(p)
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), "no-stale-read: holds", "no-stale-read: violated", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, "review", dir)
+	if code != exitViolation || !strings.Contains(out, "ok ✗ expected violated") || !strings.Contains(errs, "scanout.yaml:") {
+		t.Errorf("review of a file that misses its expectation: exit %d\n%s%s", code, out, errs)
+	}
+
+	for _, bad := range [][]string{{"review", p}, {"review", filepath.Join(dir, "nope")}, {"review", t.TempDir()}, {"review", dir, dir}} {
+		if code, _, _ := runCLI(t, bad...); code != exitUsage {
+			t.Errorf("check %v: exit %d, want 2", bad, code)
+		}
+	}
+}

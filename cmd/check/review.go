@@ -138,6 +138,7 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 	columns := map[string][]string{}
 	var order []string
 	var unmet []string
+	fileTables := map[string]string{} // a file table's title, by its properties
 	expected := 0
 	start := time.Now()
 	for _, e := range entries {
@@ -158,10 +159,16 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 		if e.path != "" {
 			// A file checks deadlock too, and its columns are its
 			// properties: one table per set of properties.
-			props = append(props, statespace.DeadlockProperty)
-			fam = "Scenario files in `" + filesDir + "`"
-			if n := slices.Index(order, fam); n >= 0 && !slices.Equal(columns[fam], props) {
-				fam = fmt.Sprintf("%s (%d properties)", fam, len(props))
+			if !slices.Contains(props, statespace.DeadlockProperty) {
+				props = append(props, statespace.DeadlockProperty)
+			}
+			sig := strings.Join(props, ",")
+			if fam = fileTables[sig]; fam == "" {
+				fam = "Scenario files in `" + filesDir + "`"
+				if len(fileTables) > 0 {
+					fam = fmt.Sprintf("%s, table %d (other properties)", fam, len(fileTables)+1)
+				}
+				fileTables[sig] = fam
 			}
 			name = e.path
 		}
@@ -203,7 +210,7 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 				}
 				cell = fmt.Sprintf("**violated** ([%d steps](%s/%s.txt), [html](%s/%s.html))", res.Violation.Length(), rel, base, rel, base)
 			case res.Violation != nil && res.Violation.Trace != nil:
-				cell = fmt.Sprintf("**violated** (%d steps)", res.Violation.Length())
+				cell = fmt.Sprintf("**violated** (%s)", plural(res.Violation.Length(), "step"))
 			case res.Violation != nil:
 				cell = "**" + string(res.Violation.Kind) + "**"
 			case res.Status == statespace.StatusIncomplete:
@@ -306,7 +313,15 @@ func stepsNote(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" in %d steps", n)
+	return " in " + plural(n, "step")
+}
+
+// plural is "1 step", "2 steps".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func fileName(s string) string {
