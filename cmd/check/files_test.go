@@ -190,3 +190,33 @@ func TestReviewTakesADirectory(t *testing.T) {
 		}
 	}
 }
+
+// check list lists the scenario files of scenarios/ after the built-ins,
+// each marked as a file, one per line.
+func TestListListsTheScenarioFiles(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
+	code, out, errs := runCLI(t, "list")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	files, _ := scenarioFiles(scenariosDir)
+	if len(files) == 0 {
+		t.Fatal("no file in scenarios/ (go test ./scenario -run TestScenarioFilesAreCurrent -update)")
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	listed := map[string]string{}
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) >= 2 {
+			listed[f[0]] = l
+		}
+	}
+	for _, f := range files {
+		if l, ok := listed[f]; !ok || !strings.Contains(l, "[file: scenario ") {
+			t.Errorf("check list does not list %s as a file:\n%s", f, out)
+		}
+	}
+	if first := strings.Fields(lines[0])[0]; isScenarioFile(first) {
+		t.Errorf("the files come before the built-ins: %s", lines[0])
+	}
+}
