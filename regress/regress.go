@@ -44,7 +44,13 @@ var reserved = []string{"scenario", "property", "kind", "init", "loop", "file"}
 // the file's text there, beside the script.
 func Script(d *traces.Document) (string, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "replay scenario=%s property=%s kind=%s init=%d loop=%d", d.Scenario, d.Property, d.Kind, d.Init, d.Loop)
+	name := d.Scenario
+	if d.ScenarioFile != nil {
+		// The file names the scenario; the name is for the reader, and a
+		// directive's value ends at a space.
+		name = strings.ReplaceAll(name, " ", "_")
+	}
+	fmt.Fprintf(&b, "replay scenario=%s property=%s kind=%s init=%d loop=%d", name, d.Property, d.Kind, d.Init, d.Loop)
 	if d.ScenarioFile != nil {
 		b.WriteString(" file=" + FileName(d))
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/datadriven"
+
 	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 )
@@ -31,11 +33,31 @@ func copyFile(t *testing.T, src, dir string) string {
 // it no longer matches the trace is rejected (exit 2) with the reason
 // (issue 17). For a world file and an old-format dmabuf file.
 func TestTraceEmbedsItsScenarioFile(t *testing.T) {
-	for _, src := range []string{"../../docs/examples/world/scanout-unbracketed.yaml", "../../docs/examples/gem-noncoherent.yaml"} {
-		t.Run(filepath.Base(src), func(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		edit func(string) string // of the source, nil for none
+	}{
+		{"../../docs/examples/world/scanout-unbracketed.yaml", nil},
+		{"../../docs/examples/gem-noncoherent.yaml", nil},
+		// A world named by a phrase.
+		{"../../docs/examples/world/scanout-unbracketed.yaml", func(s string) string {
+			return strings.Replace(s, "\nname: scanout-unbracketed", "\nname: scan out, unbracketed", 1)
+		}},
+	} {
+		name := filepath.Base(tc.src)
+		if tc.edit != nil {
+			name = "edited-" + name
+		}
+		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			file := copyFile(t, src, dir)
+			file := copyFile(t, tc.src, dir)
 			text, _ := os.ReadFile(file)
+			if tc.edit != nil {
+				text = []byte(tc.edit(string(text)))
+				if err := os.WriteFile(file, text, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			tr := filepath.Join(dir, "t.json")
 			if code, out, errs := runCLI(t, "run", file, "--quiet", "--trace-out", tr); code != exitViolation {
 				t.Fatalf("run: exit %d\n%s%s", code, out, errs)
@@ -71,21 +93,19 @@ func TestTraceEmbedsItsScenarioFile(t *testing.T) {
 			if b, _ := os.ReadFile(files[0]); string(b) != string(text) {
 				t.Errorf("the exported scenario file is not the original")
 			}
-			// The exported script replays, with its file beside it.
+			// The exported script replays, with its file beside it, as
+			// go test ./regress runs it.
 			b, _ := os.ReadFile(scripts[0])
-			head, rest, _ := strings.Cut(string(b), "\n")
-			input, _, _ := strings.Cut(rest, "----")
-			args := map[string]string{}
-			for _, kv := range strings.Fields(head)[1:] {
-				k, v, _ := strings.Cut(kv, "=")
-				args[k] = v
+			if !strings.Contains(string(b), " file="+filepath.Base(files[0])+"\n") {
+				t.Errorf("the script does not name its file %s:\n%s", filepath.Base(files[0]), b)
 			}
-			if args["file"] != filepath.Base(files[0]) {
-				t.Errorf("the script names file %q, want %q", args["file"], filepath.Base(files[0]))
-			}
-			if got := regress.RunIn(scenario.Builtin(), exp, args, input); !strings.HasPrefix(got, "confirmed:") {
-				t.Errorf("the exported script does not replay: %s", got)
-			}
+			datadriven.RunTest(t, scripts[0], func(t *testing.T, d *datadriven.TestData) string {
+				args := map[string]string{}
+				for _, a := range d.CmdArgs {
+					args[a.Key] = a.Vals[0]
+				}
+				return regress.RunIn(scenario.Builtin(), exp, args, d.Input) + "\n"
+			})
 
 			// Edited embedded texts.
 			for _, tc := range []struct {
