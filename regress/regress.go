@@ -16,10 +16,15 @@
 // and the action's label. The expected output is what replaying prints:
 // "confirmed: ..." while the bug is still in the model, or the step where
 // the trace stops applying once the model changed.
+//
+// A counterexample found in a scenario file (check run FILE.yaml) names
+// the file, written beside the script, in the directive's "file" key:
+// replay builds the scenario from it.
 package regress
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,13 +36,24 @@ import (
 
 // reserved are the directive's own keys; every other key is a scenario
 // parameter.
-var reserved = []string{"scenario", "property", "kind", "init", "loop"}
+var reserved = []string{"scenario", "property", "kind", "init", "loop", "file"}
 
 // Script renders d as a datadriven replay directive with its expected
-// output (the trace must replay: it comes from the checker).
+// output (the trace must replay: it comes from the checker). A trace that
+// embeds its scenario file names it as file=FileName(d): the caller writes
+// the file's text there, beside the script.
 func Script(d *traces.Document) (string, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "replay scenario=%s property=%s kind=%s init=%d loop=%d", d.Scenario, d.Property, d.Kind, d.Init, d.Loop)
+	name := d.Scenario
+	if d.ScenarioFile != nil {
+		// The file names the scenario; the name is for the reader, and a
+		// directive's value ends at a space.
+		name = strings.ReplaceAll(name, " ", "_")
+	}
+	fmt.Fprintf(&b, "replay scenario=%s property=%s kind=%s init=%d loop=%d", name, d.Property, d.Kind, d.Init, d.Loop)
+	if d.ScenarioFile != nil {
+		b.WriteString(" file=" + FileName(d))
+	}
 	for _, kv := range scenario.Settings(d.Params) {
 		b.WriteString(" " + kv)
 	}
@@ -53,6 +69,22 @@ func Script(d *traces.Document) (string, error) {
 	return b.String(), nil
 }
 
+// BaseName is the name of the script of d, without its extension
+// (scenario--property, in lower case, with every other character than a
+// letter, a digit or '-' replaced by '-').
+func BaseName(d *traces.Document) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(d.Scenario+"--"+d.Property))
+}
+
+// FileName is the name of the scenario file beside the script of a trace
+// that embeds its file.
+func FileName(d *traces.Document) string { return BaseName(d) + ".yaml" }
+
 // Confirmed is the expected output of a trace that still replays.
 func Confirmed(property, kind string, steps int) string {
 	return fmt.Sprintf("confirmed: %s (%s) after %d steps", property, kind, steps)
@@ -62,7 +94,19 @@ func Confirmed(property, kind string, steps int) string {
 // pairs, input its lines. It returns the output to compare with the
 // script's expectation.
 func Run(reg *scenario.Registry, args map[string]string, input string) string {
-	sc, err := reg.Lookup(args["scenario"])
+	return RunIn(reg, "", args, input)
+}
+
+// RunIn is Run for a script in directory dir: a "file" argument names a
+// scenario file relative to dir, from which the scenario is built.
+func RunIn(reg *scenario.Registry, dir string, args map[string]string, input string) string {
+	var sc *scenario.Scenario
+	var err error
+	if f := args["file"]; f != "" {
+		sc, _, _, err = scenario.LoadFile(reg, filepath.Join(dir, f))
+	} else {
+		sc, err = reg.Lookup(args["scenario"])
+	}
 	if err != nil {
 		return "error: " + err.Error()
 	}

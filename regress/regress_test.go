@@ -1,6 +1,7 @@
 package regress_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
@@ -15,6 +16,9 @@ import (
 func TestRegressions(t *testing.T) {
 	reg := scenario.Builtin()
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		if filepath.Ext(path) != ".txt" {
+			return // a scenario file beside its script (file=NAME.yaml)
+		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			if d.Cmd != "replay" {
 				t.Fatalf("%s: unknown directive %q", d.Pos, d.Cmd)
@@ -26,7 +30,7 @@ func TestRegressions(t *testing.T) {
 				}
 				args[a.Key] = a.Vals[0]
 			}
-			return regress.Run(reg, args, d.Input) + "\n"
+			return regress.RunIn(reg, filepath.Dir(path), args, d.Input) + "\n"
 		})
 	})
 }

@@ -576,33 +576,48 @@ func CheckExpectations(path string, sc *Scenario, v Values, exp []Expectation, o
 		if err != nil {
 			return nil, err
 		}
-		got, length := "holds", 0
-		switch {
-		case r.Status == statespace.StatusIncomplete:
-			got = "incomplete"
-		case r.Violation != nil && r.Violation.Kind == statespace.KindUnreachable:
-			got = "unreachable"
-		case r.Violation != nil:
-			got, length = "violated", r.Violation.Length()
-		default:
-			for _, p := range r.Properties {
-				if p.Name == e.Property && p.Expectation == statespace.Sometimes {
-					got = "reached"
-					if p.Trace != nil {
-						length = p.Trace.Len()
-					}
-				}
-			}
-		}
-		want := e.Verdict
-		switch {
-		case got != want:
-			bad = append(bad, fmt.Sprintf("%s:%d:%d: expect %s: %s, got %s%s", path, e.Line, e.Column, e.Property, want, got, lengthNote(length)))
-		case e.Length != 0 && length != e.Length:
-			bad = append(bad, fmt.Sprintf("%s:%d:%d: expect %s: %s in %d steps, got %d steps", path, e.Line, e.Column, e.Property, want, e.Length, length))
+		got, length := Verdict(r, e.Property)
+		if msg := e.Mismatch(got, length); msg != "" {
+			bad = append(bad, fmt.Sprintf("%s:%d:%d: %s", path, e.Line, e.Column, msg))
 		}
 	}
 	return bad, nil
+}
+
+// Verdict is what a run checking property on its own (Options.Only) found,
+// in an expectation's words: "holds", "violated" or "reached" with the
+// length of the shortest counterexample or witness (0 when there is none),
+// "unreachable", or "incomplete".
+func Verdict(r *statespace.Result, property string) (verdict string, length int) {
+	switch {
+	case r.Status == statespace.StatusIncomplete:
+		return "incomplete", 0
+	case r.Violation != nil && r.Violation.Kind == statespace.KindUnreachable:
+		return "unreachable", 0
+	case r.Violation != nil:
+		return "violated", r.Violation.Length()
+	}
+	for _, p := range r.Properties {
+		if p.Name == property && p.Expectation == statespace.Sometimes {
+			if p.Trace != nil {
+				length = p.Trace.Len()
+			}
+			return "reached", length
+		}
+	}
+	return "holds", 0
+}
+
+// Mismatch says how a verdict and length (Verdict) differ from the
+// expectation, "" when they meet it.
+func (e Expectation) Mismatch(got string, length int) string {
+	switch {
+	case got != e.Verdict:
+		return fmt.Sprintf("expect %s: %s, got %s%s", e.Property, e.Verdict, got, lengthNote(length))
+	case e.Length != 0 && length != e.Length:
+		return fmt.Sprintf("expect %s: %s in %d steps, got %d steps", e.Property, e.Verdict, e.Length, length)
+	}
+	return ""
 }
 
 func lengthNote(n int) string {

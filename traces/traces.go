@@ -41,6 +41,20 @@ type Document struct {
 	// Explanation is the model's account of the violation in the
 	// protocol's words (statespace.Explainer), or "".
 	Explanation string `json:"explanation,omitempty"`
+	// ScenarioFile is the scenario file the trace was found in (check run
+	// FILE.yaml), verbatim, so that the trace replays after the file is
+	// gone or changed; nil for a built-in scenario. Optional: traces
+	// without it still decode.
+	ScenarioFile *ScenarioFile `json:"scenario_file,omitempty"`
+}
+
+// ScenarioFile is a scenario file embedded in a trace.
+type ScenarioFile struct {
+	// Path is where the file was when the trace was written; it names the
+	// file in messages (the file need not be there any more).
+	Path string `json:"path"`
+	// Text is the file's contents.
+	Text string `json:"text"`
 }
 
 // Step is one state of the trace and the action that led to it.

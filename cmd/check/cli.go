@@ -38,13 +38,16 @@ const (
 const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively (a built-in name, or a
                                scenario file FILE.yaml: docs/scenario-files.md)
-  check list [properties]      list the built-in scenarios (or the properties), one per line
+  check list [properties]      list the built-in scenarios and the files of scenarios/
+                               (or the properties), one per line
   check replay FILE.json       re-execute a saved counterexample and confirm it
-  check review [--out docs/results.md] [--traces docs/results]
-                               check every property of every scenario, write the matrix
+  check review [--out docs/results.md] [--traces docs/results] [DIR]
+                               check every property of every scenario (or of every
+                               scenario file in DIR, against its expect:), write the matrix
   check explain PROPERTY       what a property means and which kernel rule it comes from
   check graph SCENARIO [--set k=v ...] [--max-states N]
-                               print the whole state space as DOT (small ones only)
+                               print the whole state space as DOT (small ones only;
+                               SCENARIO: a built-in name or FILE.yaml)
   check export FILE.json [DIR] turn a counterexample into a regression test
                                (a datadriven script in DIR, default regress/testdata)
   check help [COMMAND]         show this help, or a command's
@@ -90,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	case "explain":
 		err = cmdExplain(args[1:], stdout)
 	case "review":
-		err = cmdReview(reg, args[1:], stdout, stderr)
+		code, err = cmdReview(reg, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		if len(args) == 2 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
 			// check help CMD: the help of CMD.
@@ -115,8 +118,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 
 const listHelp = `usage: check list [scenarios|properties]
 
-List the built-in scenarios with their descriptions (the default), or every
-property with the first sentence of its documentation, one per line.
+List the built-in scenarios with their descriptions (the default), then the
+scenario files of scenarios/ (marked [file: ...]; run them as
+'check run scenarios/NAME.yaml'), or every property with the first sentence
+of its documentation, one per line.
 `
 
 // cmdList lists the scenarios or the properties.
@@ -129,6 +134,9 @@ func cmdList(reg *scenario.Registry, args []string, stdout io.Writer) error {
 	case len(args) == 0 || len(args) == 1 && args[0] == "scenarios":
 		for _, s := range reg.All() {
 			fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
+		}
+		if err := listFiles(reg, stdout); err != nil {
+			return err
 		}
 	case len(args) == 1 && args[0] == "properties":
 		docs := propertyDocs()
@@ -280,26 +288,11 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	if err != nil {
 		return 0, err
 	}
-	var sc *scenario.Scenario
-	var vals scenario.Values
-	var fileOpt scenario.FileOptions
-	if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
-		if sc, vals, fileOpt, err = scenario.LoadFile(reg, name); err != nil {
-			return 0, usageError{err}
-		}
-		if len(f.set) > 0 {
-			if vals, err = sc.Parse(append(scenario.Settings(vals.Map()), f.set...)); err != nil {
-				return 0, usageError{err}
-			}
-		}
-	} else {
-		if sc, err = reg.Lookup(name); err != nil {
-			return 0, usageError{err}
-		}
-		if vals, err = sc.Parse(f.set); err != nil {
-			return 0, usageError{err}
-		}
+	l, err := loadScenario(reg, name, f.set)
+	if err != nil {
+		return 0, err
 	}
+	sc, vals, fileOpt := l.sc, l.vals, l.fileOpt
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
@@ -405,6 +398,8 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 			if err != nil {
 				return 0, err
 			}
+			// A file's trace carries the file: it replays without it.
+			doc.ScenarioFile = l.file
 			for _, p := range f.traceOut {
 				if err := traces.WriteFile(p, doc); err != nil {
 					return 0, usagef("--trace-out: %v", err)
@@ -446,23 +441,23 @@ func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, er
 	if err != nil {
 		return 0, usageError{err}
 	}
-	sc, err := reg.Lookup(doc.Scenario)
+	sc, vals, err := traceScenario(reg, args[0], doc)
 	if err != nil {
-		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
-	}
-	vals, err := sc.Parse(scenario.Settings(doc.Params))
-	if err != nil {
-		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
+		return 0, err
 	}
 	steps, err := doc.ReplaySteps()
 	if err != nil {
 		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
 	}
-	if _, err := sc.ReplayAs(vals, doc.Init, steps, doc.Property, statespace.Kind(doc.Kind), doc.Loop); err != nil {
-		return 0, usageError{fmt.Errorf("%s: the trace does not apply to %s (%s): %v", args[0], sc.Name, vals, err)}
+	what := fmt.Sprintf("%s (%s)", sc.Name, vals)
+	if doc.ScenarioFile != nil {
+		what = fmt.Sprintf("%s (the scenario file %s, as embedded in the trace)", sc.Name, doc.ScenarioFile.Path)
 	}
-	fmt.Fprintf(stdout, "replayed %d steps of %s (%s): %s is violated (%s), as the trace says\n",
-		len(steps)-1, sc.Name, vals, doc.Property, doc.Kind)
+	if _, err := sc.ReplayAs(vals, doc.Init, steps, doc.Property, statespace.Kind(doc.Kind), doc.Loop); err != nil {
+		return 0, usageError{fmt.Errorf("%s: the trace does not apply to %s: %v", args[0], what, err)}
+	}
+	fmt.Fprintf(stdout, "replayed %d steps of %s: %s is violated (%s), as the trace says\n",
+		len(steps)-1, what, doc.Property, doc.Kind)
 	return exitViolation, nil
 }
 
@@ -522,7 +517,8 @@ func cmdExplain(args []string, stdout io.Writer) error {
 
 const graphHelp = `usage: check graph SCENARIO [flags]
 
-Print a small scenario's whole state space as a DOT graph on stdout.
+Print a small scenario's whole state space as a DOT graph on stdout:
+SCENARIO is a built-in name ('check list') or a scenario file FILE.yaml.
 `
 
 // cmdGraph prints a small scenario's whole state space as DOT.
@@ -543,14 +539,11 @@ func cmdGraph(reg *scenario.Registry, args []string, stdout io.Writer) error {
 		return usagef("graph needs a scenario name")
 	}
 	name := pos[0]
-	sc, err := reg.Lookup(name)
+	l, err := loadScenario(reg, name, set)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	vals, err := sc.Parse(set)
-	if err != nil {
-		return usageError{err}
-	}
+	sc, vals := l.sc, l.vals
 	g, err := sc.Graph(vals, maxStates)
 	if err != nil {
 		return usageError{fmt.Errorf("%s: %v", name, err)}
@@ -590,15 +583,17 @@ func cmdExport(reg *scenario.Registry, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	name := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		return '-'
-	}, strings.ToLower(doc.Scenario+"--"+doc.Property))
-	p := filepath.Join(dir, name+".txt")
+	p := filepath.Join(dir, regress.BaseName(doc)+".txt")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if doc.ScenarioFile != nil {
+		// The scenario file the trace embeds, beside the script that names it.
+		fp := filepath.Join(dir, regress.FileName(doc))
+		if err := os.WriteFile(fp, []byte(doc.ScenarioFile.Text), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s (the scenario file of the trace, %s)\n", fp, doc.ScenarioFile.Path)
 	}
 	if err := os.WriteFile(p, []byte(script), 0o644); err != nil {
 		return err

@@ -67,7 +67,7 @@ func readmeCommands(t *testing.T, path string) []readmeCommand {
 // an edit of README.md is tested. The check binary is built once; "./check
 // ..." and "go run ./cmd/check ..." both run it, in a scratch directory
 // (so the files commands write never land in the checkout) where
-// docs/examples is the repository's.
+// docs/examples and scenarios are the repository's.
 func TestEveryReadmeCommandExitsAsReadmeSays(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -86,6 +86,9 @@ func TestEveryReadmeCommandExitsAsReadmeSays(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(filepath.Join(root, "docs", "examples"), filepath.Join(dir, "docs", "examples")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "scenarios"), filepath.Join(dir, "scenarios")); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cmds {

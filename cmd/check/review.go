@@ -33,95 +33,207 @@ func family(name string) string {
 	return "Caches, attachments and CPU access (model)"
 }
 
-const reviewHelp = `usage: check review [flags]
+const reviewHelp = `usage: check review [flags] [DIR]
 
 Check every property of every built-in scenario on its own and write the
 design-review matrix (Markdown) with the counterexamples.
+
+With DIR, review the scenario files of DIR instead (every .yaml and .yml
+file): every property and deadlock of each file, checked on its own, with
+what the file's expect: section says beside what was found. The matrix goes
+to stdout unless --out is given, counterexamples are written only with
+--traces. Exit 1 when a file's expectation is not met.
 `
 
-// cmdReview checks every property of every built-in scenario on its own and
-// writes the design-review matrix (Markdown) with the counterexamples.
-func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) error {
+// reviewRow is one scenario's row of the matrix.
+type reviewRow struct {
+	name, desc string
+	cells      map[string]string
+}
+
+// reviewEntry is one scenario to review: a built-in or a scenario file.
+type reviewEntry struct {
+	sc   *scenario.Scenario
+	vals scenario.Values
+	// path and opt are a file's (path "" for a built-in).
+	path string
+	opt  scenario.FileOptions
+}
+
+// cmdReview checks every property of every built-in scenario (or of every
+// scenario file of a directory) on its own and writes the design-review
+// matrix (Markdown) with the counterexamples. It exits 1 when a file's
+// expectation is not met.
+func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("check review", flag.ContinueOnError)
-	out := fs.String("out", filepath.Join("docs", "results.md"), "write the Markdown report to `FILE`")
-	dir := fs.String("traces", filepath.Join("docs", "results"), "write the counterexamples (.txt and .html) to `DIR`")
+	out := fs.String("out", filepath.Join("docs", "results.md"), "write the Markdown report to `FILE` (with DIR: default stdout)")
+	dir := fs.String("traces", filepath.Join("docs", "results"), "write the counterexamples (.txt and .html) to `DIR` (with DIR: default none)")
 	prefix := fs.String("scenarios", "", "only scenarios whose name starts with `PREFIX`")
 	maxStates := uint64(5_000_000)
 	fs.Var(uintFlag{&maxStates, "want a whole number of states (0 = no bound)"}, "max-states", "bound per check, `N` states (a run that hits it is reported incomplete)")
 	pos, err := parseFlags(fs, reviewHelp, args, stdout)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if len(pos) > 0 {
-		return usagef("review takes no positional arguments")
+	if len(pos) > 1 {
+		return 0, usagef("review takes at most one directory of scenario files")
 	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		return err
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	var entries []reviewEntry
+	filesDir := ""
+	if len(pos) == 1 {
+		filesDir = pos[0]
+		if st, err := os.Stat(filesDir); err != nil || !st.IsDir() {
+			return 0, usagef("review %s: want a directory of scenario files", filesDir)
+		}
+		files, err := scenarioFiles(filesDir)
+		if err != nil {
+			return 0, err
+		}
+		if len(files) == 0 {
+			return 0, usagef("review %s: no scenario file (.yaml, .yml) in it", filesDir)
+		}
+		for _, p := range files {
+			sc, vals, opt, err := scenario.LoadFile(reg, p)
+			if err != nil {
+				return 0, usageError{err}
+			}
+			if strings.HasPrefix(sc.Name, *prefix) {
+				entries = append(entries, reviewEntry{sc: sc, vals: vals, path: p, opt: opt})
+			}
+		}
+		if !given["out"] {
+			*out = "-"
+		}
+		if !given["traces"] {
+			*dir = ""
+		}
+	} else {
+		for _, sc := range reg.All() {
+			if !strings.HasPrefix(sc.Name, *prefix) {
+				continue
+			}
+			vals, err := sc.Parse(nil)
+			if err != nil {
+				return 0, err
+			}
+			entries = append(entries, reviewEntry{sc: sc, vals: vals})
+		}
 	}
-	rel, err := filepath.Rel(filepath.Dir(*out), *dir)
-	if err != nil {
-		rel = *dir
+	rel := ""
+	if *dir != "" {
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
+			return 0, err
+		}
+		base := "."
+		if *out != "-" {
+			base = filepath.Dir(*out)
+		}
+		if rel, err = filepath.Rel(base, *dir); err != nil {
+			rel = *dir
+		}
 	}
-	type row struct {
-		name, desc string
-		cells      map[string]string
-	}
-	tables := map[string][]row{}
+	tables := map[string][]reviewRow{}
 	columns := map[string][]string{}
 	var order []string
+	var unmet []string
+	fileTables := map[string]string{} // a file table's title, by its properties
+	expected := 0
 	start := time.Now()
-	for _, sc := range reg.All() {
-		if !strings.HasPrefix(sc.Name, *prefix) {
-			continue
-		}
-		vals, err := sc.Parse(nil)
-		if err != nil {
-			return err
-		}
+	for _, e := range entries {
+		sc, vals := e.sc, e.vals
 		// The property list, from a one-state run.
 		probe, err := sc.Check(vals, statespace.Options{MaxStates: 1, Workers: 1})
 		if err != nil {
-			return fmt.Errorf("%s: %v", sc.Name, err)
+			return 0, fmt.Errorf("%s: %v", sc.Name, err)
+		}
+		var props []string
+		sometimes := map[string]bool{}
+		for _, p := range probe.Properties {
+			props = append(props, p.Name)
+			sometimes[p.Name] = p.Expectation == statespace.Sometimes
 		}
 		fam := family(sc.Name)
+		name := sc.Name
+		if e.path != "" {
+			// A file checks deadlock too, and its columns are its
+			// properties: one table per set of properties.
+			if !slices.Contains(props, statespace.DeadlockProperty) {
+				props = append(props, statespace.DeadlockProperty)
+			}
+			sig := strings.Join(props, ",")
+			if fam = fileTables[sig]; fam == "" {
+				fam = "Scenario files in `" + filesDir + "`"
+				if len(fileTables) > 0 {
+					fam = fmt.Sprintf("%s, table %d (other properties)", fam, len(fileTables)+1)
+				}
+				fileTables[sig] = fam
+			}
+			name = e.path
+		}
 		if _, ok := columns[fam]; !ok {
 			order = append(order, fam)
 		}
-		r := row{name: sc.Name, desc: sc.Description, cells: map[string]string{}}
-		for _, p := range probe.Properties {
-			col := p.Name
-			if base, _, cut := strings.Cut(col, "/"); cut {
+		r := reviewRow{name: name, desc: sc.Description, cells: map[string]string{}}
+		if e.path != "" {
+			r.desc = "scenario " + sc.Name + ": " + sc.Description
+		}
+		for _, prop := range props {
+			col := prop
+			if base, _, cut := strings.Cut(col, "/"); cut && e.path == "" {
 				col = base + "/…"
 			}
 			if !slices.Contains(columns[fam], col) {
 				columns[fam] = append(columns[fam], col)
 			}
-			res, err := sc.Check(vals, statespace.Options{Only: []string{p.Name}, MaxStates: maxStates})
+			bound := maxStates
+			if e.opt.MaxStates != 0 && (bound == 0 || e.opt.MaxStates < bound) {
+				bound = e.opt.MaxStates
+			}
+			res, err := sc.Check(vals, statespace.Options{Only: []string{prop}, MaxStates: bound, MaxDepth: e.opt.MaxDepth})
 			if err != nil {
-				return fmt.Errorf("%s / %s: %v", sc.Name, p.Name, err)
+				return 0, fmt.Errorf("%s / %s: %v", sc.Name, prop, err)
 			}
 			cell := ""
 			switch {
-			case res.Violation != nil && res.Violation.Trace != nil:
+			case res.Violation != nil && res.Violation.Trace != nil && *dir != "":
 				doc, err := traces.FromViolation(sc.Name, vals.Map(), res.Violation)
 				if err != nil {
-					return err
+					return 0, err
 				}
-				base := fileName(sc.Name + "--" + p.Name)
+				base := fileName(sc.Name + "--" + prop)
 				for _, ext := range []string{".txt", ".html"} {
 					if err := traces.WriteFile(filepath.Join(*dir, base+ext), doc); err != nil {
-						return err
+						return 0, err
 					}
 				}
 				cell = fmt.Sprintf("**violated** ([%d steps](%s/%s.txt), [html](%s/%s.html))", res.Violation.Length(), rel, base, rel, base)
+			case res.Violation != nil && res.Violation.Trace != nil:
+				cell = fmt.Sprintf("**violated** (%s)", plural(res.Violation.Length(), "step"))
 			case res.Violation != nil:
 				cell = "**" + string(res.Violation.Kind) + "**"
 			case res.Status == statespace.StatusIncomplete:
 				cell = "incomplete (" + res.Incomplete + ")"
 			default:
 				cell = "ok"
-				if p.Expectation == statespace.Sometimes {
+				if sometimes[prop] {
 					cell = "reached"
+				}
+			}
+			if e.path != "" {
+				got, length := scenario.Verdict(res, prop)
+				for _, x := range e.opt.Expect {
+					if x.Property != prop {
+						continue
+					}
+					expected++
+					if msg := x.Mismatch(got, length); msg != "" {
+						cell += fmt.Sprintf(" ✗ expected %s%s", x.Verdict, stepsNote(x.Length))
+						unmet = append(unmet, fmt.Sprintf("%s:%d:%d: %s", e.path, x.Line, x.Column, msg))
+					} else {
+						cell += " ✓ expected"
+					}
 				}
 			}
 			if prev, ok := r.cells[col]; ok && prev != "ok" { // per-fence liveness: keep the worst
@@ -130,15 +242,28 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 			r.cells[col] = cell
 		}
 		tables[fam] = append(tables[fam], r)
-		fmt.Fprintf(stderr, "review: %s done\n", sc.Name)
+		fmt.Fprintf(stderr, "review: %s done\n", name)
 	}
 	var b strings.Builder
-	b.WriteString("# Design-review results\n\n")
-	b.WriteString("Generated by `go run ./cmd/check review` (do not edit by hand): every property of every built-in\n")
-	b.WriteString("scenario checked on its own, exhaustively, at the scenario's default parameters. A violated\n")
-	b.WriteString("property links to its shortest counterexample (text and the HTML viewer); `unreachable` is a\n")
-	b.WriteString("reachability property no state satisfies; `ok` for an `eventually` property includes liveness\n")
-	fmt.Fprintf(&b, "under the model's fairness. Took %.0f s.\n", time.Since(start).Seconds())
+	if filesDir == "" {
+		b.WriteString("# Design-review results\n\n")
+		b.WriteString("Generated by `go run ./cmd/check review` (do not edit by hand): every property of every built-in\n")
+		b.WriteString("scenario checked on its own, exhaustively, at the scenario's default parameters. A violated\n")
+		b.WriteString("property links to its shortest counterexample (text and the HTML viewer); `unreachable` is a\n")
+		b.WriteString("reachability property no state satisfies; `ok` for an `eventually` property includes liveness\n")
+		fmt.Fprintf(&b, "under the model's fairness. Took %.0f s.\n", time.Since(start).Seconds())
+	} else {
+		fmt.Fprintf(&b, "# Review of the scenario files in `%s`\n\n", filesDir)
+		fmt.Fprintf(&b, "Generated by `check review %s`: every property of every scenario file, and deadlock, checked on\n", filesDir)
+		b.WriteString("its own, exhaustively. `✓ expected` marks a verdict the file's `expect:` section states,\n")
+		b.WriteString("`✗ expected ...` one that differs from what the file expects.\n")
+		if expected > 0 {
+			fmt.Fprintf(&b, "Expectations: %d of %d met.\n", expected-len(unmet), expected)
+		}
+		for _, u := range unmet {
+			fmt.Fprintf(&b, "- NOT met: %s\n", u)
+		}
+	}
 	for _, fam := range order {
 		fmt.Fprintf(&b, "\n## %s\n\n| scenario |", fam)
 		for _, c := range columns[fam] {
@@ -166,11 +291,37 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 		}
 		b.WriteString("\n</details>\n")
 	}
-	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
-		return err
+	if *out == "-" {
+		fmt.Fprint(stdout, b.String())
+	} else {
+		if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+			return 0, err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *out)
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", *out)
-	return nil
+	for _, u := range unmet {
+		fmt.Fprintf(stderr, "check: expectation not met: %s\n", u)
+	}
+	if len(unmet) > 0 {
+		return exitViolation, nil
+	}
+	return exitOK, nil
+}
+
+// stepsNote is " in N steps", or "" for no length.
+func stepsNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return " in " + plural(n, "step")
+}
+
+// plural is "1 step", "2 steps".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func fileName(s string) string {

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dmabufcheck/dmabufcheck/scenario"
+	"github.com/dmabufcheck/dmabufcheck/traces"
+)
+
+// Scenario files are first-class (issue 17): every command that takes a
+// scenario takes a file, a trace found in a file carries the file's text,
+// and the files of scenarios/ are listed beside the built-ins.
+
+// scenariosDir is the directory of scenario files that 'check list' lists
+// beside the built-ins (relative to the working directory: the checkout's
+// root).
+const scenariosDir = "scenarios"
+
+// isScenarioFile reports whether a command-line scenario names a file
+// rather than a built-in.
+func isScenarioFile(name string) bool {
+	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+}
+
+// loadedScenario is a scenario named on the command line, with its
+// parameter values and, for a file, its options and text.
+type loadedScenario struct {
+	sc      *scenario.Scenario
+	vals    scenario.Values
+	fileOpt scenario.FileOptions
+	// file is the scenario file's path and text, nil for a built-in.
+	file *traces.ScenarioFile
+}
+
+// loadScenario resolves a built-in name or a scenario file, then applies
+// the --set settings (a file's parameters are its defaults).
+func loadScenario(reg *scenario.Registry, name string, set []string) (*loadedScenario, error) {
+	l := &loadedScenario{}
+	if !isScenarioFile(name) {
+		sc, err := reg.Lookup(name)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		vals, err := sc.Parse(set)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		l.sc, l.vals = sc, vals
+		return l, nil
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFile(reg, name, b); err != nil {
+		return nil, usageError{err}
+	}
+	if len(set) > 0 {
+		if l.vals, err = l.sc.Parse(append(scenario.Settings(l.vals.Map()), set...)); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	l.file = &traces.ScenarioFile{Path: name, Text: string(b)}
+	return l, nil
+}
+
+// traceScenario rebuilds the scenario a trace was found in: from the
+// scenario file embedded in the trace when it has one (the file may be
+// gone, or changed, since), else the built-in of that name. path names the
+// trace in errors.
+func traceScenario(reg *scenario.Registry, path string, doc *traces.Document) (*scenario.Scenario, scenario.Values, error) {
+	var sc *scenario.Scenario
+	if f := doc.ScenarioFile; f != nil {
+		var err error
+		sc, _, _, err = scenario.ParseFile(reg, f.Path, []byte(f.Text))
+		if err != nil {
+			return nil, scenario.Values{}, usageError{fmt.Errorf("%s: the scenario file embedded in the trace does not load: %v", path, err)}
+		}
+		if sc.Name != doc.Scenario {
+			return nil, scenario.Values{}, usageError{fmt.Errorf("%s: the scenario file embedded in the trace (%s) is scenario %q, the trace says %q (the file was edited)", path, f.Path, sc.Name, doc.Scenario)}
+		}
+	} else {
+		var err error
+		if sc, err = reg.Lookup(doc.Scenario); err != nil {
+			return nil, scenario.Values{}, usageError{fmt.Errorf("%s: %v", path, err)}
+		}
+	}
+	vals, err := sc.Parse(scenario.Settings(doc.Params))
+	if err != nil {
+		return nil, scenario.Values{}, usageError{fmt.Errorf("%s: %v", path, err)}
+	}
+	return sc, vals, nil
+}
+
+// scenarioFiles returns the scenario files of dir (.yaml and .yml), sorted;
+// none when dir does not exist.
+func scenarioFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() && isScenarioFile(e.Name()) {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// listFiles prints the scenario files of scenarios/, one per line, each
+// marked as a file; a file that does not load is listed with its error.
+func listFiles(reg *scenario.Registry, stdout io.Writer) error {
+	files, err := scenarioFiles(scenariosDir)
+	if err != nil {
+		return err
+	}
+	for _, p := range files {
+		sc, _, _, err := scenario.LoadFile(reg, p)
+		if err != nil {
+			fmt.Fprintf(stdout, "%-28s [file, does not load] %v\n", p, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%-28s [file: scenario %s] %s\n", p, sc.Name, sc.Description)
+	}
+	return nil
+}
