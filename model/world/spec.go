@@ -172,6 +172,19 @@ const (
 	numHookKinds
 )
 
+// hookDocs say what each hook operation does.
+var hookDocs = [numHookKinds]string{
+	"wait for the implicit fences (dma_resv_wait_timeout with dma_resv_usage_rw); the call blocks here and continues in a second step",
+	"sync every dma_map'ed attachment with its device and direction: dma_sync_sgtable_for_cpu in begin, _for_device in end (the system and CMA heaps)",
+	"sync with the exporter's own device, bidirectionally, whether or not anything is mapped (udmabuf's misc device)",
+	"clean (end) or clean and invalidate (begin) the whole buffer in the CPU cache (i915's clflush)",
+	"record that the CPU-side sg table exists (udmabuf's begin_cpu_udmabuf creates ubuf->sg)",
+	"fail with -EINVAL unless the CPU-side sg table exists, skipping the rest (end_cpu_udmabuf)",
+	"fail attach with -EINVAL for a device that is not dma-coherent (the 2022 dma_coherent proposal)",
+	"dma_map_sgtable in map_dma_buf (dma_unmap_sgtable in unmap); (skip-cpu-sync) is DMA_ATTR_SKIP_CPU_SYNC",
+	"map the pages into the device's IOMMU domain without the DMA API (drm/msm before 2019): no DMA-API mapping exists",
+}
+
 var hookNames = [numHookKinds]string{
 	"wait-fences", "sync-mapped", "sync-exporter-device", "clflush", "create-sgt", "need-sgt",
 	"reject-non-coherent", "dma-map", "iommu-map-direct",
