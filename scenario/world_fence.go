@@ -27,10 +27,10 @@ import (
 
 // fenceFields are the keys of the fence section, ringFields a ring's.
 var (
-	fenceFields = []string{"rings", "sw-sync-points", "copy-engine", "exports", "imports", "rule", "compare"}
-	ringFields  = []string{"name", "jobs", "seqno-base"}
-	worldFenceRules  = []string{world.Rule612.String(), world.RuleStrictLater.String(), world.RulePre2022.String()}
-	worldFenceCmps   = []string{world.Wrap32.String(), world.NaiveCompare.String()}
+	fenceFields     = []string{"rings", "sw-sync-points", "copy-engine", "exports", "imports", "rule", "compare"}
+	ringFields      = []string{"name", "jobs", "seqno-base"}
+	worldFenceRules = []string{world.Rule612.String(), world.RuleStrictLater.String(), world.RulePre2022.String()}
+	worldFenceCmps  = []string{world.Wrap32.String(), world.NaiveCompare.String()}
 )
 
 // defaultSeqnoBase is a ring's first seqno when the file does not say.
