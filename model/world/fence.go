@@ -413,11 +413,3 @@ func (c *core) fenceCheckCall(call Call) error {
 	// The CPU's, the poller's and the sync_file calls name no object.
 	return nil
 }
-
-// fenceSyntaxes are the fence family's calls as scenario files write them
-// (syntax.go); empty until the family's file form is written.
-var fenceSyntaxes []Syntax
-
-// fenceAtoms are the fence family's atoms of the expression language
-// (exprparse.go); empty until the family's file form is written.
-var fenceAtoms []Atom

@@ -16,7 +16,8 @@ import (
 // does (its submission policy, its timeout path, whether user space
 // signals its timeline) is which calls the program makes; the discipline
 // of a correct user (a CPU bracket begun when idle and ended in its
-// direction, a poller that stops at EPOLLIN) is in When guards. The cache
+// direction, a poller that stops at EPOLLIN) is in When guards, each
+// written as text in the expression language (ParseExpr). The cache
 // section is present but constant (one line, one write, no device). It is
 // the bridge the differential test uses; it goes when the earlier model
 // does.
@@ -37,6 +38,17 @@ func FromFenceConfig(name string, c fence.Config) (Spec, error) {
 			n = fmt.Sprintf("imp%d", i)
 		}
 		f.Rings = append(f.Rings, Ring{Name: n, Jobs: im.Jobs, SeqnoBase: im.SeqnoBase})
+	}
+
+	var perr error
+	// expr parses a guard's text: every guard has a textual form, so the
+	// world can be written out as a scenario file.
+	expr := func(format string, a ...any) Expr {
+		e, err := ParseExpr(fmt.Sprintf(format, a...), &s)
+		if err != nil && perr == nil {
+			perr = fmt.Errorf("%s: guard %q: %w", name, fmt.Sprintf(format, a...), err)
+		}
+		return e
 	}
 
 	// Each importer: its driver submits (writes first, as the earlier
@@ -67,17 +79,13 @@ func FromFenceConfig(name string, c fence.Config) (Spec, error) {
 	// The CPU: a bracket is begun only when none is open, and ended in
 	// the direction it was begun.
 	if c.CPU != fence.NoCPU {
-		cpuIdle := Pred("idle(cpu)", func(v View) bool { return v.fs().cpu()&cpuPhase == cpuIdle })
+		cpuIdle := expr("cpu_access_idle")
 		var prog Forever
 		for _, w := range []bool{false, true} {
 			if c.CPU == fence.CPURead && w || c.CPU == fence.CPUWrite && !w {
 				continue
 			}
-			w := w
-			inside := Pred("inside(cpu, "+dmaDirNames[b2i(w)]+")", func(v View) bool {
-				x := v.fs().cpu()
-				return x&cpuPhase == cpuInside && (x&cpuWrite != 0) == w
-			})
+			inside := expr("in_cpu_access(%s)", dmaDirNames[b2i(w)])
 			prog = append(prog, When{Cond: cpuIdle, Body: ResvBeginCPU(w)}, When{Cond: inside, Body: ResvEndCPU(w)})
 		}
 		s.Agents = append(s.Agents, Agent{Name: "cpu", Program: prog})
@@ -85,8 +93,7 @@ func FromFenceConfig(name string, c fence.Config) (Spec, error) {
 
 	// The poller polls until EPOLLIN, then stops.
 	if c.Poll {
-		notDone := Pred("!returned(poll)", func(v View) bool { return v.fs().pollB()&pollPhase != pollDone })
-		s.Agents = append(s.Agents, Agent{Name: "poll", Program: Forever{When{Cond: notDone, Body: Poll()}}})
+		s.Agents = append(s.Agents, Agent{Name: "poll", Program: Forever{When{Cond: expr("!poll_returned"), Body: Poll()}}})
 	}
 
 	// User space: sw_sync points, sync_file export and import, and its
@@ -119,6 +126,9 @@ func FromFenceConfig(name string, c fence.Config) (Spec, error) {
 			exp = append(exp, CopyDone())
 		}
 		s.Agents = append(s.Agents, Agent{Name: "exporter", Program: exp})
+	}
+	if perr != nil {
+		return Spec{}, perr
 	}
 	if len(s.Agents) == 0 {
 		return Spec{}, fmt.Errorf("%s: the configuration has no actor", name)
