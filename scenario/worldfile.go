@@ -149,6 +149,14 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	if n, ok := fields["invariants"]; ok {
 		spec.Invariants = f.invariants(n, &spec)
 	}
+	if f.err == nil && !spec.UsesCacheFamily() {
+		// Every field changes the model or is rejected.
+		for _, k := range []string{"arch", "backing", "lines", "writes", "dma-api-syncs-device-caches"} {
+			if _, ok := fields[k]; ok {
+				f.fail(keyOf(top, k), "%s: no agent makes a call on the buffer or the CPU cache, so %s would change nothing", k, k)
+			}
+		}
+	}
 	if f.err != nil {
 		return nil, Values{}, opt, f.err
 	}

@@ -22,10 +22,12 @@ func WorldYAML(s world.Spec, description string, expect []Expectation) ([]byte, 
 	if description != "" {
 		add("description", scalar(description))
 	}
-	add("arch", scalar(s.Arch.String()))
-	add("backing", scalar(s.Backing.String()))
-	add("lines", scalar(strconv.Itoa(s.Lines)))
-	add("writes", scalar(strconv.Itoa(s.Writes)))
+	if s.UsesCacheFamily() {
+		add("arch", scalar(s.Arch.String()))
+		add("backing", scalar(s.Backing.String()))
+		add("lines", scalar(strconv.Itoa(s.Lines)))
+		add("writes", scalar(strconv.Itoa(s.Writes)))
+	}
 	if s.DMASyncsDeviceCaches {
 		add("dma-api-syncs-device-caches", scalar("true"))
 	}

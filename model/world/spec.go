@@ -281,3 +281,43 @@ func containsKind(ks []HookKind, k HookKind) bool {
 	}
 	return false
 }
+
+// UsesCacheFamily reports whether any agent's program makes a call of the
+// cache family (the buffer, its lines and the CPU cache): without one the
+// arch, backing, lines and writes of the spec change nothing.
+func (s *Spec) UsesCacheFamily() bool {
+	found := false
+	var walk func(st Stmt)
+	walk = func(st Stmt) {
+		switch st := st.(type) {
+		case Call:
+			found = found || familyOf(st.Kind) == famCache
+		case Atomic:
+			for _, c := range st {
+				walk(c)
+			}
+		case Seq:
+			for _, x := range st {
+				walk(x)
+			}
+		case Choose:
+			for _, x := range st {
+				walk(x)
+			}
+		case Forever:
+			for _, x := range st {
+				walk(x)
+			}
+		case Repeat:
+			walk(st.Body)
+		case Loop:
+			walk(st.Body)
+		case When:
+			walk(st.Body)
+		}
+	}
+	for _, a := range s.Agents {
+		walk(a.Program)
+	}
+	return found
+}
