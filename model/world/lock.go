@@ -3,6 +3,7 @@ package world
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -180,6 +181,21 @@ func (s *LockSpec) validate(sp *Spec) error {
 			if s.Fences[j].Name == f.Name {
 				return fmt.Errorf("fence name %q used twice", f.Name)
 			}
+		}
+	}
+	for i, d := range s.PMDevices {
+		if slices.Contains(s.PMDevices[:i], d) || slices.ContainsFunc(sp.Devices, func(x Device) bool { return x.Name == d }) {
+			return fmt.Errorf("runtime-PM device name %q used twice (a device name names one device)", d)
+		}
+	}
+	for i, l := range s.Locks {
+		if slices.ContainsFunc(s.Locks[:i], func(x LockObj) bool { return x.Name == l.Name }) {
+			return fmt.Errorf("lock name %q used twice", l.Name)
+		}
+	}
+	for i, ch := range s.Channels {
+		if slices.Contains(s.Channels[:i], ch) {
+			return fmt.Errorf("channel name %q used twice", ch)
 		}
 	}
 	for _, p := range s.Idle {
@@ -618,11 +634,3 @@ func (c *core) lockCheckCall(call Call) error {
 	}
 	return nil
 }
-
-// lockSyntaxes are the lock family's calls as scenario files write them
-// (syntax.go); empty until the family's file form is written.
-var lockSyntaxes []Syntax
-
-// lockAtoms are the lock family's atoms of the expression language
-// (exprparse.go); empty until the family's file form is written.
-var lockAtoms []Atom

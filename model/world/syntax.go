@@ -1,6 +1,7 @@
 package world
 
 import (
+	"errors"
 	"fmt"
 	"github.com/dmabufcheck/dmabufcheck/internal/suggest"
 	"slices"
@@ -278,14 +279,27 @@ func parseArgs(cands []Syntax, name, text string, args []string, offs []int, s *
 		// that parses; else the error of the first with as many
 		// arguments.
 		var first error
+		var fitting []string
+		same := true
 		for _, c := range cands {
 			call, err := parseArgs([]Syntax{c}, name, text, args, offs, s)
 			if err == nil {
 				return call, nil
 			}
-			if first == nil && len(c.Args) == len(args) {
-				first = err
+			if len(c.Args) == len(args) {
+				var se *SyntaxError
+				if first == nil {
+					first = err
+				} else if f, ok := first.(*SyntaxError); !ok || !errors.As(err, &se) || se.Offset != f.Offset {
+					same = false
+				}
+				fitting = append(fitting, c.Form())
 			}
+		}
+		if len(fitting) > 1 && same {
+			// Every form fails at the same argument: say which forms there are.
+			at := first.(*SyntaxError).Offset
+			first = &SyntaxError{Offset: at, Msg: fmt.Sprintf("%s; the call's forms are %s", first.Error(), strings.Join(fitting, " and "))}
 		}
 		if first == nil {
 			var forms []string
@@ -471,26 +485,39 @@ func CallText(c Call, s *Spec) (string, error) {
 		}
 		probe := sx.Fixed
 		probe.Kind, probe.Text = sx.Kind, c.Text
+		fits := true
 		for _, a := range sx.Args {
 			v := a.Get(c)
-			if a.Set != nil {
-				a.Set(&probe, v)
+			if a.Set == nil {
+				args = append(args, "") // derived: rendered below
+				continue
 			}
+			a.Set(&probe, v)
+			var t string
 			switch {
 			case a.Format != nil:
-				args = append(args, a.Format(s, v))
+				t = a.Format(s, v)
 			case a.Names != nil:
 				names := a.Names(s)
 				if v < 0 || v >= len(names) {
 					return "", fmt.Errorf("%s: argument %d out of range", sx.Name, v)
 				}
-				args = append(args, names[v])
+				t = names[v]
 			default:
-				args = append(args, strconv.Itoa(v))
+				t = strconv.Itoa(v)
 			}
+			if p, ok := a.Parse(s, t); !ok || p != v {
+				fits = false // the value is not one this syntax takes (another form of the kind)
+			}
+			args = append(args, t)
 		}
-		if probe != c {
+		if probe != c || !fits {
 			continue // another syntax of the same kind (a fixed argument differs)
+		}
+		for i, a := range sx.Args {
+			if a.Set == nil {
+				args[i+len(args)-len(sx.Args)] = a.Format(s, a.Get(c))
+			}
 		}
 		t := sx.Name + "(" + strings.Join(args, ", ") + ")"
 		if sx.Result != "" {
