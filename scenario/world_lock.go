@@ -1,17 +1,297 @@
 package scenario
 
 import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 )
 
+// The "locks" section of a world file declares the lock family's objects
+// (world.LockSpec):
+//
+//	locks:
+//	  ww-class: wait-die          # or wound-wait (reservation_ww_class's algorithm)
+//	  lockdep-priming: false      # turn off dma_resv_lockdep()'s boot-time priming
+//	  liveness: true              # check that every fence is eventually signalled
+//	  locks:                      # in lockdep's order
+//	    - {name: bo, kind: resv}  # resv, mutex or spinlock
+//	  fences:
+//	    - {name: job, resv: bo, usage: DMA_RESV_USAGE_WRITE, deps: DMA_RESV_USAGE_WRITE, lock: fence_lock}
+//	    - {name: pt, indefinite: true, published: true, refs: 1}
+//	  channels: [ring]            # messages: requests, replies, irq_work, completions
+//	  pm-devices: [gpu]           # devices with runtime PM
+//	  idle:                       # points where an agent may wait forever
+//	    - {agent: irq, label: wait}
+
+// lockSectionFields are the fields of the section, lockFields of a lock
+// and fenceFields of a fence.
+var (
+	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
+	lockFields        = []string{"name", "kind"}
+	fenceFields       = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
+	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
+	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
+	resvUsages        = []string{"DMA_RESV_USAGE_KERNEL", "DMA_RESV_USAGE_WRITE", "DMA_RESV_USAGE_READ", "DMA_RESV_USAGE_BOOKKEEP"}
+)
+
 // lockSection reads a world file's "locks" section into s.Locks: the lock
-// family's objects. Not written yet: the family has no file form.
+// family's objects. Every field changes the model; what does not (a usage
+// without a dma_resv, a name used twice) is rejected where it is written.
 func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
-	f.fail(n, "locks: the lock family cannot be declared in a file yet")
+	m := f.mapping(n, lockSectionFields)
+	ls := &s.Locks
+	if v, ok := m["ww-class"]; ok {
+		ls.WW = world.WWClass(f.choice(v, "ww class", wwClasses))
+	}
+	if v, ok := m["lockdep-priming"]; ok {
+		ls.NoLockdepPriming = !f.bool(v)
+	}
+	if v, ok := m["liveness"]; ok {
+		ls.Liveness = f.bool(v)
+	}
+	if v, ok := m["locks"]; ok {
+		for _, c := range f.items(v, "locks", world.MaxLocks) {
+			lm := f.mapping(c, lockFields)
+			name := f.objectName(c, lm, "lock", lockNameList(ls))
+			kind := 0
+			if k, ok := lm["kind"]; ok {
+				kind = f.choice(k, "lock kind", lockKinds)
+			} else {
+				f.fail(c, "lock %s needs a kind (%s)", name, strings.Join(lockKinds, ", "))
+			}
+			ls.Locks = append(ls.Locks, world.LockObj{Name: name, Kind: world.LockKind(kind)})
+		}
+	}
+	if v, ok := m["fences"]; ok {
+		for _, c := range f.items(v, "fences", world.MaxFences) {
+			ls.Fences = append(ls.Fences, f.lockFence(c, ls))
+		}
+	}
+	if v, ok := m["channels"]; ok {
+		for _, c := range f.items(v, "channels", world.MaxChannels) {
+			ls.Channels = append(ls.Channels, f.uniqueName(c, "channel", ls.Channels))
+		}
+	}
+	if v, ok := m["pm-devices"]; ok {
+		devs := slices.Clone(ls.PMDevices)
+		for _, d := range s.Devices {
+			devs = append(devs, d.Name)
+		}
+		for _, c := range f.items(v, "pm-devices", world.MaxPMDevs) {
+			name := f.uniqueName(c, "device", devs)
+			devs = append(devs, name)
+			ls.PMDevices = append(ls.PMDevices, name)
+		}
+	}
+	if v, ok := m["idle"]; ok {
+		for _, c := range f.items(v, "idle", 64) {
+			im := f.mapping(c, []string{"agent", "label"})
+			a, l := im["agent"], im["label"]
+			if a == nil || l == nil {
+				f.fail(c, "an idle point needs an agent and a label")
+				continue
+			}
+			ls.Idle = append(ls.Idle, world.LockPoint{Agent: f.str(a), Label: f.str(l)})
+		}
+	}
 }
 
-// writeLocksSection renders s.Locks as a world file's "locks" section; nil when
-// the spec declares none of the family's objects.
-func writeLocksSection(s *world.Spec) (*yaml.Node, error) { return nil, nil }
+// items returns the items of list n (at most limit).
+func (f *fileReader) items(n *yaml.Node, what string, limit int) []*yaml.Node {
+	if n.Kind != yaml.SequenceNode {
+		f.fail(n, "%s: want a list", what)
+		return nil
+	}
+	if len(n.Content) > limit {
+		f.fail(n.Content[limit], "%s: at most %d", what, limit)
+		return nil
+	}
+	return n.Content
+}
+
+// uniqueName reads a name that must not be one of taken.
+func (f *fileReader) uniqueName(n *yaml.Node, what string, taken []string) string {
+	name := f.str(n)
+	switch {
+	case name == "":
+		f.fail(n, "a %s needs a name", what)
+	case slices.Contains(taken, name):
+		f.fail(n, "%s name %q is used twice", what, name)
+	}
+	return name
+}
+
+// objectName reads the name field of an object's mapping c.
+func (f *fileReader) objectName(c *yaml.Node, m map[string]*yaml.Node, what string, taken []string) string {
+	v, ok := m["name"]
+	if !ok {
+		f.fail(c, "a %s needs a name", what)
+		return ""
+	}
+	return f.uniqueName(v, what, taken)
+}
+
+func lockNameList(ls *world.LockSpec) []string {
+	var out []string
+	for _, l := range ls.Locks {
+		out = append(out, l.Name)
+	}
+	return out
+}
+
+// lockFence reads one fence of the lock family.
+func (f *fileReader) lockFence(c *yaml.Node, ls *world.LockSpec) world.LockFence {
+	fm := f.mapping(c, fenceFields)
+	var taken []string
+	for _, x := range ls.Fences {
+		taken = append(taken, x.Name)
+	}
+	fc := world.LockFence{Name: f.objectName(c, fm, "fence", taken), Resv: -1, Lock: -1}
+	locks := lockNameList(ls)
+	lockRef := func(v *yaml.Node, what string, ok func(world.LockObj) bool) int {
+		name := f.str(v)
+		var names []string
+		for _, l := range ls.Locks {
+			if ok(l) {
+				names = append(names, l.Name)
+			}
+		}
+		if !slices.Contains(names, name) {
+			detail := " (the world declares none)"
+			if len(names) > 0 {
+				detail = didYouMean(name, names) + " (want one of: " + strings.Join(names, ", ") + ")"
+			}
+			f.fail(v, "fence %s: %q is not %s%s", fc.Name, name, what, detail)
+			return -1
+		}
+		return slices.Index(locks, name)
+	}
+	if v, ok := fm["resv"]; ok {
+		fc.Resv = lockRef(v, "a resv lock", func(l world.LockObj) bool { return l.Kind == world.ResvLock })
+		if u, ok := fm["usage"]; ok {
+			fc.Usage = world.ResvUsage(f.choice(u, "dma_resv usage", resvUsages))
+		} else {
+			f.fail(c, "fence %s: a fence in a dma_resv needs its usage (%s)", fc.Name, strings.Join(resvUsages, ", "))
+		}
+	} else {
+		for _, k := range []string{"usage", "deps"} {
+			if v, ok := fm[k]; ok {
+				f.fail(v, "fence %s: %s goes with a dma_resv (resv: LOCK)", fc.Name, k)
+			}
+		}
+	}
+	if v, ok := fm["deps"]; ok && fc.Resv >= 0 {
+		fc.Deps, fc.DepUsage = true, world.ResvUsage(f.choice(v, "dma_resv usage", resvUsages))
+	}
+	if v, ok := fm["lock"]; ok {
+		fc.Lock = lockRef(v, "a lock", func(world.LockObj) bool { return true })
+	}
+	for k, p := range map[string]*bool{"indefinite": &fc.Indefinite, "published": &fc.Published} {
+		if v, ok := fm[k]; ok {
+			*p = f.bool(v)
+		}
+	}
+	for k, p := range map[string]*uint8{"refs": &fc.Refs, "pending": &fc.Pending} {
+		if v, ok := fm[k]; ok {
+			*p = uint8(f.int(v, 0, 255))
+		}
+	}
+	return fc
+}
+
+// writeLocksSection renders s.Locks as a world file's "locks" section; nil
+// when the spec declares none of the family's objects.
+func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
+	ls := &s.Locks
+	if len(ls.Locks) == 0 && len(ls.Fences) == 0 && len(ls.Channels) == 0 && len(ls.PMDevices) == 0 &&
+		ls.WW == world.WaitDie && !ls.NoLockdepPriming && !ls.Liveness && len(ls.Idle) == 0 {
+		return nil, nil
+	}
+	n := mapping()
+	add := func(k string, v *yaml.Node) { n.Content = append(n.Content, scalar(k), v) }
+	if ls.WW != world.WaitDie {
+		add("ww-class", scalar(wwClasses[ls.WW]))
+	}
+	if ls.NoLockdepPriming {
+		add("lockdep-priming", scalar("false"))
+	}
+	if ls.Liveness {
+		add("liveness", scalar("true"))
+	}
+	flow := func(kv ...string) *yaml.Node {
+		m := mapping()
+		m.Style = yaml.FlowStyle
+		for i := 0; i+1 < len(kv); i += 2 {
+			m.Content = append(m.Content, scalar(kv[i]), scalar(kv[i+1]))
+		}
+		return m
+	}
+	if len(ls.Locks) > 0 {
+		l := sequence()
+		for _, lk := range ls.Locks {
+			if int(lk.Kind) >= len(lockKinds) {
+				return nil, fmt.Errorf("lock %s: unknown kind %d", lk.Name, lk.Kind)
+			}
+			l.Content = append(l.Content, flow("name", lk.Name, "kind", lockKinds[lk.Kind]))
+		}
+		add("locks", l)
+	}
+	if len(ls.Fences) > 0 {
+		l := sequence()
+		for _, fc := range ls.Fences {
+			kv := []string{"name", fc.Name}
+			if fc.Resv >= 0 {
+				kv = append(kv, "resv", ls.Locks[fc.Resv].Name, "usage", fc.Usage.String())
+				if fc.Deps {
+					kv = append(kv, "deps", fc.DepUsage.String())
+				}
+			} else if fc.Deps || fc.Usage != 0 {
+				return nil, fmt.Errorf("fence %s: usage or deps without a dma_resv", fc.Name)
+			}
+			if fc.Lock >= 0 {
+				kv = append(kv, "lock", ls.Locks[fc.Lock].Name)
+			}
+			if fc.Indefinite {
+				kv = append(kv, "indefinite", "true")
+			}
+			if fc.Published {
+				kv = append(kv, "published", "true")
+			}
+			if fc.Refs != 0 {
+				kv = append(kv, "refs", strconv.Itoa(int(fc.Refs)))
+			}
+			if fc.Pending != 0 {
+				kv = append(kv, "pending", strconv.Itoa(int(fc.Pending)))
+			}
+			l.Content = append(l.Content, flow(kv...))
+		}
+		add("fences", l)
+	}
+	names := func(ns []string) *yaml.Node {
+		l := sequence()
+		l.Style = yaml.FlowStyle
+		for _, x := range ns {
+			l.Content = append(l.Content, scalar(x))
+		}
+		return l
+	}
+	if len(ls.Channels) > 0 {
+		add("channels", names(ls.Channels))
+	}
+	if len(ls.PMDevices) > 0 {
+		add("pm-devices", names(ls.PMDevices))
+	}
+	if len(ls.Idle) > 0 {
+		l := sequence()
+		for _, p := range ls.Idle {
+			l.Content = append(l.Content, flow("agent", p.Agent, "label", p.Label))
+		}
+		add("idle", l)
+	}
+	return n, nil
+}

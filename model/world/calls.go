@@ -73,6 +73,10 @@ type Call struct {
 	Dir  uint8
 	Obj  int
 	N    int
+	// Text is the program's own words for the call, shown in traces (lock
+	// family): a driver's name replacing the kernel call ("execbuf ioctl
+	// returns"), a note in brackets appended to it ("[job 1]"), or both.
+	Text string
 }
 
 // DMA directions (0 = not mapped).

@@ -39,7 +39,7 @@ func FromDeadlockConfig(name string, c deadlock.Config) (Spec, error) {
 	ls.NoLockdepPriming = c.NoLockdepPriming
 	ls.Liveness = c.Liveness
 	for _, a := range c.Agents {
-		prog, idle := translateProgram(&s.Locks, c, a.Program)
+		prog, idle := translateProgram(c, a.Program)
 		for _, l := range idle {
 			ls.Idle = append(ls.Idle, LockPoint{Agent: a.Name, Label: l})
 		}
@@ -53,7 +53,7 @@ func stepLabel(n int) string { return fmt.Sprintf("step %d", n) }
 
 // translateProgram turns an instruction list into a program, and returns
 // the labels of its idle points.
-func translateProgram(ls *LockSpec, c deadlock.Config, prog []deadlock.Instr) (Stmt, []string) {
+func translateProgram(c deadlock.Config, prog []deadlock.Instr) (Stmt, []string) {
 	n := len(prog)
 	// Steps that are jumped to (not just fallen into) or that are idle get
 	// a label.
@@ -85,7 +85,7 @@ func translateProgram(ls *LockSpec, c deadlock.Config, prog []deadlock.Instr) (S
 		if in.Idle {
 			idle = append(idle, stepLabel(pc))
 		}
-		body = append(body, translateStep(ls, c, pc, in))
+		body = append(body, translateStep(c, pc, in))
 	}
 	if target[n] {
 		body = append(body, Label{Name: stepLabel(n)})
@@ -95,14 +95,9 @@ func translateProgram(ls *LockSpec, c deadlock.Config, prog []deadlock.Instr) (S
 
 // translateStep is one earlier step: its call, or a Choose over its
 // results, each going on at its target.
-func translateStep(ls *LockSpec, c deadlock.Config, pc int, in deadlock.Instr) Stmt {
-	text := 0
-	if in.Call != "" || in.Note != "" {
-		ls.Texts = append(ls.Texts, LockText{Call: in.Call, Note: in.Note})
-		text = len(ls.Texts)
-	}
+func translateStep(c deadlock.Config, pc int, in deadlock.Instr) Stmt {
 	then := func(call Call, to int) Stmt {
-		call.Line = text
+		call = Lk.Said(call, in.Call, in.Note)
 		if to == pc+1 {
 			return call
 		}

@@ -3,6 +3,8 @@ package world
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // The lock family: kernel threads taking mutexes, dma_resv ww_mutexes (with
@@ -116,14 +118,6 @@ const (
 	WoundWait
 )
 
-// LockText is how a call is shown: Call replaces the kernel call the
-// family derives (a driver's name for it: "execbuf ioctl returns"), Note is
-// appended in brackets ("job 1"). A lock-family call refers to its text by
-// Call.Line (1-based index into LockSpec.Texts; 0 is none).
-type LockText struct {
-	Call, Note string
-}
-
 // LockPoint names a point of an agent's program (a Label).
 type LockPoint struct {
 	Agent, Label string
@@ -147,8 +141,6 @@ type LockSpec struct {
 	// that may never come: an irq_work, an autosuspend timer) without that
 	// being a deadlock.
 	Idle []LockPoint
-	// Texts are the calls' texts (Call.Line).
-	Texts []LockText
 
 	// d is derived by Build (lockLayout): offsets and per-point facts.
 	d *lockDerived
@@ -189,6 +181,21 @@ func (s *LockSpec) validate(sp *Spec) error {
 			if s.Fences[j].Name == f.Name {
 				return fmt.Errorf("fence name %q used twice", f.Name)
 			}
+		}
+	}
+	for i, d := range s.PMDevices {
+		if slices.Contains(s.PMDevices[:i], d) || slices.ContainsFunc(sp.Devices, func(x Device) bool { return x.Name == d }) {
+			return fmt.Errorf("runtime-PM device name %q used twice (a device name names one device)", d)
+		}
+	}
+	for i, l := range s.Locks {
+		if slices.ContainsFunc(s.Locks[:i], func(x LockObj) bool { return x.Name == l.Name }) {
+			return fmt.Errorf("lock name %q used twice", l.Name)
+		}
+	}
+	for i, ch := range s.Channels {
+		if slices.Contains(s.Channels[:i], ch) {
+			return fmt.Errorf("channel name %q used twice", ch)
 		}
 	}
 	for _, p := range s.Idle {
@@ -378,7 +385,7 @@ var Lk lockCalls
 // lockCalls is the namespace of the lock family's call constructors.
 type lockCalls struct{}
 
-// Nop is a step the model does not track; give it a text (Texted).
+// Nop is a step the model does not track; give it a text (Said).
 func (lockCalls) Nop() Call { return Call{Kind: lkNop} }
 
 // MutexLock is mutex_lock(l).
@@ -526,8 +533,35 @@ func (lockCalls) PMSuspend(d int) Call { return Call{Kind: lkPMSuspend, Obj: d} 
 // P2PDMA is DMA through d's BAR for agent ag's attachment.
 func (lockCalls) P2PDMA(d, ag int) Call { return Call{Kind: lkP2PDMA, Obj: d, N: ag} }
 
-// Texted gives a lock-family call its text: LockSpec.Texts[i].
-func (lockCalls) Texted(c Call, i int) Call { c.Line = i + 1; return c }
+// Said gives a lock-family call its text (Call.Text): a driver's words
+// for it, shown instead of the kernel call ("execbuf ioctl returns"), and
+// a note to append in brackets ("job 1"); either may be empty.
+func (lockCalls) Said(c Call, call, note string) Call { c.Text = lockText(call, note); return c }
+
+// lockText joins a call's replacement text and its note as Call.Text.
+func lockText(call, note string) string {
+	switch {
+	case note == "":
+		return call
+	case call == "":
+		return "[" + note + "]"
+	}
+	return call + " [" + note + "]"
+}
+
+// splitLockText splits Call.Text into the replacement of the kernel call
+// and the note.
+func splitLockText(t string) (call, note string) {
+	if strings.HasSuffix(t, "]") {
+		if t[0] == '[' && strings.IndexByte(t, ']') == len(t)-1 {
+			return "", t[1 : len(t)-1]
+		}
+		if i := strings.LastIndex(t, " ["); i >= 0 {
+			return t[:i], t[i+2 : len(t)-1]
+		}
+	}
+	return t, ""
+}
 
 func isLockKind(k CallKind) bool { return familyOf(k) == famLock && k < lkEnd }
 
@@ -538,8 +572,8 @@ func (c *core) lockCheckCall(call Call) error {
 		return fmt.Errorf("unknown lock call %d", call.Kind&0xff)
 	}
 	name := lockCallDefs[call.Kind&0xff].name
-	if call.Line < 0 || call.Line > len(ls.Texts) {
-		return fmt.Errorf("%s: no text %d", name, call.Line)
+	if call.Dev != 0 || call.Line != 0 || call.Dir != 0 {
+		return fmt.Errorf("%s: a lock-family call takes no device, line or direction", name)
 	}
 	inRange := func(what string, n int) error {
 		if call.Obj < 0 || call.Obj >= n {
@@ -600,11 +634,3 @@ func (c *core) lockCheckCall(call Call) error {
 	}
 	return nil
 }
-
-// lockSyntaxes are the lock family's calls as scenario files write them
-// (syntax.go); empty until the family's file form is written.
-var lockSyntaxes []Syntax
-
-// lockAtoms are the lock family's atoms of the expression language
-// (exprparse.go); empty until the family's file form is written.
-var lockAtoms []Atom

@@ -43,8 +43,8 @@ func (c *core) lkLockName(l int) string {
 // override, or the kernel call with its arguments.
 func (c *core) lkCallText(call Call) string {
 	ls := &c.spec.Locks
-	if call.Line > 0 && ls.Texts[call.Line-1].Call != "" && call.Kind != lkResvLockSlow {
-		return ls.Texts[call.Line-1].Call
+	if t, _ := splitLockText(call.Text); t != "" && call.Kind != lkResvLockSlow {
+		return t
 	}
 	obj := func() string {
 		switch lockOperand[call.Kind&0xff] {
@@ -132,10 +132,8 @@ var lkResult = map[CallKind]string{
 }
 
 func (c *core) lkNote(call Call) string {
-	if call.Line > 0 {
-		if n := c.spec.Locks.Texts[call.Line-1].Note; n != "" {
-			return " [" + n + "]"
-		}
+	if _, n := splitLockText(call.Text); n != "" {
+		return " [" + n + "]"
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"errors"
 	"fmt"
 	"github.com/dmabufcheck/dmabufcheck/internal/suggest"
 	"slices"
@@ -25,7 +26,10 @@ type Arg struct {
 	Names func(s *Spec) []string
 	// Parse turns the text into a value; ok false when it is not one.
 	Parse func(s *Spec, text string) (v int, ok bool)
-	// Set stores the value in the call, Get reads it back.
+	// Set stores the value in the call, Get reads it back. An argument
+	// without Set is derived: its value is Get of the call the other
+	// arguments make, and the text must be its Format (a fence's
+	// dma_resv, fixed words such as ctx or NULL).
 	Set func(c *Call, v int)
 	Get func(c Call) int
 	// Format renders a value as the file writes it (nil: Names(s)[v], or
@@ -100,6 +104,9 @@ type Syntax struct {
 	Args []Arg
 	// Fixed are argument values the call kind implies (set before Args).
 	Fixed Call
+	// Result is the kernel result the call kind stands for, written after
+	// the call: dma_resv_lock(bo, ctx) = -EDEADLK; "" for the plain form.
+	Result string
 	// Help says what the call is.
 	Help string
 }
@@ -172,7 +179,11 @@ func (s Syntax) Form() string {
 	for _, a := range s.Args {
 		args = append(args, a.Form)
 	}
-	return s.Name + "(" + strings.Join(args, ", ") + ")"
+	f := s.Name + "(" + strings.Join(args, ", ") + ")"
+	if s.Result != "" {
+		f += " = " + s.Result
+	}
+	return f
 }
 
 // SyntaxError is an error at a byte offset of the parsed text.
@@ -188,19 +199,56 @@ func (e *SyntaxError) Error() string { return e.Msg }
 // names). Errors are *SyntaxError with the offset of the offending
 // argument.
 func ParseCall(text string, s *Spec) (Call, error) {
+	text, result, resultAt, said, err := splitSuffix(text)
+	if err != nil {
+		return Call{}, err
+	}
 	name, args, offs, err := splitCall(text)
 	if err != nil {
 		return Call{}, err
 	}
 	var cands []Syntax
+	var results []string
+	named := false
 	for _, sx := range syntaxes() {
 		if sx.Name == name {
-			cands = append(cands, sx)
+			named = true
+			if !slices.Contains(results, sx.Result) {
+				results = append(results, sx.Result)
+			}
+			if sx.Result == result {
+				cands = append(cands, sx)
+			}
 		}
 	}
-	if len(cands) == 0 {
+	if !named {
 		return Call{}, &SyntaxError{Offset: 0, Msg: fmt.Sprintf("unknown call %q%s", name, suggest.DidYouMean(name, CallNames()))}
 	}
+	if len(cands) == 0 {
+		for i, r := range results {
+			if r == "" {
+				results[i] = "no result (the plain call)"
+			} else {
+				results[i] = "= " + r
+			}
+		}
+		if result == "" {
+			return Call{}, &SyntaxError{Offset: len(text), Msg: fmt.Sprintf("%s: write the result: %s", name, strings.Join(results, " or "))}
+		}
+		return Call{}, &SyntaxError{Offset: resultAt, Msg: fmt.Sprintf("%s: unknown result %q (want %s)", name, result, strings.Join(results, " or "))}
+	}
+	if said != "" && familyOf(cands[0].Kind) != famLock {
+		return Call{}, &SyntaxError{Offset: len(text), Msg: fmt.Sprintf("%s: only lock-family calls take a text (as \"...\")", name)}
+	}
+	c, err := parseArgs(cands, name, text, args, offs, s)
+	c.Text = said
+	return c, err
+}
+
+// parseArgs parses a call's arguments against the syntaxes of its name
+// (and result): the one whose Lead the first argument is, else the first
+// whose arguments parse.
+func parseArgs(cands []Syntax, name, text string, args []string, offs []int, s *Spec) (Call, error) {
 	sx := cands[0]
 	if sx.Lead != "" {
 		var leads []string
@@ -224,6 +272,43 @@ func ParseCall(text string, s *Spec) (Call, error) {
 			return Call{}, &SyntaxError{Offset: at, Msg: fmt.Sprintf("%s: the first argument must be %s", name, strings.Join(leads, " or "))}
 		}
 		args, offs = args[1:], offs[1:]
+		cands = []Syntax{sx}
+	}
+	if len(cands) > 1 {
+		// Syntaxes of one name told apart by their arguments: the first
+		// that parses; else the error of the first with as many
+		// arguments.
+		var first error
+		var fitting []string
+		same := true
+		for _, c := range cands {
+			call, err := parseArgs([]Syntax{c}, name, text, args, offs, s)
+			if err == nil {
+				return call, nil
+			}
+			if len(c.Args) == len(args) {
+				var se *SyntaxError
+				if first == nil {
+					first = err
+				} else if f, ok := first.(*SyntaxError); !ok || !errors.As(err, &se) || se.Offset != f.Offset {
+					same = false
+				}
+				fitting = append(fitting, c.Form())
+			}
+		}
+		if len(fitting) > 1 && same {
+			// Every form fails at the same argument: say which forms there are.
+			at := first.(*SyntaxError).Offset
+			first = &SyntaxError{Offset: at, Msg: fmt.Sprintf("%s; the call's forms are %s", first.Error(), strings.Join(fitting, " and "))}
+		}
+		if first == nil {
+			var forms []string
+			for _, c := range cands {
+				forms = append(forms, c.Form())
+			}
+			first = &SyntaxError{Offset: 0, Msg: fmt.Sprintf("%s takes the arguments of %s", name, strings.Join(forms, " or "))}
+		}
+		return Call{}, first
 	}
 	if sx.Kind == KSyncStart && len(args) == 0 {
 		return SyncInvalid(0), nil // START without READ or WRITE: -EINVAL
@@ -242,6 +327,9 @@ func ParseCall(text string, s *Spec) (Call, error) {
 	c.Kind = sx.Kind
 	for i, a := range args {
 		arg := want[i]
+		if arg.Set == nil {
+			continue // derived: checked below
+		}
 		v, ok := arg.Parse(s, a)
 		if !ok {
 			detail := ""
@@ -262,7 +350,58 @@ func ParseCall(text string, s *Spec) (Call, error) {
 		}
 		arg.Set(&c, v)
 	}
+	for i, a := range args {
+		if arg := want[i]; arg.Set == nil {
+			if f := arg.Format(s, arg.Get(c)); a != f {
+				return Call{}, &SyntaxError{Offset: offs[i], Msg: fmt.Sprintf("%s: argument %d must be %s, not %q", sx.Form(), i+1, f, a)}
+			}
+		}
+	}
 	return c, nil
+}
+
+// splitSuffix splits what follows a call's closing parenthesis: its
+// result ("= -EDEADLK") and its text ("as \"execbuf ioctl returns\"").
+func splitSuffix(text string) (call, result string, resultAt int, said string, err error) {
+	open := strings.IndexByte(text, '(')
+	end := strings.IndexByte(text, ')')
+	if open < 0 || end < open {
+		return text, "", 0, "", nil
+	}
+	call, rest := text[:end+1], text[end+1:]
+	at := end + 1
+	trim := func() {
+		t := strings.TrimLeft(rest, " \t")
+		at += len(rest) - len(t)
+		rest = t
+	}
+	trim()
+	if strings.HasPrefix(rest, "=") {
+		rest = rest[1:]
+		at++
+		trim()
+		n := strings.IndexAny(rest, " \t")
+		if n < 0 {
+			n = len(rest)
+		}
+		result, resultAt = rest[:n], at
+		if result == "" {
+			return "", "", 0, "", &SyntaxError{Offset: at, Msg: "missing result after '='"}
+		}
+		rest, at = rest[n:], at+n
+		trim()
+	}
+	if strings.HasPrefix(rest, "as ") {
+		q := strings.TrimSpace(rest[3:])
+		if len(q) < 3 || q[0] != '"' || q[len(q)-1] != '"' || strings.Contains(q[1:len(q)-1], `"`) {
+			return "", "", 0, "", &SyntaxError{Offset: at + 3, Msg: `want the call's text in double quotes: as "..."`}
+		}
+		return call, result, resultAt, q[1 : len(q)-1], nil
+	}
+	if rest != "" {
+		return "", "", 0, "", &SyntaxError{Offset: at, Msg: fmt.Sprintf("unexpected %q after the call (want = RESULT or as \"TEXT\")", rest)}
+	}
+	return call, result, resultAt, "", nil
 }
 
 // invalidSync recognises DMA_BUF_IOCTL_SYNC with flags the kernel rejects:
@@ -345,27 +484,52 @@ func CallText(c Call, s *Spec) (string, error) {
 			args = append(args, sx.Lead)
 		}
 		probe := sx.Fixed
-		probe.Kind = sx.Kind
+		probe.Kind, probe.Text = sx.Kind, c.Text
+		fits := true
 		for _, a := range sx.Args {
 			v := a.Get(c)
+			if a.Set == nil {
+				args = append(args, "") // derived: rendered below
+				continue
+			}
 			a.Set(&probe, v)
+			var t string
 			switch {
 			case a.Format != nil:
-				args = append(args, a.Format(s, v))
+				t = a.Format(s, v)
 			case a.Names != nil:
 				names := a.Names(s)
 				if v < 0 || v >= len(names) {
 					return "", fmt.Errorf("%s: argument %d out of range", sx.Name, v)
 				}
-				args = append(args, names[v])
+				t = names[v]
 			default:
-				args = append(args, strconv.Itoa(v))
+				t = strconv.Itoa(v)
 			}
+			if p, ok := a.Parse(s, t); !ok || p != v {
+				fits = false // the value is not one this syntax takes (another form of the kind)
+			}
+			args = append(args, t)
 		}
-		if probe != c {
+		if probe != c || !fits {
 			continue // another syntax of the same kind (a fixed argument differs)
 		}
-		return sx.Name + "(" + strings.Join(args, ", ") + ")", nil
+		for i, a := range sx.Args {
+			if a.Set == nil {
+				args[i+len(args)-len(sx.Args)] = a.Format(s, a.Get(c))
+			}
+		}
+		t := sx.Name + "(" + strings.Join(args, ", ") + ")"
+		if sx.Result != "" {
+			t += " = " + sx.Result
+		}
+		if c.Text != "" {
+			if strings.Contains(c.Text, `"`) {
+				return "", fmt.Errorf("%s: the call's text %q has a double quote", sx.Name, c.Text)
+			}
+			t += ` as "` + c.Text + `"`
+		}
+		return t, nil
 	}
 	return "", fmt.Errorf("call %#x has no textual form", c.Kind)
 }
