@@ -29,11 +29,11 @@ import (
 //	    - {agent: irq, label: wait}
 
 // lockSectionFields are the fields of the section, lockFields of a lock
-// and fenceFields of a fence.
+// and lockFenceFields of a fence.
 var (
 	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
 	lockFields        = []string{"name", "kind"}
-	fenceFields       = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
+	lockFenceFields       = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
 	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
 	resvUsages        = []string{"DMA_RESV_USAGE_KERNEL", "DMA_RESV_USAGE_WRITE", "DMA_RESV_USAGE_READ", "DMA_RESV_USAGE_BOOKKEEP"}
@@ -146,7 +146,7 @@ func lockNameList(ls *world.LockSpec) []string {
 
 // lockFence reads one fence of the lock family.
 func (f *fileReader) lockFence(c *yaml.Node, ls *world.LockSpec) world.LockFence {
-	fm := f.mapping(c, fenceFields)
+	fm := f.mapping(c, lockFenceFields)
 	var taken []string
 	for _, x := range ls.Fences {
 		taken = append(taken, x.Name)

@@ -62,8 +62,8 @@ func nameAt(names []string, v int) string {
 	return names[v]
 }
 
-// fenceNames lists the lock family's fences that satisfy ok.
-func fenceNames(ok func(LockFence) bool) func(s *Spec) []string {
+// lockFenceNames lists the lock family's fences that satisfy ok.
+func lockFenceNames(ok func(LockFence) bool) func(s *Spec) []string {
 	return func(s *Spec) []string {
 		var out []string
 		for _, f := range s.Locks.Fences {
@@ -77,13 +77,13 @@ func fenceNames(ok func(LockFence) bool) func(s *Spec) []string {
 
 // argFenceOf is a lock-family fence that satisfies ok, in Call.Obj.
 func argFenceOf(what string, ok func(LockFence) bool) Arg {
-	return Arg{Form: "FENCE", What: what, Names: fenceNames(ok),
+	return Arg{Form: "FENCE", What: what, Names: lockFenceNames(ok),
 		Parse: func(s *Spec, t string) (int, bool) {
 			i := slices.IndexFunc(s.Locks.Fences, func(f LockFence) bool { return f.Name == t })
 			return i, i >= 0 && ok(s.Locks.Fences[i])
 		},
 		Set: func(c *Call, v int) { c.Obj = v }, Get: func(c Call) int { return c.Obj },
-		Format: func(s *Spec, v int) string { return nameAt(fenceNames(anyFence)(s), v) }}
+		Format: func(s *Spec, v int) string { return nameAt(lockFenceNames(anyFence)(s), v) }}
 }
 
 // argNamed is an object of a list of names in Call.Obj (or Call.N).
@@ -108,10 +108,10 @@ var (
 	argMutex    = argLockOf("MUTEX", "a mutex", int(MutexLock))
 	argSpinlock = argLockOf("SPINLOCK", "a spinlock", int(SpinLock))
 	argResv     = argLockOf("RESV", "a dma_resv (resv lock)", int(ResvLock))
-	argFence    = argFenceOf("a fence", anyFence)
+	argLockFence    = argFenceOf("a fence", anyFence)
 	argCtx      = argWord("ctx")
 	argNULL     = argWord("NULL")
-	argUsage    = Arg{Form: "USAGE", What: "a dma_resv_usage", Names: func(*Spec) []string { return resvUsageNames[:] },
+	argLockUsage    = Arg{Form: "USAGE", What: "a dma_resv_usage", Names: func(*Spec) []string { return resvUsageNames[:] },
 		Parse: func(_ *Spec, t string) (int, bool) { i := slices.Index(resvUsageNames[:], t); return i, i >= 0 },
 		Set:   func(c *Call, v int) { c.N = v }, Get: func(c Call) int { return c.N },
 		Format: func(_ *Spec, v int) string { return ResvUsage(v).String() }}
@@ -150,12 +150,12 @@ var lockSyntaxes = []Syntax{
 		Help: "the fence's dma_resv and usage are those it is declared with"},
 	{Name: "drm_sched_entity_push_job", Kind: lkFencePublish, Args: []Arg{argFenceOf("a fence declared without a dma_resv", func(f LockFence) bool { return f.Resv < 0 })},
 		Help: "the job's fence becomes visible"},
-	{Name: "drm_sched_run_job", Kind: lkSchedRunJob, Args: []Arg{argFence}, Help: "the scheduler picks the job (its fence is published)"},
+	{Name: "drm_sched_run_job", Kind: lkSchedRunJob, Args: []Arg{argLockFence}, Help: "the scheduler picks the job (its fence is published)"},
 	{Name: "drm_sched_entity_pop_job", Kind: lkSchedWaitDeps, Args: []Arg{argFenceOf("a fence declared with deps", func(f LockFence) bool { return f.Deps })},
 		Help: "the job's dependencies have signalled"},
-	{Name: "dma_fence_wait", Kind: lkFenceWait, Args: []Arg{argFence}},
-	{Name: "dma_resv_wait_timeout", Kind: lkResvWait, Args: []Arg{argResv, argUsage}},
-	{Name: "dma_fence_signal", Kind: lkFenceSignal, Args: []Arg{argFence}, Help: "takes fence->lock if declared"},
+	{Name: "dma_fence_wait", Kind: lkFenceWait, Args: []Arg{argLockFence}},
+	{Name: "dma_resv_wait_timeout", Kind: lkResvWait, Args: []Arg{argResv, argLockUsage}},
+	{Name: "dma_fence_signal", Kind: lkFenceSignal, Args: []Arg{argLockFence}, Help: "takes fence->lock if declared"},
 	{Name: "dma_fence_signal_locked", Kind: lkFenceSignalLocked, Args: []Arg{argFenceOf("a fence declared with a lock", func(f LockFence) bool { return f.Lock >= 0 })}},
 	{Name: "dma_fence_begin_signalling", Kind: lkBeginSignalling},
 	{Name: "dma_fence_end_signalling", Kind: lkEndSignalling},
@@ -163,16 +163,16 @@ var lockSyntaxes = []Syntax{
 	{Name: "kmalloc", Lead: "GFP_ATOMIC", Kind: lkKmallocAtomic, Help: "never reclaims"},
 	{Name: "__alloc_pages_direct_reclaim", Kind: lkKmallocReclaim, Help: "kmalloc(GFP_KERNEL) entering direct reclaim (fs_reclaim); shrink_slab() follows"},
 	{Name: "shrink_slab", Kind: lkShrink, Help: "direct reclaim's shrinker waits for the fences of the buffers it frees"},
-	{Name: "dma_fence_get", Kind: lkFenceGet, Args: []Arg{argFence}},
-	{Name: "dma_fence_put", Kind: lkFencePut, Args: []Arg{argFence}, Help: "not the last reference"},
-	{Name: "dma_fence_release", Kind: lkFencePutLast, Args: []Arg{argFence}, Help: "dma_fence_put of the last reference"},
-	{Name: "dma_fence_add_callback", Kind: lkAddCallback, Args: []Arg{argFence}, Help: "registered (returns 0)"},
-	{Name: "dma_fence_add_callback", Kind: lkAddCallback, Args: []Arg{argFence}, Result: "0"},
-	{Name: "dma_fence_add_callback", Kind: lkAddCallbackENOENT, Args: []Arg{argFence}, Result: "-ENOENT", Help: "already signalled"},
-	{Name: "dma_fence_run_callback", Kind: lkRunCallback, Args: []Arg{argFence, argOwner}, Help: "the signaller runs the callback AGENT registered on FENCE"},
-	{Name: "dma_fence_run_callback", Kind: lkNoCallback, Args: []Arg{argFence, argOwner}, Result: "none", Help: "AGENT has no callback registered on FENCE"},
-	{Name: "atomic_dec_and_test", Kind: lkArrayDecTrue, Args: []Arg{argFence}, Result: "true", Help: "&array->num_pending reaches 0"},
-	{Name: "atomic_dec_and_test", Kind: lkArrayDecFalse, Args: []Arg{argFence}, Result: "false"},
+	{Name: "dma_fence_get", Kind: lkFenceGet, Args: []Arg{argLockFence}},
+	{Name: "dma_fence_put", Kind: lkFencePut, Args: []Arg{argLockFence}, Help: "not the last reference"},
+	{Name: "dma_fence_release", Kind: lkFencePutLast, Args: []Arg{argLockFence}, Help: "dma_fence_put of the last reference"},
+	{Name: "dma_fence_add_callback", Kind: lkAddCallback, Args: []Arg{argLockFence}, Help: "registered (returns 0)"},
+	{Name: "dma_fence_add_callback", Kind: lkAddCallback, Args: []Arg{argLockFence}, Result: "0"},
+	{Name: "dma_fence_add_callback", Kind: lkAddCallbackENOENT, Args: []Arg{argLockFence}, Result: "-ENOENT", Help: "already signalled"},
+	{Name: "dma_fence_run_callback", Kind: lkRunCallback, Args: []Arg{argLockFence, argOwner}, Help: "the signaller runs the callback AGENT registered on FENCE"},
+	{Name: "dma_fence_run_callback", Kind: lkNoCallback, Args: []Arg{argLockFence, argOwner}, Result: "none", Help: "AGENT has no callback registered on FENCE"},
+	{Name: "atomic_dec_and_test", Kind: lkArrayDecTrue, Args: []Arg{argLockFence}, Result: "true", Help: "&array->num_pending reaches 0"},
+	{Name: "atomic_dec_and_test", Kind: lkArrayDecFalse, Args: []Arg{argLockFence}, Result: "false"},
 	{Name: "send", Kind: lkSend, Args: []Arg{argChannel}, Help: "a message: a ring request or response, irq_work_queue, complete()"},
 	{Name: "recv", Kind: lkRecv, Args: []Arg{argChannel}, Help: "blocks while no message is in flight"},
 	{Name: "dma_buf_dynamic_attach", Kind: lkP2PAttach, Args: []Arg{argPMDev}, Help: "with allow_peer2peer, to PM_DEVICE's buffer (the exporter takes a runtime-PM reference)"},
@@ -202,11 +202,11 @@ var lockAtoms = []Atom{
 		l := a[0]
 		return Pred(t, func(v View) bool { return lockUsed(v) && v.lkOwner(l) >= 0 })
 	}},
-	{Name: "signalled", Args: []Arg{argFence}, Help: "the lock family's fence has signalled", Build: func(t string, a []int, _ []string) Expr {
+	{Name: "signalled", Args: []Arg{argLockFence}, Help: "the lock family's fence has signalled", Build: func(t string, a []int, _ []string) Expr {
 		f := a[0]
 		return Pred(t, func(v View) bool { return lockUsed(v) && v.lkSignalled(f) })
 	}},
-	{Name: "published", Args: []Arg{argFence}, Help: "the fence is visible (added to its dma_resv, or its job pushed)", Build: func(t string, a []int, _ []string) Expr {
+	{Name: "published", Args: []Arg{argLockFence}, Help: "the fence is visible (added to its dma_resv, or its job pushed)", Build: func(t string, a []int, _ []string) Expr {
 		f := a[0]
 		return Pred(t, func(v View) bool { return lockUsed(v) && v.lkPublished(f) })
 	}},
