@@ -201,6 +201,63 @@ func ParseCall(text string, s *Spec) (Call, error) {
 	if len(cands) == 0 {
 		return Call{}, &SyntaxError{Offset: 0, Msg: fmt.Sprintf("unknown call %q%s", name, suggest.DidYouMean(name, CallNames()))}
 	}
+	// Families may share a kernel name (dma_buf_begin_cpu_access(DMA_DIR),
+	// dma_buf_begin_cpu_access(vm-b)): each syntax without a lead is tried
+	// alone, those with a lead together, in table order; the first that
+	// parses wins, else the error of the first whose arguments fit.
+	var groups [][]Syntax
+	lead := -1
+	for _, sx := range cands {
+		switch {
+		case sx.Lead == "":
+			groups = append(groups, []Syntax{sx})
+		case lead < 0:
+			lead = len(groups)
+			groups = append(groups, []Syntax{sx})
+		default:
+			groups[lead] = append(groups[lead], sx)
+		}
+	}
+	var first, fit error
+	for _, g := range groups {
+		c, err := parseAs(text, name, g, args, offs, s)
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if fit == nil && fits(g, args) {
+			fit = err
+		}
+	}
+	if fit != nil {
+		return Call{}, fit
+	}
+	return Call{}, first
+}
+
+// fits reports whether args have the shape of one of cands: its lead
+// and its number of arguments (a defaulted last one may be left out).
+func fits(cands []Syntax, args []string) bool {
+	for _, sx := range cands {
+		n := len(sx.Args)
+		if sx.Lead != "" {
+			if len(args) == 0 || args[0] != sx.Lead {
+				continue
+			}
+			n++
+		}
+		if len(args) == n || n > 0 && len(sx.Args) > 0 && sx.Args[len(sx.Args)-1].Default != nil && len(args) == n-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// parseAs parses a call's arguments by one syntax, or by the one of
+// cands whose lead is the first argument.
+func parseAs(text, name string, cands []Syntax, args []string, offs []int, s *Spec) (Call, error) {
 	sx := cands[0]
 	if sx.Lead != "" {
 		var leads []string
