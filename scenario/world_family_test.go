@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/dmabufcheck/dmabufcheck/model/crossvm"
+	"github.com/dmabufcheck/dmabufcheck/model/p2p"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
@@ -101,5 +102,25 @@ func TestVMSectionErrors(t *testing.T) {
 				t.Fatalf("error %v\nwant it to contain %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestWorldFilesRoundTripTheP2PScenarios: every scenario of the earlier
+// peer-to-peer model (and each with the other number of lines), as a
+// world, written as a world file and read back, is the same world.
+func TestWorldFilesRoundTripTheP2PScenarios(t *testing.T) {
+	for _, sc := range p2p.Scenarios() {
+		other := sc
+		other.Config.Lines = 3 - sc.Config.Lines
+		other.Name += "-lines" + string(rune('0'+other.Config.Lines))
+		for _, sc := range []p2p.Scenario{sc, other} {
+			t.Run(sc.Name, func(t *testing.T) {
+				spec, err := world.FromP2PConfig(sc.Name, sc.Config)
+				if err != nil {
+					t.Fatal(err)
+				}
+				roundTrip(t, spec, sc.Description)
+			})
+		}
 	}
 }
