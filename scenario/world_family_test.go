@@ -124,3 +124,46 @@ func TestWorldFilesRoundTripTheP2PScenarios(t *testing.T) {
 		}
 	}
 }
+
+// TestP2PSectionErrors: mistakes in a world file's p2p section and p2p
+// calls are reported where they are written.
+func TestP2PSectionErrors(t *testing.T) {
+	good := "p2p:\n  topology:\n    nodes:\n      - {name: hb, kind: host-bridge}\n      - {name: rp, kind: root-port, parent: hb}\n" +
+		"      - {name: gpu, kind: endpoint, parent: rp}\n      - {name: nic, kind: endpoint, parent: rp}\n" +
+		"  exporter: {device: gpu}\n  importers:\n    - {device: nic, allow-p2p: true}\n"
+	prog := "agents:\n  - name: a\n    program:\n      - dma_buf_dynamic_attach(nic)\n"
+	for _, tc := range []struct{ name, p2p, call, want string }{
+		{"unknown kind", strings.Replace(good, "kind: root-port", "kind: root-prot", 1), "", `w.yaml:6:26: unknown node kind "root-prot" (did you mean "root-port"?)`},
+		{"parent after child", strings.Replace(good, "parent: hb}", "parent: gpu}", 1), "", `w.yaml:6:45: p2p: topology: parent "gpu" is not a node listed before rp`},
+		{"ACS on an endpoint", strings.Replace(good, "{name: nic, kind: endpoint, parent: rp}", "{name: nic, kind: endpoint, parent: rp, acs-redirect: true}", 1), "",
+			`w.yaml:8:63: p2p: topology: acs-redirect: ACS redirect is a bridge port's (root or switch port), and nic is a endpoint`},
+		{"exporter not an endpoint", strings.Replace(good, "device: gpu}", "device: rp}", 1), "", `w.yaml:9:22: p2p: exporter device "rp" is not an endpoint of the topology`},
+		{"maintenance without a stolen BAR", strings.Replace(good, "device: gpu}", "device: gpu, maint: flush-around}", 1), "", `w.yaml:9:34: p2p: maint: cache maintenance applies to a stolen BAR`},
+		{"unknown exporter field", strings.Replace(good, "device: gpu}", "device: gpu, atach: naive}", 1), "", `w.yaml:9:27: unknown field "atach" (did you mean "attach"?)`},
+		{"unknown importer", good, "dma_buf_dynamic_attach(nci)", `w.yaml:15:32: dma_buf_dynamic_attach(IMPORTER): argument 1 must be a p2p importer (did you mean "nic"?), not "nci"`},
+		{"BAR line out of range", good, "cpu_read(bar, 2)", `w.yaml:15:23: cpu_read(bar, BAR_LINE): argument 1 must be a line of the BAR's buffer, not "2"`},
+		{"unknown attachment state", good, "", ""},
+		{"valid", good, "cpu_read(bar)", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := prog
+			if tc.call != "" {
+				p = strings.Replace(p, "dma_buf_dynamic_attach(nic)", tc.call, 1)
+			}
+			if tc.name == "unknown attachment state" {
+				p = strings.Replace(p, "- dma_buf_dynamic_attach(nic)", "- when: p2p_attachment(nic, rejcted)\n        do: dma_buf_dynamic_attach(nic)", 1)
+				tc.want = `w.yaml:15:35: p2p_attachment: "rejcted" is not an attachment state (did you mean "rejected"?)`
+			}
+			_, _, _, err := ParseFile(Builtin(), "w.yaml", []byte("model: world\n"+tc.p2p+p))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("a valid file was rejected: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v\nwant it to contain %s", err, tc.want)
+			}
+		})
+	}
+}

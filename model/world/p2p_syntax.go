@@ -33,7 +33,7 @@ func P2PImporterNames(s *Spec) []string {
 var (
 	argImporter = Arg{Form: "IMPORTER", What: "a p2p importer", Names: P2PImporterNames, Parse: byName(P2PImporterNames),
 		Set: func(c *Call, v int) { c.Dev = v }, Get: func(c Call) int { return c.Dev }}
-	argBARLine = Arg{Form: "LINE", What: "a line of the BAR's buffer", Parse: func(s *Spec, t string) (int, bool) {
+	argBARLine = Arg{Form: "BAR_LINE", What: "a line of the BAR's buffer", Parse: func(s *Spec, t string) (int, bool) {
 		n, err := strconv.Atoi(t)
 		return n, err == nil && n >= 0 && n < s.P2P.Lines
 	}, Set: func(c *Call, v int) { c.Line = v }, Get: func(c Call) int { return c.Line },
