@@ -64,6 +64,16 @@ func fixedArg(word string) Arg {
 		Set: func(*Call, int) {}, Get: func(Call) int { return 0 }}
 }
 
+// argCopy names the exporter's copy fence: only in a world with a copy
+// engine.
+var argCopy = Arg{Form: "copy", What: "copy (the world has a copy engine)", Names: func(s *Spec) []string {
+	if s.Fence.CopyEngine {
+		return []string{"copy"}
+	}
+	return nil
+}, Parse: func(s *Spec, t string) (int, bool) { return 0, t == "copy" && s.Fence.CopyEngine },
+	Set: func(*Call, int) {}, Get: func(Call) int { return 0 }}
+
 // Submission dependencies (argDeps) and what a job adds (argAdds).
 var (
 	depsNames = []string{"IMPLICIT", "EXPLICIT", "EXPLICIT_IGNORE_KERNEL"}
@@ -163,7 +173,7 @@ var fenceSyntaxes = []Syntax{
 		Help: "the ring's driver submits a job under the resv lock: drm_sched_job_add_implicit_dependencies (IMPLICIT: dma_resv_usage_rw; EXPLICIT: the KERNEL fences only), dma_resv_reserve_fences(1) (not with _NO_RESERVE), drm_sched_job_arm, dma_resv_add_fence (USAGE: WRITE for a write, READ for a read)"},
 	{Name: "run_job", Kind: KJobRun, Args: []Arg{argRing}, Help: "drm_sched runs the ring's head job once its dependencies signalled (ops->run_job): its DMA starts"},
 	{Name: "dma_fence_signal", Kind: KJobSignal, Args: []Arg{argSignalled}, Help: "the ring's running job completes and its fence signals"},
-	{Name: "dma_fence_signal", Kind: KCopyDone, Args: []Arg{fixedArg("copy")}, Help: "the exporter's copy completes and its fence signals"},
+	{Name: "dma_fence_signal", Kind: KCopyDone, Args: []Arg{argCopy}, Help: "the exporter's copy completes and its fence signals"},
 	{Name: "timedout_job", Kind: KJobTimeout, Args: []Arg{argRing}, Help: "drm_sched times out the ring's head job stuck on a dependency: dma_fence_set_error(-ETIME), dma_fence_signal"},
 	{Name: "timedout_job_signal_first", Kind: KJobTimeoutSignal, Args: []Arg{argRing}, Help: "a timeout path that signals the stuck job's fence first; dma_fence_set_error comes later"},
 	{Name: "dma_fence_set_error", Kind: KJobSetErrorLate, Args: []Arg{argRing, fixedArg("-ETIME")}, Help: "the error of a fence the ring's timeout already signalled (WARNs)"},

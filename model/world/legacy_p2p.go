@@ -35,38 +35,34 @@ func FromP2PConfig(name string, c p2p.Config) (Spec, error) {
 		s.P2P.Importers = append(s.P2P.Importers, P2PImporter{Name: im.Name, Device: im.Device, AllowP2P: im.AllowP2P})
 	}
 
-	noDMA := Pred("no DMA in flight", func(v View) bool { return !v.P2PDMAInFlight() })
+	var perr error
+	// expr parses a guard's text: every guard has a textual form
+	// (p2pAtoms), so the world can be written out as a scenario file.
+	expr := func(format string, a ...any) Expr {
+		e, err := ParseExpr(fmt.Sprintf(format, a...), &s)
+		if err != nil && perr == nil {
+			perr = fmt.Errorf("%s: guard %q: %w", name, fmt.Sprintf(format, a...), err)
+		}
+		return e
+	}
+	noDMA := expr("!p2p_dma_in_flight")
 	for i, im := range c.Importers {
-		i := i
-		n := im.Name
-		if n == "" {
-			n = im.Device
-		}
-		att := func(text string, ok ...uint8) Expr {
-			return Pred(fmt.Sprintf("%s(%s)", text, n), func(v View) bool {
-				a := v.P2PAttachment(i)
-				for _, x := range ok {
-					if a == x {
-						return true
-					}
-				}
-				return false
-			})
-		}
+		n := P2PImporterNames(&s)[i]
+		att := func(st string) Expr { return expr("p2p_attachment(%s, %s)", n, st) }
 		// One transfer at a time, on a working path.
-		canDMA := Pred("working("+n+") && no DMA in flight", func(v View) bool { return v.P2PWorking(i) && !v.P2PDMAInFlight() })
-		prog := Forever{When{Cond: att("detached", P2PAttNone), Body: P2PAttach(i)}}
+		canDMA := expr("p2p_working(%s) && !p2p_dma_in_flight", n)
+		prog := Forever{When{Cond: att("none"), Body: P2PAttach(i)}}
 		// The driver's fallbacks after -EBUSY.
 		if im.Retry {
-			prog = append(prog, When{Cond: att("rejected", P2PAttRejected), Body: P2PRetry(i)})
+			prog = append(prog, When{Cond: att("rejected"), Body: P2PRetry(i)})
 		}
 		switch {
 		case im.Copy:
-			prog = append(prog, When{Cond: att("rejected", P2PAttRejected, P2PAttRetryRejected), Body: P2PCopy(i)})
+			prog = append(prog, When{Cond: Or(att("rejected"), att("retry_rejected")), Body: P2PCopy(i)})
 		case im.Retry:
-			prog = append(prog, When{Cond: att("retry rejected", P2PAttRetryRejected), Body: P2PGiveUp(i)})
+			prog = append(prog, When{Cond: att("retry_rejected"), Body: P2PGiveUp(i)})
 		default:
-			prog = append(prog, When{Cond: att("rejected", P2PAttRejected), Body: P2PGiveUp(i)})
+			prog = append(prog, When{Cond: att("rejected"), Body: P2PGiveUp(i)})
 		}
 		if im.Access != p2p.Writes {
 			prog = append(prog, When{Cond: canDMA, Body: P2PDMARead(i)})
@@ -85,7 +81,7 @@ func FromP2PConfig(name string, c p2p.Config) (Spec, error) {
 		}
 		s.Agents = append(s.Agents, Agent{Name: "cpu", Program: cpu}, Agent{Name: "cpu-cache", Program: cache})
 	}
-	return s, nil
+	return s, perr
 }
 
 // fromP2PTopology is the earlier model's topology as the p2p family's.

@@ -37,8 +37,16 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 	}
 	sp := &s.VM
 	reexportEvicts := c.Design == crossvm.HyperDmabuf && c.Evict != crossvm.NoEvict
-	when := func(text string, f func(s *vmState) bool, call Call) Stmt {
-		return When{Cond: vmPred(text, f), Body: call}
+	var perr error
+	// when guards a call by an expression's text: every guard has a
+	// textual form (vmAtoms), so the world can be written out as a
+	// scenario file.
+	when := func(text string, call Call) Stmt {
+		e, err := ParseExpr(text, &s)
+		if err != nil && perr == nil {
+			perr = fmt.Errorf("%s: guard %q: %w", name, text, err)
+		}
+		return When{Cond: e, Body: call}
 	}
 	agent := func(name string, prog Forever) {
 		if len(prog) > 0 {
@@ -47,9 +55,9 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 	}
 
 	// vm-a's user space: share the buffer once, unexport it at any time.
-	user := Forever{when("not shared yet", func(s *vmState) bool { return s.Exp == expNone }, VMExport())}
+	user := Forever{when("never_exported", VMExport())}
 	if c.Unexport {
-		user = append(user, when("shared", func(s *vmState) bool { return s.Exp == expValid }, VMUnexport()))
+		user = append(user, when("exported", VMUnexport()))
 	}
 	agent("vm-a user", user)
 
@@ -58,9 +66,7 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 	var prod, fenceCB Forever
 	for k := 1; k <= c.Frames; k++ {
 		k := k
-		prod = append(prod, when(fmt.Sprintf("shared and frame %d is next", k), func(s *vmState) bool {
-			return s.Exp == expValid && s.submitted() == k-1 && s.done() == k-1
-		}, VMSubmitFrame(k)), VMFrameDone(k))
+		prod = append(prod, when(fmt.Sprintf("exported && frames_submitted == %d && frames_done == %d", k-1, k-1), VMSubmitFrame(k)), VMFrameDone(k))
 		if c.Fences != crossvm.NoFences {
 			fenceCB = append(fenceCB, VMFenceCallback(k))
 		}
@@ -70,8 +76,8 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 
 	if c.LocalReader {
 		agent("vm-a cpu", Forever{
-			when("vm-a cpu outside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU == 0 }, VMLocalBegin()),
-			when("vm-a cpu inside a bracket", func(s *vmState) bool { return s.Misc&vmLocalCPU != 0 }, VMLocalEnd()),
+			when("!cpu_inside(vm-a)", VMLocalBegin()),
+			when("cpu_inside(vm-a)", VMLocalEnd()),
 		})
 	}
 
@@ -80,12 +86,12 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 	switch {
 	case reexportEvicts:
 		agent("vm-a exporter", Forever{
-			when("shared, not evicted yet", func(s *vmState) bool { return s.Exp == expValid && s.Evict == evIdle }, VMEvict()),
+			when("exported && !eviction_started", VMEvict()),
 			VMMove(),
 		})
 	case c.Design == crossvm.ExporterOnly && c.Evict != crossvm.NoEvict:
 		agent("vm-a exporter", Forever{
-			when("not shared yet, not moved yet", func(s *vmState) bool { return s.Exp == expNone && s.Evict == evIdle }, VMEvict()),
+			when("never_exported && !eviction_started", VMEvict()),
 		})
 	}
 
@@ -152,25 +158,22 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 
 	// vm-b's user: import what it was told of, then CPU brackets or device
 	// jobs, and release at any time outside them.
-	ready := func(s *vmState) bool { return s.B == bReady }
-	vmbUser := Forever{when("nothing imported, the export known", func(s *vmState) bool { return s.B == bIdle && s.Known == knownYes }, VMExportFD())}
+	vmbUser := Forever{when("vmb_user(idle) && export_known", VMExportFD())}
 	if c.Consumer == crossvm.CPU {
 		vmbUser = append(vmbUser,
-			when("imported and mapped, outside a bracket", func(s *vmState) bool { return ready(s) && s.canAccess() }, VMBeginCPU()),
-			when("inside a bracket, read done (or the mapping revoked)", func(s *vmState) bool {
-				return s.B == bRead || s.B == bInside && !s.canAccess()
-			}, VMEndCPU()))
+			when("vmb_user(ready) && vmb_mapped", VMBeginCPU()),
+			when("vmb_user(read) || vmb_user(inside) && !vmb_mapped", VMEndCPU()))
 	}
-	vmbUser = append(vmbUser, when("imported, outside a bracket, no job", func(s *vmState) bool { return ready(s) && s.Job == 0 }, VMRelease()))
+	vmbUser = append(vmbUser, when("vmb_user(ready) && vmb_job_idle", VMRelease()))
 	if c.Retry {
 		vmbUser = append(vmbUser, VMRetransmit())
 	}
 	agent("vm-b user", vmbUser)
 	if c.Consumer == crossvm.CPU {
-		agent("vm-b cpu", Forever{when("vm-b cpu inside a bracket", func(s *vmState) bool { return s.B == bInside }, VMRead())})
+		agent("vm-b cpu", Forever{when("cpu_inside(vm-b)", VMRead())})
 	} else {
 		agent("vm-b device", Forever{
-			when("imported and mapped, no job", func(s *vmState) bool { return ready(s) && s.canAccess() && s.Job == 0 }, VMSubmitJob()),
+			when("vmb_user(ready) && vmb_mapped && vmb_job_idle", VMSubmitJob()),
 			VMRunJob(),
 		})
 	}
@@ -188,5 +191,5 @@ func FromCrossVMConfig(name string, c crossvm.Config) (Spec, error) {
 		}
 		agent("rings", lose)
 	}
-	return s, nil
+	return s, perr
 }

@@ -892,14 +892,6 @@ func (c *core) p2pWaits(v View) []statespace.WaitEdge { return nil }
 // p2pFairness: the family has no liveness properties.
 func (c *core) p2pFairness() []statespace.Fairness { return nil }
 
-// p2pSyntaxes are the p2p family's calls as scenario files write them
-// (syntax.go); empty until the family's file form is written.
-var p2pSyntaxes []Syntax
-
-// p2pAtoms are the p2p family's atoms of the expression language
-// (exprparse.go); empty until the family's file form is written.
-var p2pAtoms []Atom
-
 // p2pExplain is the p2p family's narration of a counterexample (a
 // familyExplain): nothing yet, so the generic account stands.
 func (c *core) p2pExplain(t *trail, property string) (string, bool) { return "", false }

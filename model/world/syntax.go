@@ -237,8 +237,19 @@ func ParseCall(text string, s *Spec) (Call, error) {
 		}
 		return Call{}, &SyntaxError{Offset: resultAt, Msg: fmt.Sprintf("%s: unknown result %q (want %s)", name, result, strings.Join(results, " or "))}
 	}
-	if said != "" && familyOf(cands[0].Kind) != famLock {
-		return Call{}, &SyntaxError{Offset: len(text), Msg: fmt.Sprintf("%s: only lock-family calls take a text (as \"...\")", name)}
+	if said != "" {
+		// Only lock-family calls carry a text: of a name several families
+		// use, the lock family's forms.
+		var lock []Syntax
+		for _, sx := range cands {
+			if familyOf(sx.Kind) == famLock {
+				lock = append(lock, sx)
+			}
+		}
+		if len(lock) == 0 {
+			return Call{}, &SyntaxError{Offset: len(text), Msg: fmt.Sprintf("%s: only lock-family calls take a text (as \"...\")", name)}
+		}
+		cands = lock
 	}
 	c, err := parseArgs(cands, name, text, args, offs, s)
 	c.Text = said

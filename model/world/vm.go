@@ -468,11 +468,3 @@ func (c *core) vmCheckCall(call Call) error {
 	}
 	return nil
 }
-
-// vmSyntaxes are the vm family's calls as scenario files write them
-// (syntax.go); empty until the family's file form is written.
-var vmSyntaxes []Syntax
-
-// vmAtoms are the vm family's atoms of the expression language
-// (exprparse.go); empty until the family's file form is written.
-var vmAtoms []Atom

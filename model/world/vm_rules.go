@@ -62,17 +62,6 @@ const vmStateSize = int(unsafe.Sizeof(vmState{}))
 // vm returns the vm section of the state.
 func (v View) vm() *vmState { return (*vmState)(unsafe.Pointer(&v.b[v.w.lay.vm])) }
 
-// vmPred makes a boolean atom from a predicate over the vm section (Pred
-// without the View, for the guards evaluated at every state).
-func vmPred(text string, f func(s *vmState) bool) Expr {
-	return Expr{Text: text, f: func(w *core, b []byte) int {
-		if f((*vmState)(unsafe.Pointer(&b[w.lay.vm]))) {
-			return 1
-		}
-		return 0
-	}}
-}
-
 // Export phases (vmState.Exp).
 const (
 	expNone       uint8 = 0 // not shared yet
