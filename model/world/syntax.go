@@ -292,12 +292,21 @@ func parseArgs(cands []Syntax, name, text string, args []string, offs []int, s *
 		var first error
 		var fitting []string
 		same := true
+		// A form of a family whose objects the world declares explains a
+		// failure better than one of a family it does not use.
+		slices.SortStableFunc(cands, func(a, b Syntax) int {
+			return b2i(!s.declaresFamily(familyOf(a.Kind))) - b2i(!s.declaresFamily(familyOf(b.Kind)))
+		})
 		for _, c := range cands {
 			call, err := parseArgs([]Syntax{c}, name, text, args, offs, s)
 			if err == nil {
 				return call, nil
 			}
-			if len(c.Args) == len(args) {
+			n := len(c.Args)
+			if c.Lead != "" {
+				n++
+			}
+			if n == len(args) {
 				var se *SyntaxError
 				if first == nil {
 					first = err
@@ -543,4 +552,13 @@ func CallText(c Call, s *Spec) (string, error) {
 		return t, nil
 	}
 	return "", fmt.Errorf("call %#x has no textual form", c.Kind)
+}
+
+// declaresFamily reports whether s declares objects of family f (the
+// cache family: devices, or agents making its calls).
+func (s *Spec) declaresFamily(f int) bool {
+	if f == famCache {
+		return len(s.Devices) > 0 || s.UsesCacheFamily()
+	}
+	return s.declares(f)
 }
