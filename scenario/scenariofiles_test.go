@@ -50,9 +50,9 @@ type scenarioFileFamily struct {
 var scenarioFileFamilies = []scenarioFileFamily{
 	{family: "cache", worlds: cacheWorlds},
 	{family: "fence", worlds: fenceWorlds},
-	{family: "deadlock", worlds: deadlockWorlds, pending: "the lock family has no file form yet (world_lock.go)"},
-	{family: "crossvm", worlds: crossVMWorlds, pending: "the vm family has no file form yet (world_vm.go)"},
-	{family: "p2p", worlds: p2pWorlds, pending: "the p2p family has no file form yet (world_p2p.go)"},
+	{family: "deadlock", worlds: deadlockWorlds},
+	{family: "crossvm", worlds: crossVMWorlds},
+	{family: "p2p", worlds: p2pWorlds},
 }
 
 // cacheWorlds are the cache model's built-ins (model.Scenarios()) as worlds.

@@ -33,7 +33,7 @@ import (
 var (
 	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
 	lockFields        = []string{"name", "kind"}
-	lockFenceFields       = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
+	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
 	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
 	resvUsages        = []string{"DMA_RESV_USAGE_KERNEL", "DMA_RESV_USAGE_WRITE", "DMA_RESV_USAGE_READ", "DMA_RESV_USAGE_BOOKKEEP"}

@@ -105,13 +105,13 @@ func anyFence(LockFence) bool { return true }
 
 // The lock family's arguments.
 var (
-	argMutex    = argLockOf("MUTEX", "a mutex", int(MutexLock))
-	argSpinlock = argLockOf("SPINLOCK", "a spinlock", int(SpinLock))
-	argResv     = argLockOf("RESV", "a dma_resv (resv lock)", int(ResvLock))
-	argLockFence    = argFenceOf("a fence", anyFence)
-	argCtx      = argWord("ctx")
-	argNULL     = argWord("NULL")
-	argLockUsage    = Arg{Form: "USAGE", What: "a dma_resv_usage", Names: func(*Spec) []string { return resvUsageNames[:] },
+	argMutex     = argLockOf("MUTEX", "a mutex", int(MutexLock))
+	argSpinlock  = argLockOf("SPINLOCK", "a spinlock", int(SpinLock))
+	argResv      = argLockOf("RESV", "a dma_resv (resv lock)", int(ResvLock))
+	argLockFence = argFenceOf("a fence", anyFence)
+	argCtx       = argWord("ctx")
+	argNULL      = argWord("NULL")
+	argLockUsage = Arg{Form: "USAGE", What: "a dma_resv_usage", Names: func(*Spec) []string { return resvUsageNames[:] },
 		Parse: func(_ *Spec, t string) (int, bool) { i := slices.Index(resvUsageNames[:], t); return i, i >= 0 },
 		Set:   func(c *Call, v int) { c.N = v }, Get: func(c Call) int { return c.N },
 		Format: func(_ *Spec, v int) string { return ResvUsage(v).String() }}
