@@ -8,10 +8,6 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// slowFenceRoundTrips are the fence scenarios too big to check twice in
-// -short mode.
-var slowFenceRoundTrips = map[string]bool{"three-writers": true, "all-features": true, "implicit": true}
-
 // TestWorldFilesRoundTripTheFenceScenarios: every fence-model scenario,
 // as a world, written as a world file and read back, is the same world:
 // the same states, transitions and verdict.
@@ -29,9 +25,6 @@ func TestWorldFilesRoundTripTheFenceScenarios(t *testing.T) {
 			back, v, _, err := ParseFile(Builtin(), sc.Name+".yaml", text)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, text)
-			}
-			if testing.Short() && slowFenceRoundTrips[sc.Name] {
-				t.Skip("read back; too big to check twice in -short mode")
 			}
 			m, err := world.Build(spec)
 			if err != nil {

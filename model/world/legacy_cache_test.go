@@ -40,6 +40,34 @@ func verdictOf(t *testing.T, r *statespace.Result, err error) verdict {
 	return v
 }
 
+// sameVerdicts is the differential test of one scenario: the earlier
+// model old and its world w, checked property by property (each of names
+// on its own, and deadlock), give the same verdict, kind and shortest
+// length, and the same states and transitions where the search is
+// exhaustive.
+func sameVerdicts[S comparable](t *testing.T, old statespace.Model[S], w *world.Model, names []string) {
+	t.Helper()
+	for _, p := range append([]string{statespace.DeadlockProperty}, names...) {
+		opt := statespace.Options{Only: []string{p}}
+		r, err := statespace.Check(old, opt)
+		want := verdictOf(t, r, err)
+		r, err = world.Check(w, opt)
+		got := verdictOf(t, r, err)
+		if got != want {
+			t.Errorf("%s: world %v, earlier model %v", p, got, want)
+		}
+	}
+}
+
+// propertyNames are the names of a model's properties.
+func propertyNames[S comparable](m statespace.Model[S]) []string {
+	var out []string
+	for _, p := range m.Properties() {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
 // cacheConfigs are the earlier cache model's built-in scenarios, plus the
 // parameter settings its tests and the README use (two lines, three
 // writes).

@@ -54,9 +54,6 @@ func fenceConfigs(short bool) []fence.Scenario {
 func TestWorldGivesTheFenceModelsVerdicts(t *testing.T) {
 	for _, sc := range fenceConfigs(testing.Short()) {
 		t.Run(sc.Name, func(t *testing.T) {
-			if testing.Short() && slowFenceScenarios[sc.Name] {
-				t.Skip("slow on the earlier model")
-			}
 			old, err := fence.New(sc.Config)
 			if err != nil {
 				t.Fatal(err)
@@ -69,21 +66,8 @@ func TestWorldGivesTheFenceModelsVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			names := []string{statespace.DeadlockProperty}
-			for _, p := range old.Properties() {
-				names = append(names, p.Name)
-			}
 			sameRun(t, old, w)
-			for _, p := range names {
-				opt := statespace.Options{Only: []string{p}}
-				r, err := statespace.Check[fence.State](old, opt)
-				want := verdictOf(t, r, err)
-				r, err = world.Check(w, opt)
-				got := verdictOf(t, r, err)
-				if got != want {
-					t.Errorf("%s: world %v, earlier model %v", p, got, want)
-				}
-			}
+			sameVerdicts[fence.State](t, old, w, propertyNames[fence.State](old))
 		})
 	}
 }

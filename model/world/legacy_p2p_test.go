@@ -43,20 +43,7 @@ func TestWorldGivesTheP2PModelsVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			names := []string{statespace.DeadlockProperty}
-			for _, p := range old.Properties() {
-				names = append(names, p.Name)
-			}
-			for _, p := range names {
-				opt := statespace.Options{Only: []string{p}}
-				r, err := statespace.Check[p2p.State](old, opt)
-				want := verdictOf(t, r, err)
-				r, err = world.Check(w, opt)
-				got := verdictOf(t, r, err)
-				if got != want {
-					t.Errorf("%s: world %v, earlier model %v", p, got, want)
-				}
-			}
+			sameVerdicts[p2p.State](t, old, w, propertyNames[p2p.State](old))
 		})
 	}
 }

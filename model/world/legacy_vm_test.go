@@ -42,21 +42,7 @@ func TestWorldGivesTheCrossVMModelsVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			names := []string{statespace.DeadlockProperty}
-			for _, p := range old.Properties() {
-				names = append(names, p.Name)
-			}
-			for _, p := range names {
-				opt := statespace.Options{Only: []string{p}}
-				r, err := statespace.Check[crossvm.State](old, opt)
-				want := verdictOf(t, r, err)
-				r, err = world.Check(w, opt)
-				got := verdictOf(t, r, err)
-				if got != want {
-					t.Errorf("%s: world %v, earlier model %v", p, got, want)
-				}
-				t.Logf("%s: %v", p, got)
-			}
+			sameVerdicts[crossvm.State](t, old, w, propertyNames[crossvm.State](old))
 		})
 	}
 }

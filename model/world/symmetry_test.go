@@ -156,9 +156,6 @@ func holdingProperty(cfg model.Config) string {
 func TestWorldSymmetryIsExact(t *testing.T) {
 	for name, cfg := range symmetryConfigs {
 		t.Run(name, func(t *testing.T) {
-			if testing.Short() && name == "scenario today-three-isps" {
-				t.Skip("about 20 s; run without -short")
-			}
 			m := buildCache(t, name, cfg)
 			if !m.Symmetric() {
 				t.Fatalf("no symmetry declared: %v", m.Spec().Symmetry)
