@@ -287,13 +287,36 @@ func (p *exprParser) primary() (Expr, error) {
 // call parses an atom with its arguments.
 func (p *exprParser) call() (Expr, error) {
 	name, at := p.tok, p.pos
-	all := atoms()
-	i := slices.IndexFunc(all, func(a Atom) bool { return a.Name == name })
-	if i < 0 {
+	var forms []Atom
+	for _, a := range atoms() {
+		if a.Name == name {
+			forms = append(forms, a)
+		}
+	}
+	if len(forms) == 0 {
 		return Expr{}, &SyntaxError{Offset: at, Msg: fmt.Sprintf("unknown name %q%s", name, suggest.DidYouMean(name, AtomNames()))}
 	}
-	a := all[i]
 	p.next()
+	// Families may share an atom's name (signaled(F) of a fence of either
+	// family): the first form whose arguments name objects of the world.
+	var first error
+	save := *p
+	for _, a := range forms {
+		*p = save
+		e, err := p.atomArgs(a, name, at)
+		if err == nil {
+			return e, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return Expr{}, first
+}
+
+// atomArgs parses the arguments of atom a (its name already read) and
+// builds it.
+func (p *exprParser) atomArgs(a Atom, name string, at int) (Expr, error) {
 	var args []string
 	var offs []int
 	forms := func() string {

@@ -119,7 +119,7 @@ func TestFenceAtoms(t *testing.T) {
 		{"signaled(gpu0#2)", `"gpu0#2" is not a fence`},
 		{"job_done(pt1)", `"pt1" is not a job's fence`},
 		{"in_resv(gpu0#0, SHARED)", `"SHARED" is not a usage`},
-		{"signalled(copy)", `did you mean "signaled"?`},
+		{"signalld(copy)", `did you mean "signaled"?`},
 	} {
 		_, err := world.ParseExpr(tc.text, &spec)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

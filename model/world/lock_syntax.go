@@ -191,7 +191,7 @@ var lockSyntaxes = []Syntax{
 func lockUsed(v View) bool { return v.w.spec.Locks.d != nil && v.w.spec.Locks.d.used }
 
 // lockAtoms are the lock family's atoms of the expression language
-// (exprparse.go): holds(A, L), locked(L), signalled(F), published(F),
+// (exprparse.go): holds(A, L), locked(L), signaled(F), published(F),
 // suspended(D), pm_usage(D), signalling(A), in_flight(CH).
 var lockAtoms = []Atom{
 	{Name: "holds", Args: []Arg{argAgent, argLockOf("LOCK", "a lock", -1)}, Help: "the agent holds the lock", Build: func(t string, a []int, _ []string) Expr {
@@ -202,7 +202,7 @@ var lockAtoms = []Atom{
 		l := a[0]
 		return Pred(t, func(v View) bool { return lockUsed(v) && v.lkOwner(l) >= 0 })
 	}},
-	{Name: "signalled", Args: []Arg{argLockFence}, Help: "the lock family's fence has signalled", Build: func(t string, a []int, _ []string) Expr {
+	{Name: "signaled", Args: []Arg{argLockFence}, Help: "the lock family's fence has signaled (dma_fence_is_signaled)", Build: func(t string, a []int, _ []string) Expr {
 		f := a[0]
 		return Pred(t, func(v View) bool { return lockUsed(v) && v.lkSignalled(f) })
 	}},
