@@ -132,9 +132,14 @@ func join(es []Expr, sep string) string {
 }
 
 // operand parenthesises a comparison's operand that has an operator of
-// its own (a space outside brackets), so that the comparison's text reads
-// back as the same comparison: (x == 1) == (y == 1) is not x == 1 == y == 1.
+// its own (a negation, or a space outside brackets), so that the
+// comparison's text reads back as the same comparison: (x == 1) == (y ==
+// 1) is not x == 1 == y == 1, and (!x) == y is not !x == y, which is
+// !(x == y).
 func operand(s string) string {
+	if strings.HasPrefix(s, "!") {
+		return "(" + s + ")"
+	}
 	depth := 0
 	for _, c := range s {
 		switch {

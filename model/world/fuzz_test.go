@@ -195,3 +195,23 @@ func FuzzParseExpr(f *testing.F) {
 		smallCheck(t, s)
 	})
 }
+
+// TestRawSyncFlagsAreTheIoctlsCall: DMA_BUF_IOCTL_SYNC given a number is
+// the call the ioctl makes with those flags (found while fuzzing: 0x1 was
+// taken for invalid flags, but it is START|READ).
+func TestRawSyncFlagsAreTheIoctlsCall(t *testing.T) {
+	spec := fuzzSpec()
+	for text, want := range map[string]Call{
+		"DMA_BUF_IOCTL_SYNC(0x1)":   SyncStart(SyncRead),
+		"DMA_BUF_IOCTL_SYNC(6)":     SyncEnd(SyncWrite),
+		"DMA_BUF_IOCTL_SYNC(0)":     SyncInvalid(0),
+		"DMA_BUF_IOCTL_SYNC(4)":     SyncInvalid(0),
+		"DMA_BUF_IOCTL_SYNC(0x8)":   SyncInvalid(8),
+		"DMA_BUF_IOCTL_SYNC(0x101)": SyncInvalid(8),
+	} {
+		c, err := ParseCall(text, &spec)
+		if err != nil || c != want {
+			t.Errorf("%s: got %+v, %v; want %+v", text, c, err, want)
+		}
+	}
+}
