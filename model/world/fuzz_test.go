@@ -197,8 +197,8 @@ func FuzzParseExpr(f *testing.F) {
 }
 
 // TestRawSyncFlagsAreTheIoctlsCall: DMA_BUF_IOCTL_SYNC given a number is
-// the call the ioctl makes with those flags (found while fuzzing: 0x1 was
-// taken for invalid flags, but it is START|READ).
+// the call the ioctl makes with those flags (found while seeding the fuzz
+// targets: 0x1 was taken for invalid flags, but it is START|READ).
 func TestRawSyncFlagsAreTheIoctlsCall(t *testing.T) {
 	spec := fuzzSpec()
 	for text, want := range map[string]Call{
