@@ -120,7 +120,7 @@ func Cmp(a Expr, op string, b Expr) Expr {
 	default:
 		panic("world: unknown comparison " + op) // a programming error: the parser checks operators
 	}
-	return Expr{Text: a.Text + " " + op + " " + b.Text, labels: refs(a, b), f: func(w *core, s []byte) int { return b2i(f(a.f(w, s), b.f(w, s))) }}
+	return Expr{Text: operand(a.Text) + " " + op + " " + operand(b.Text), labels: refs(a, b), f: func(w *core, s []byte) int { return b2i(f(a.f(w, s), b.f(w, s))) }}
 }
 
 func join(es []Expr, sep string) string {
@@ -129,6 +129,29 @@ func join(es []Expr, sep string) string {
 		parts[i] = paren(e.Text)
 	}
 	return strings.Join(parts, sep)
+}
+
+// operand parenthesises a comparison's operand that has an operator of
+// its own (a negation, or a space outside brackets), so that the
+// comparison's text reads back as the same comparison: (x == 1) == (y ==
+// 1) is not x == 1 == y == 1, and (!x) == y is not !x == y, which is
+// !(x == y).
+func operand(s string) string {
+	if strings.HasPrefix(s, "!") {
+		return "(" + s + ")"
+	}
+	depth := 0
+	for _, c := range s {
+		switch {
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ' ' && depth == 0:
+			return "(" + s + ")"
+		}
+	}
+	return s
 }
 
 func paren(s string) string {

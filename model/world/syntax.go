@@ -424,11 +424,12 @@ func splitSuffix(text string) (call, result string, resultAt int, said string, e
 	return call, result, resultAt, "", nil
 }
 
-// invalidSync recognises DMA_BUF_IOCTL_SYNC with flags the kernel rejects:
-// a number (0x8) or START/END without READ or WRITE.
+// invalidSync recognises DMA_BUF_IOCTL_SYNC given its raw flags, a number:
+// the call the ioctl makes with them (SyncCall), so that 0x8 is rejected
+// with -EINVAL and 0x1 is START|READ.
 func invalidSync(args []string) (Call, bool) {
-	if n, err := strconv.ParseUint(args[0], 0, 8); err == nil && len(args) == 1 {
-		return SyncInvalid(uint8(n)), true
+	if n, err := strconv.ParseUint(args[0], 0, 64); err == nil && len(args) == 1 {
+		return SyncCall(n), true
 	}
 	return Call{}, false
 }
