@@ -20,6 +20,7 @@ const (
 	FlagUseAfterFree                    // access to a released buffer or a detached attachment
 	FlagDMADebug                        // a DMA-API precondition broken (dma-debug would warn)
 	FlagPairing                         // begin/end_cpu_access unbalanced or mismatched
+	FlagMisuse                          // a kernel call made in a state where the kernel forbids it (lock family)
 	numFlags         = iota
 )
 

@@ -7,7 +7,7 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-var flagNames = [numFlags]string{"stale-read", "lost-write", "dma-without-valid-mapping", "use-after-free", "dma-api-misuse", "begin/end-unpaired"}
+var flagNames = [numFlags]string{"stale-read", "lost-write", "dma-without-valid-mapping", "use-after-free", "dma-api-misuse", "begin/end-unpaired", "kernel-api-misuse"}
 
 func lineString(x uint8) string {
 	switch x & lineState {

@@ -18,6 +18,9 @@ const (
 	// held around a dma_fence_wait (elsewhere, or as primed at boot by
 	// dma_resv_lockdep() for the resv locks and fs_reclaim).
 	LockdepFenceSignalling = "lockdep-fence-signalling"
+	// NoKernelAPIMisuse: no lock-family call is made in a state where the
+	// kernel forbids it (lockError).
+	NoKernelAPIMisuse = "no-kernel-api-misuse"
 	// NoFenceOnIndefinite is kernel-rules §5.3: no dma_fence depends on an
 	// indefinite (userspace-controlled) fence.
 	NoFenceOnIndefinite = "no-dma-fence-depends-on-indefinite-fence"
@@ -248,6 +251,7 @@ func (c *core) lockProps() []propDef {
 		return nil
 	}
 	ps := []propDef{
+		{name: NoKernelAPIMisuse, exp: statespace.Always, holds: func(v View) bool { return !v.Flag(FlagMisuse) && !v.Flag(FlagUseAfterFree) }},
 		{name: LockdepFenceSignalling, exp: statespace.Always, holds: func(v View) bool { return v.LockdepConflict() == 0 }},
 		{name: NoFenceOnIndefinite, exp: statespace.Always, holds: func(v View) bool {
 			d := v.w.spec.Locks.d

@@ -1,6 +1,6 @@
 package world
 
-import "fmt"
+import "strings"
 
 // The lock family's state and semantics: what each call needs to be
 // enabled and what it does (kernel-rules §4.2, §5.2, §5.3, §9).
@@ -213,11 +213,19 @@ func (v View) lkSignalledMask() uint8 {
 	return m
 }
 
-// lockError reports a call the program should never make in that state (a
-// world-building mistake, not a protocol outcome); the checker turns the
-// panic into an error.
+// lockError records a call the kernel forbids in that state (unlocking a
+// lock not held, ww_acquire_init on a live context, a put after the last
+// reference, ...): the step raises FlagMisuse (FlagUseAfterFree for a
+// reference dropped or taken after the last one), so the program's mistake
+// is a violation with a trace, never a panic. The message documents the
+// case; the property's text says it.
 func (v View) lockError(ag int, format string, args ...any) {
-	panic(fmt.Sprintf("world: agent %s: %s", v.w.spec.Agents[ag].Name, fmt.Sprintf(format, args...)))
+	_ = ag
+	if strings.Contains(format, "after its last reference") {
+		v.raise(FlagUseAfterFree)
+		return
+	}
+	v.raise(FlagMisuse)
 }
 
 // lockEnabled is the kernel's condition for each call and result.
