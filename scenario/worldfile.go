@@ -149,9 +149,14 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	if n, ok := fields["invariants"]; ok {
 		spec.Invariants = f.invariants(n, &spec)
 	}
+	for _, sec := range []struct{ key, family string }{{"fence", "fence"}, {"locks", "lock"}, {"vm", "vm"}, {"p2p", "p2p"}} {
+		if _, ok := fields[sec.key]; ok && f.err == nil && !spec.UsesFamily(sec.family) {
+			f.fail(keyOf(top, sec.key), "%s: no agent makes a call of the %s family, so the section would change nothing", sec.key, sec.family)
+		}
+	}
 	if f.err == nil && !spec.UsesCacheFamily() {
 		// Every field changes the model or is rejected.
-		for _, k := range []string{"arch", "backing", "lines", "writes", "dma-api-syncs-device-caches"} {
+		for _, k := range []string{"arch", "backing", "lines", "writes", "dma-api-syncs-device-caches", "exporter", "devices"} {
 			if _, ok := fields[k]; ok {
 				f.fail(keyOf(top, k), "%s: no agent makes a call on the buffer or the CPU cache, so %s would change nothing", k, k)
 			}

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,5 +74,24 @@ func TestWorldFileErrorsNameFileLineColumn(t *testing.T) {
 				t.Fatalf("error %v\nwant it to contain %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestWorldFileFieldsThatChangeNothingAreRejected: a field of a family no
+// program calls would change nothing, so it is an error where it stands.
+func TestWorldFileFieldsThatChangeNothingAreRejected(t *testing.T) {
+	lockOnly := "model: world\nlocks:\n  locks: [{name: m, kind: mutex}]\n%sagents:\n  - name: a\n    program: [mutex_lock(m), mutex_unlock(m)]\n"
+	for _, tc := range []struct{ extra, want string }{
+		{"lines: 2\n", "w.yaml:4:1: lines: no agent makes a call on the buffer or the CPU cache, so lines would change nothing"},
+		{"vm: {design: exporter-only}\n", "w.yaml:4:1: vm: no agent makes a call of the vm family, so the section would change nothing"},
+		{"", ""},
+	} {
+		_, _, _, err := ParseFile(Builtin(), "w.yaml", []byte(fmt.Sprintf(lockOnly, tc.extra)))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("a valid file was rejected: %v", err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want %s", tc.extra, err, tc.want)
+		}
 	}
 }

@@ -285,13 +285,27 @@ func containsKind(ks []HookKind, k HookKind) bool {
 // UsesCacheFamily reports whether any agent's program makes a call of the
 // cache family (the buffer, its lines and the CPU cache): without one the
 // arch, backing, lines and writes of the spec change nothing.
-func (s *Spec) UsesCacheFamily() bool {
+func (s *Spec) UsesCacheFamily() bool { return s.usesFamily(famCache) }
+
+// UsesFamily reports whether any agent's program makes a call of the named
+// family ("cache", "fence", "lock", "vm", "p2p"): a declared section of a
+// family no program calls would change nothing.
+func (s *Spec) UsesFamily(name string) bool {
+	for f, n := range familyNames {
+		if n == name {
+			return s.usesFamily(f)
+		}
+	}
+	return false
+}
+
+func (s *Spec) usesFamily(fam int) bool {
 	found := false
 	var walk func(st Stmt)
 	walk = func(st Stmt) {
 		switch st := st.(type) {
 		case Call:
-			found = found || familyOf(st.Kind) == famCache
+			found = found || familyOf(st.Kind) == fam
 		case Atomic:
 			for _, c := range st {
 				walk(c)
