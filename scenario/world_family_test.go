@@ -16,18 +16,7 @@ import (
 // world written.
 func roundTrip(t *testing.T, spec world.Spec, description string) {
 	t.Helper()
-	text, err := WorldYAML(spec, description, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, v, _, err := ParseFile(Builtin(), spec.Name+".yaml", text)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, text)
-	}
-	m, err := world.Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back, v, m, text := writeAndReadBack(t, spec, description)
 	for _, p := range append([]string{statespace.DeadlockProperty}, m.PropertyNames()...) {
 		opt := statespace.Options{Workers: 1, Only: []string{p}}
 		want, err := world.Check(m, opt)
@@ -38,11 +27,7 @@ func roundTrip(t *testing.T, spec world.Spec, description string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Status != want.Status || got.Stats.States != want.Stats.States || got.Stats.Transitions != want.Stats.Transitions ||
-			(got.Violation == nil) != (want.Violation == nil) || got.Violation != nil && got.Violation.Length() != want.Violation.Length() {
-			t.Fatalf("%s: read back: %s %d states %d transitions; written: %s %d states %d transitions\n%s",
-				p, got.Status, got.Stats.States, got.Stats.Transitions, want.Status, want.Stats.States, want.Stats.Transitions, text)
-		}
+		sameResult(t, p, got, want, text)
 	}
 }
 

@@ -39,18 +39,7 @@ func TestWorldFilesRoundTripTheDeadlockScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text, err := WorldYAML(spec, sc.desc, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			back, v, _, err := ParseFile(Builtin(), "roundtrip.yaml", text)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, text)
-			}
-			m, err := world.Build(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
+			back, v, m, text := writeAndReadBack(t, spec, sc.desc)
 			o := statespace.Options{Workers: 1} // every property, liveness included
 			want, err := world.Check(m, o)
 			if err != nil {
@@ -60,11 +49,7 @@ func TestWorldFilesRoundTripTheDeadlockScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Status != want.Status || got.Stats.States != want.Stats.States || got.Stats.Transitions != want.Stats.Transitions ||
-				(got.Violation == nil) != (want.Violation == nil) || got.Violation != nil && (got.Violation.Length() != want.Violation.Length() || got.Violation.Property != want.Violation.Property) {
-				t.Fatalf("read back: %s %d states %d transitions; written: %s %d states %d transitions\n%s",
-					got.Status, got.Stats.States, got.Stats.Transitions, want.Status, want.Stats.States, want.Stats.Transitions, text)
-			}
+			sameResult(t, "every property", got, want, text)
 			if fmt.Sprint(propVerdicts(got)) != fmt.Sprint(propVerdicts(want)) {
 				t.Errorf("properties: read back %v, written %v", propVerdicts(got), propVerdicts(want))
 			}
