@@ -29,15 +29,7 @@ func TestWorldFileFenceSectionErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, _, err := ParseFile(Builtin(), "w.yaml", []byte("model: world\n"+tc.fence+tc.agents))
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("a valid file was rejected: %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v\nwant it to contain %s", err, tc.want)
-			}
+			checkFileError(t, err, tc.want)
 		})
 	}
 }

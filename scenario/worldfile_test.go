@@ -64,15 +64,7 @@ func TestWorldFileErrorsNameFileLineColumn(t *testing.T) {
 					t.Fatalf("error %v\nwant it to contain %s", err2, want)
 				}
 			}
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("a valid file was rejected: %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v\nwant it to contain %s", err, tc.want)
-			}
+			checkFileError(t, err, tc.want)
 		})
 	}
 }
@@ -93,5 +85,20 @@ func TestWorldFileFieldsThatChangeNothingAreRejected(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%q: error %v, want %s", tc.extra, err, tc.want)
 		}
+	}
+}
+
+// checkFileError checks a scenario file's parse error: it contains want,
+// or, with want "", there is none (the file is valid).
+func checkFileError(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("a valid file was rejected: %v", err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v\nwant it to contain %s", err, want)
 	}
 }
