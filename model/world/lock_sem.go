@@ -1,7 +1,5 @@
 package world
 
-import "strings"
-
 // The lock family's state and semantics: what each call needs to be
 // enabled and what it does (kernel-rules §4.2, §5.2, §5.3, §9).
 
@@ -214,19 +212,15 @@ func (v View) lkSignalledMask() uint8 {
 }
 
 // lockError records a call the kernel forbids in that state (unlocking a
-// lock not held, ww_acquire_init on a live context, a put after the last
-// reference, ...): the step raises FlagMisuse (FlagUseAfterFree for a
-// reference dropped or taken after the last one), so the program's mistake
-// is a violation with a trace, never a panic. The message documents the
-// case; the property's text says it.
-func (v View) lockError(ag int, format string, args ...any) {
-	_ = ag
-	if strings.Contains(format, "after its last reference") {
-		v.raise(FlagUseAfterFree)
-		return
-	}
-	v.raise(FlagMisuse)
-}
+// lock not held, ww_acquire_init on a live context, ...): the step raises
+// FlagMisuse, so the program's mistake is a violation with a trace, never
+// a panic. The message documents the case at the call site; the
+// property's text (lockDocs) says it to the user.
+func (v View) lockError(ag int, format string, args ...any) { v.raise(FlagMisuse) }
+
+// lockUseAfterFree records a reference taken or dropped on a fence after
+// its last reference went (dma_fence_get/put on a freed fence).
+func (v View) lockUseAfterFree(ag int, format string, args ...any) { v.raise(FlagUseAfterFree) }
 
 // lockEnabled is the kernel's condition for each call and result.
 func (v View) lockEnabled(ag int, c Call, step int) bool {
@@ -270,7 +264,9 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 	case lkFencePut, lkFencePutLast:
 		refs := v.b[ls.d.refs+c.Obj]
 		if refs == 0 {
-			v.lockError(ag, "dma_fence_put(%s) after its last reference was dropped", ls.Fences[c.Obj].Name)
+			// A put on a freed fence happens all the same: lockApply
+			// reports it (an enabled check never changes the state).
+			return c.Kind == lkFencePut
 		}
 		if c.Kind == lkFencePutLast {
 			return refs == 1
@@ -481,10 +477,15 @@ func (v View) lockApply(ag int, c Call, step int) {
 		*v.lkFlags(ag) &^= lkReclaim
 	case lkFenceGet:
 		if b[d.refs+c.Obj] == 0 {
-			v.lockError(ag, "dma_fence_get(%s) after its last reference was dropped", ls.Fences[c.Obj].Name)
+			v.lockUseAfterFree(ag, "dma_fence_get(%s) after its last reference was dropped", ls.Fences[c.Obj].Name)
+			break
 		}
 		b[d.refs+c.Obj]++
 	case lkFencePut, lkFencePutLast:
+		if b[d.refs+c.Obj] == 0 {
+			v.lockUseAfterFree(ag, "dma_fence_put(%s) after its last reference was dropped", ls.Fences[c.Obj].Name)
+			break
+		}
 		b[d.refs+c.Obj]--
 	case lkAddCallback, lkAddCallbackENOENT:
 		if l := ls.Fences[c.Obj].Lock; l >= 0 {
@@ -509,6 +510,7 @@ func (v View) lockApply(ag int, c Call, step int) {
 	case lkSend:
 		if b[d.chans+c.Obj] == 255 {
 			v.lockError(ag, "channel %s overflows", ls.Channels[c.Obj])
+			break
 		}
 		b[d.chans+c.Obj]++
 	case lkRecv:
