@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dmabufcheck/dmabufcheck/explore"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -54,6 +55,9 @@ type Scenario struct {
 	// Properties lists the names of the properties of the model built from
 	// v, in model order (statespace.DeadlockProperty is not among them).
 	Properties func(v Values) ([]string, error)
+	// Explore builds the model from v for the interactive explorer (check
+	// explore), its state type hidden (explore.Of; wired in explore.go).
+	Explore func(v Values) (explore.Model, error)
 }
 
 // model wires a scenario to its model: Check, Replay and ReplayAs build the
@@ -87,6 +91,7 @@ func model[S comparable](s *Scenario, build func(v Values) (statespace.Model[S],
 		}
 		return statespace.ExploreGraph(m, max)
 	}
+	s.Explore = exploreOf(build)
 	s.Properties = func(v Values) ([]string, error) {
 		m, err := build(v)
 		if err != nil {

@@ -567,6 +567,7 @@ func worldScenario(s *Scenario, build func(v Values) (*world.Model, error)) *Sce
 		}
 		return world.Graph(m, max)
 	}
+	s.Explore = exploreWorld(build)
 	s.Properties = func(v Values) ([]string, error) {
 		m, err := build(v)
 		if err != nil {

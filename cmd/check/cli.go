@@ -50,6 +50,9 @@ const usage = `usage:
                                SCENARIO: a built-in name or FILE.yaml)
   check export FILE.json [DIR] turn a counterexample into a regression test
                                (a datadriven script in DIR, default regress/testdata)
+  check explore SCENARIO [--set k=v ...] [--addr 127.0.0.1:0]
+                               serve an interactive explorer of the state space on a
+                               loopback address (docs/explore.md)
   check help [COMMAND]         show this help, or a command's
 
 Run 'check COMMAND --help' (or 'check help COMMAND') for a command's flags.
@@ -90,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		err = cmdExport(reg, args[1:], stdout)
 	case "graph":
 		err = cmdGraph(reg, args[1:], stdout)
+	case "explore":
+		err = cmdExplore(ctx, reg, args[1:], stdout)
 	case "explain":
 		err = cmdExplain(args[1:], stdout)
 	case "review":
