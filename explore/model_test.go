@@ -128,3 +128,11 @@ func TestTheSearchFindsTheShortestTraceOfEachKind(t *testing.T) {
 		t.Errorf("a model that never gets stuck has a deadlock: %d %s", resp.StatusCode, resp.Request.URL)
 	}
 }
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0", 999: "999", 1000: "1,000", 18024: "18,024", 1105353: "1,105,353"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -165,7 +166,11 @@ func (s *Server) viewAt(pos position) (*View, error) {
 	if err != nil {
 		return nil, replayError("the path p="+formatPath(pos.path), s.what(), err)
 	}
-	return build(s.m, s.scenario, settings(s.params), pos, w), nil
+	params := ""
+	if len(s.params) > 0 {
+		params = settings(s.params)
+	}
+	return build(s.m, s.scenario, params, pos, w), nil
 }
 
 // replayError words a path that does not replay as a bad request.
@@ -276,13 +281,23 @@ func (s *Server) search(r *http.Request, prop string) (*found, error) {
 
 // notice words a search that found no trace.
 func notice(prop string, f *found) string {
+	n := thousands(f.states)
 	switch f.verdict {
 	case "holds":
-		return fmt.Sprintf("%s holds: the checker explored all %d reachable states and found no counterexample.", prop, f.states)
+		return fmt.Sprintf("%s holds: the checker explored all %s reachable states and found no counterexample.", prop, n)
 	case "unreached":
-		return fmt.Sprintf("%s is never reached: none of the %d reachable states satisfies it.", prop, f.states)
+		return fmt.Sprintf("%s is never reached: none of the %s reachable states satisfies it.", prop, n)
 	}
-	return fmt.Sprintf("the search for a counterexample of %s did not finish (%d states explored): no verdict.", prop, f.states)
+	return fmt.Sprintf("the search for a counterexample of %s did not finish (%s states explored): no verdict.", prop, n)
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // maxTrace bounds an uploaded trace.

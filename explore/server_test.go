@@ -285,6 +285,18 @@ func TestAPropertyThatHoldsHasNoCounterexample(t *testing.T) {
 	}
 }
 
+// The "counterexample" of a cover property is its shortest example: a
+// trail to a state where it is reached.
+func TestACoverPropertyJumpsToItsShortestExample(t *testing.T) {
+	srv := explorer(t, "today")
+	_, _, loc := get(t, srv, "/counterexample?of=all-importers-attached")
+	v := state(t, srv, loc)
+	if got := verdict(t, v, "all-importers-attached"); got.Verdict != "reached" || v.Trail == nil ||
+		!strings.HasPrefix(v.Trail.Title, "example of all-importers-attached") || len(v.Path) != 2 {
+		t.Errorf("all-importers-attached: %+v after %v, trail %+v", got, v.Path, v.Trail)
+	}
+}
+
 // A deadlock's counterexample ends in a state where nothing is enabled, and
 // the page says it is a deadlock.
 func TestADeadlockIsShownAsOne(t *testing.T) {

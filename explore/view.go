@@ -69,7 +69,7 @@ type StepView struct {
 	Label  string `json:"label,omitempty"`
 	Actor  string `json:"actor,omitempty"`
 	// Changed are the fields the step changed.
-	Changed []statespace.Field `json:"changed,omitempty"`
+	Changed []FieldView `json:"changed,omitempty"`
 	// Observed and Messages are the model's notes: what the step saw that
 	// the state does not keep, the messages between agents it completes.
 	Observed string   `json:"observed,omitempty"`
@@ -160,7 +160,9 @@ func build(m Model, scenario, params string, pos position, w *walk) *View {
 		sv := StepView{Index: i, URL: pos.at(pos.path[:i]).url(), Action: st.action, Label: st.label, Actor: st.actor,
 			Observed: st.observed, Current: i == n}
 		if i > 0 {
-			sv.Changed = statespace.ChangedFields(w.steps[i-1].state, st.state)
+			for _, f := range statespace.ChangedFields(w.steps[i-1].state, st.state) {
+				sv.Changed = append(sv.Changed, FieldView{Name: f.Name, Value: f.Value, Changed: true})
+			}
 		}
 		for _, msg := range st.messages {
 			sv.Messages = append(sv.Messages, fmt.Sprintf("%s → %s: %s", msg.From, msg.To, msg.Text))

@@ -60,7 +60,11 @@ func cmdExplore(ctx context.Context, reg *scenario.Registry, args []string, stdo
 		return usageError{fmt.Errorf("--addr %q: %v", addr, err)}
 	}
 	srv := &http.Server{Handler: explore.New(l.sc.Name, l.vals.Map(), m), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "check explore: %s (%s) at http://%s/ (Ctrl-C stops it)\n", l.sc.Name, l.vals, ln.Addr())
+	what := fmt.Sprintf("%s (%s)", l.sc.Name, l.vals)
+	if l.file != nil {
+		what = fmt.Sprintf("%s (the file %s)", l.sc.Name, l.file.Path)
+	}
+	fmt.Fprintf(stdout, "check explore: %s at http://%s/ (Ctrl-C stops it)\n", what, ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
