@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -54,6 +55,11 @@ type Scenario struct {
 	// Properties lists the names of the properties of the model built from
 	// v, in model order (statespace.DeadlockProperty is not among them).
 	Properties func(v Values) ([]string, error)
+
+	// fileOptions and spec, for a scenario read from a world file, are
+	// the file's options and world at the values v.
+	fileOptions func(v Values) (FileOptions, error)
+	spec        func(v Values) (world.Spec, error)
 }
 
 // model wires a scenario to its model: Check, Replay and ReplayAs build the

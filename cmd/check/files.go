@@ -57,13 +57,8 @@ func loadScenario(reg *scenario.Registry, name string, set []string) (*loadedSce
 	if err != nil {
 		return nil, usageError{err}
 	}
-	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFile(reg, name, b); err != nil {
+	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFileWith(reg, name, b, set); err != nil {
 		return nil, usageError{err}
-	}
-	if len(set) > 0 {
-		if l.vals, err = l.sc.Parse(append(scenario.Settings(l.vals.Map()), set...)); err != nil {
-			return nil, usageError{err}
-		}
 	}
 	l.file = &traces.ScenarioFile{Path: name, Text: string(b)}
 	return l, nil
@@ -130,7 +125,11 @@ func listFiles(reg *scenario.Registry, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "%-28s [file, does not load] %v\n", p, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%-28s [file: scenario %s] %s\n", p, sc.Name, sc.Description)
+		line := fmt.Sprintf("%-28s [file: scenario %s] %s", p, sc.Name, sc.Description)
+		if ps := paramSummary(sc); ps != "" {
+			line += " [params: " + ps + "]"
+		}
+		fmt.Fprintln(stdout, line)
 	}
 	return nil
 }
