@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	dmamodel "github.com/dmabufcheck/dmabufcheck/model"
 	"github.com/dmabufcheck/dmabufcheck/model/crossvm"
@@ -125,8 +126,11 @@ func fenceBuiltins() ([]legacyBuiltin, error) {
 				Options: []string{fence.JobsWrite.String(), fence.JobsRead.String(), fence.JobsReadWrite.String()},
 				Help:    "what the interchangeable importers' jobs do: write, read, or either (both submit actions)"})
 		}
+		// The world checks it unreduced (unexpressed): the description
+		// does not say otherwise.
+		desc := strings.TrimSuffix(sc.Description, "; checked modulo permutations of the GPUs (symmetry=true)")
 		out = append(out, legacyBuiltin{
-			family: "fence", name: "fence-" + sc.Name, description: sc.Description,
+			family: "fence", name: "fence-" + sc.Name, description: desc,
 			params: params, symmetric: symmetric,
 			world: func(v Values) (world.Spec, error) {
 				cfg := sc.Config

@@ -137,3 +137,29 @@ func lineDiff(got, want string) string {
 	}
 	return "(equal)"
 }
+
+// The registry's built-ins are the reference models and the world files,
+// one per earlier built-in: none is lost, each with the earlier
+// description and the file's parameters.
+func TestEveryEarlierBuiltinIsAWorldFileBuiltin(t *testing.T) {
+	reg := Builtin()
+	want := []string{"dmabuf-bench", "german"}
+	for _, b := range legacy(t) {
+		want = append(want, b.name)
+		sc, err := reg.Lookup(b.name)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if sc.Description != b.description {
+			t.Errorf("%s: description %q, want %q", b.name, sc.Description, b.description)
+		}
+		if sc.spec == nil {
+			t.Errorf("%s is not read from its world file", b.name)
+		}
+	}
+	slices.Sort(want)
+	if got := reg.Names(); !slices.Equal(got, want) {
+		t.Errorf("built-ins %v\nwant %v", got, want)
+	}
+}

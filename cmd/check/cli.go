@@ -19,6 +19,7 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/model/deadlock"
 	"github.com/dmabufcheck/dmabufcheck/model/fence"
 	"github.com/dmabufcheck/dmabufcheck/model/p2p"
+	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
@@ -38,8 +39,8 @@ const (
 const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively (a built-in name, or a
                                scenario file FILE.yaml: docs/scenario-files.md)
-  check list [properties]      list the built-in scenarios and the files of scenarios/
-                               (or the properties), one per line
+  check list [properties]      list the built-in scenarios and the other files of
+                               scenarios/ (or the properties), one per line
   check replay FILE.json       re-execute a saved counterexample and confirm it
   check review [--out docs/results.md] [--traces docs/results] [DIR]
                                check every property of every scenario (or of every
@@ -119,10 +120,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 const listHelp = `usage: check list [scenarios|properties]
 
 List the built-in scenarios with their descriptions and parameters (the
-default; --set name=value sets one, within the range shown), then the
-scenario files of scenarios/ (marked [file: ...]; run them as
-'check run scenarios/NAME.yaml'), or every property with the first sentence
-of its documentation, one per line.
+default; --set name=value sets one, within the range shown; every
+built-in but german and dmabuf-bench is the world file scenarios/NAME.yaml,
+carried in the binary), then the other scenario files of scenarios/
+(marked [file: ...]; run them as 'check run scenarios/NAME.yaml'), or
+every property with the first sentence of its documentation, one per line.
 `
 
 // cmdList lists the scenarios or the properties.
@@ -527,6 +529,12 @@ func cmdExplain(args []string, stdout io.Writer) error {
 		if base, _, cut := strings.Cut(name, "/"); cut {
 			doc, ok = docs[base]
 		}
+	}
+	if !ok {
+		// A property only the world has (the built-ins are worlds).
+		base, _, _ := strings.Cut(name, "/")
+		doc = world.PropertyDoc(base)
+		ok = doc != ""
 	}
 	if !ok {
 		return usagef("unknown property %q (run 'check explain' to list them)", name)
