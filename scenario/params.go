@@ -59,6 +59,10 @@ func (f *fileReader) paramDecls(n *yaml.Node) ([]Param, []*yaml.Node) {
 		f.fail(n, "params: want a mapping of parameters, each {default: ..., and min and max (an int), options (a choice) or nothing more (a bool), help: ...}")
 		return nil, nil
 	}
+	if len(n.Content) == 0 {
+		f.fail(n, "params: declares no parameter, so it would change nothing")
+		return nil, nil
+	}
 	var out []Param
 	var keys []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {

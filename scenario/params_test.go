@@ -157,6 +157,7 @@ func TestParameterErrorsNameFileLineColumn(t *testing.T) {
 		{"no type", "default: true, help: the CPU", "default: yes-please, help: the CPU", `p.yaml:7:22: params: bracket: a parameter is an int (with min and max), a choice (with options) or a bool (default true or false)`},
 		{"no default", "{default: true, help: the CPU", "{help: the CPU", `p.yaml:7:12: params: bracket needs a default`},
 		{"unknown declaration field", "help: cache lines", "hlp: cache lines", `p.yaml:5:39: unknown field "hlp" (did you mean "help"?)`},
+		{"no parameter", "params:\n  lines: {default: 1, min: 1, max: 2, help: cache lines of the buffer}\n  arch: {default: arm64, options: [arm64, arm32, x86], help: what the syncs do}\n  bracket: {default: true, help: the CPU brackets its writes}\n", "params: {}\n", `p.yaml:4:9: params: declares no parameter, so it would change nothing`},
 		{"bad name", "  bracket: {", "  2bracket: {", `p.yaml:7:3: params: "2bracket" is not a parameter name`},
 		{"name uses a parameter", "name: params", "name: params-${lines}", `p.yaml:2:7: name: the scenario's name is fixed`},
 		{"a value's world is checked where the use is", "cpu_write(0)\n", "cpu_write(${lines})\n", `p.yaml:17:19: cpu_write(LINE): argument 1 must be a cache line (0..0: the buffer has 1), not "1"`},
