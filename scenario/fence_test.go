@@ -32,59 +32,60 @@ func TestFenceScenariosAreRegistered(t *testing.T) {
 	}
 }
 
-// TestFenceSymmetryParameter: a fence scenario with interchangeable
-// importers takes symmetry=true|false (on by default); the reduced check
-// agrees with the unreduced one on every verdict, and a trace of the
+// A built-in whose world declares a symmetry takes symmetry=true|false
+// (on by default): the reduced check agrees with the unreduced one on
+// every verdict and shortest length, with fewer states, and a trace of the
 // reduced check (a path of canonical states) replays through the
-// scenario's Replay, as `check replay` does. Scenarios whose importers all
-// differ have no symmetry parameter.
-func TestFenceSymmetryParameter(t *testing.T) {
-	reg := Builtin()
-	for _, sc := range fence.Scenarios() {
-		s, _ := reg.Lookup("fence-" + sc.Name)
-		has := false
-		for _, p := range s.Params {
-			has = has || p.Name == "symmetry" && p.Default == "true"
-		}
-		if has != (sc.Name == "three-writers") {
-			t.Errorf("fence-%s: symmetry parameter %v", sc.Name, has)
-		}
-	}
-	s, err := reg.Lookup("fence-three-writers")
+// scenario's Replay, as check replay does.
+func TestBuiltinSymmetryParameter(t *testing.T) {
+	s, err := Builtin().Lookup("today-three-isps")
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := map[bool]*statespace.Result{}
-	for _, sym := range []bool{false, true} {
-		v, err := s.Parse([]string{"symmetry=" + map[bool]string{false: "false", true: "true"}[sym]})
-		if err != nil {
-			t.Fatal(err)
+	if p, ok := s.Param("symmetry"); !ok || p.Default != "true" {
+		t.Fatalf("today-three-isps: symmetry parameter %+v", p)
+	}
+	for _, prop := range []string{"no-stale-read", "no-lost-write", "device-reads-cpu-write"} {
+		type outcome struct {
+			verdict string
+			length  int
+			states  uint64
 		}
-		r, err := s.Check(v, statespace.Options{Workers: 2, Only: []string{fence.Monotonicity, fence.JobWaitedForDep, fence.CPUWaitedForFence}})
-		if err != nil || r.Status != statespace.StatusOK {
-			t.Fatalf("symmetry=%v: %v %v", sym, err, r.Status)
-		}
-		results[sym] = r
-		for _, p := range r.Properties {
-			if p.Trace == nil {
+		var got [2]outcome
+		for i, set := range []string{"symmetry=false", "symmetry=true"} {
+			v, err := s.Parse([]string{set, "writes=1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Check(v, statespace.Options{Workers: 2, Only: []string{prop}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			verdict, length := Verdict(r, prop)
+			got[i] = outcome{verdict, length, r.Stats.States}
+			var tr *statespace.Trace
+			if r.Violation != nil {
+				tr = r.Violation.Trace
+			} else {
+				for _, p := range r.Properties {
+					if p.Name == prop {
+						tr = p.Trace
+					}
+				}
+			}
+			if tr == nil {
 				continue
 			}
 			var steps []statespace.ReplayStep
-			for _, st := range p.Trace.Steps {
+			for _, st := range tr.Steps {
 				steps = append(steps, statespace.ReplayStep{Action: st.Action, Label: st.Label, Fingerprint: st.Fingerprint})
 			}
-			if _, err := s.Replay(v, p.Trace.InitIndex, steps, p.Name, -1); err != nil {
-				t.Errorf("symmetry=%v: the example of %s does not replay: %v", sym, p.Name, err)
+			if _, err := s.Replay(v, tr.InitIndex, steps, prop, -1); err != nil {
+				t.Errorf("%s: the trace of %s does not replay: %v", set, prop, err)
 			}
 		}
-	}
-	a, b := results[false], results[true]
-	if a.Stats.States != 692310 || b.Stats.States != 115773 {
-		t.Errorf("%d states unreduced, %d reduced; want 692310 and 115773 (exact reduction: one state per orbit)", a.Stats.States, b.Stats.States)
-	}
-	for i := range a.Properties {
-		if a.Properties[i].Verdict != b.Properties[i].Verdict {
-			t.Errorf("%s: %s unreduced, %s reduced", a.Properties[i].Name, a.Properties[i].Verdict, b.Properties[i].Verdict)
+		if got[0].verdict != got[1].verdict || got[0].length != got[1].length || got[1].states >= got[0].states {
+			t.Errorf("%s: unreduced %+v, reduced %+v", prop, got[0], got[1])
 		}
 	}
 }

@@ -30,8 +30,13 @@ type FileOptions struct {
 	Only      []string
 	MaxStates uint64
 	MaxDepth  int
-	// Expect are a world file's expectations (model: world, expect:).
+	// Expect are a world file's expectations (model: world, expect:),
+	// pinned for its parameters' default values.
 	Expect []Expectation
+	// Differs lists the parameter settings (name=value) that differ from
+	// the world file's defaults: when there are any, the expectations
+	// are not judged (they were found at the defaults).
+	Differs []string
 }
 
 // fileError is an error at a node of a scenario file: file:line:column.
@@ -105,6 +110,13 @@ func LoadFile(reg *Registry, path string) (*Scenario, Values, FileOptions, error
 
 // ParseFile is LoadFile on the file's contents.
 func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOptions, error) {
+	return ParseFileWith(reg, path, b, nil)
+}
+
+// ParseFileWith is ParseFile with parameter settings (name=value, as
+// --set gives them) on top of the file's: the values returned, and a world
+// file's options (the properties it checks), are those at the settings.
+func ParseFileWith(reg *Registry, path string, b []byte, extra []string) (*Scenario, Values, FileOptions, error) {
 	var opt FileOptions
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
@@ -117,17 +129,7 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 	f := &fileReader{path: path}
 	if m := keyOf(top, "model"); m != nil {
 		if v := top.Content[slices.Index(top.Content, m)+1]; v.Value == "world" {
-			fields := f.mapping(top, nil)
-			if n, ok := fields["max-states"]; ok {
-				opt.MaxStates = uint64(f.int(n, 0, 1<<40))
-			}
-			if n, ok := fields["max-depth"]; ok {
-				opt.MaxDepth = f.int(n, 0, 1<<20)
-			}
-			if f.err != nil {
-				return nil, Values{}, opt, f.err
-			}
-			return f.worldFile(top, fields, opt)
+			return parseWorldFile(path, top, extra)
 		}
 	}
 	fields := f.mapping(top, []string{"model", "name", "description", "scenario", "params", "arch", "backing", "lines",
@@ -177,6 +179,11 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 		if err != nil {
 			return nil, Values{}, opt, fileError(path, fields["params"], "params: %v", err)
 		}
+		if len(extra) > 0 {
+			if v, err = sc.Parse(append(settings, extra...)); err != nil {
+				return nil, Values{}, opt, err
+			}
+		}
 		if hasProps {
 			f.properties(sc, v, propList)
 		}
@@ -210,7 +217,10 @@ func ParseFile(reg *Registry, path string, b []byte) (*Scenario, Values, FileOpt
 		}
 		return props.Check(m), nil
 	})
-	v, _ := sc.Parse(nil)
+	v, err := sc.Parse(extra)
+	if err != nil {
+		return nil, Values{}, opt, err
+	}
 	if hasProps {
 		f.properties(sc, v, propList)
 	}

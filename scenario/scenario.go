@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dmabufcheck/dmabufcheck/explore"
+	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -58,6 +59,11 @@ type Scenario struct {
 	// Explore builds the model from v for the interactive explorer (check
 	// explore), its state type hidden (explore.Of; wired in explore.go).
 	Explore func(v Values) (explore.Model, error)
+
+	// fileOptions and spec, for a scenario read from a world file, are
+	// the file's options and world at the values v.
+	fileOptions func(v Values) (FileOptions, error)
+	spec        func(v Values) (world.Spec, error)
 }
 
 // model wires a scenario to its model: Check, Replay and ReplayAs build the

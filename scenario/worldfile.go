@@ -19,7 +19,7 @@ import (
 // file a regression test. docs/writing-scenarios.md is its guide.
 
 // worldFields are the top-level fields of a world file.
-var worldFields = []string{"model", "name", "description", "arch", "backing", "lines", "writes", "exporter",
+var worldFields = []string{"model", "name", "description", "params", "arch", "backing", "lines", "writes", "exporter",
 	"dma-api-syncs-device-caches", "devices", "fence", "locks", "vm", "p2p", "symmetry", "agents", "invariants",
 	"properties", "max-states", "max-depth", "expect"}
 
@@ -51,24 +51,26 @@ type Expectation struct {
 // verdicts a file may expect.
 var verdicts = []string{"holds", "violated", "reached", "unreachable"}
 
-// worldFile reads a world file's fields into a scenario.
-func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt FileOptions) (*Scenario, Values, FileOptions, error) {
+// worldFile reads the fields of a world file (its parameters substituted:
+// worldtemplate.go) into the world. expect, when not nil, are the
+// expectations read at the defaults: the file's expect: is then not read
+// again, and they choose the properties to check.
+func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt FileOptions, expect []Expectation) (*worldRead, error) {
 	for k, n := range fields {
 		if !slices.Contains(worldFields, k) {
 			keyNode := keyOf(top, k)
 			if keyNode == nil {
 				keyNode = n
 			}
-			return nil, Values{}, opt, fileError(f.path, keyNode, "unknown field %q for a world%s (want one of: %s)", k, didYouMean(k, worldFields), strings.Join(worldFields, ", "))
+			return nil, fileError(f.path, keyNode, "unknown field %q for a world%s (want one of: %s)", k, didYouMean(k, worldFields), strings.Join(worldFields, ", "))
 		}
 	}
 	spec := world.Spec{Name: "file:" + f.path, Arch: world.ARM64, Backing: world.SystemCached, Lines: 1, Writes: 2}
 	if n, ok := fields["name"]; ok {
 		spec.Name = f.str(n)
 	}
-	desc := ""
 	if n, ok := fields["description"]; ok {
-		desc = f.str(n)
+		f.str(n)
 	}
 	if n, ok := fields["arch"]; ok {
 		spec.Arch = world.Arch(f.choice(n, "arch", []string{"arm64", "arm32", "x86"}))
@@ -118,11 +120,11 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 		if f.err == nil {
 			f.fail(top, "a world needs agents (each with a name and a program)")
 		}
-		return nil, Values{}, opt, f.err
+		return nil, f.err
 	}
 	if agents.Kind != yaml.SequenceNode || len(agents.Content) == 0 {
 		f.fail(agents, "agents: want a list of agents, each with a name and a program")
-		return nil, Values{}, opt, f.err
+		return nil, f.err
 	}
 	// Names first: programs and expressions refer to any agent.
 	var progNodes []*yaml.Node
@@ -137,7 +139,7 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 		progNodes = append(progNodes, am["program"])
 	}
 	if f.err != nil {
-		return nil, Values{}, opt, f.err
+		return nil, f.err
 	}
 	for i, p := range progNodes {
 		if p == nil {
@@ -163,33 +165,57 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 		}
 	}
 	if f.err != nil {
-		return nil, Values{}, opt, f.err
+		return nil, f.err
 	}
 	m, err := world.Build(spec)
 	if err != nil {
-		return nil, Values{}, opt, f.buildError(err, top, fields)
+		return nil, f.buildError(err, top, fields)
 	}
-	sc := worldScenario(&Scenario{Name: spec.Name, Description: desc}, func(Values) (*world.Model, error) { return m, nil })
-	v, _ := sc.Parse(nil)
+	names := append(m.PropertyNames(), statespace.DeadlockProperty)
 	if n, ok := fields["properties"]; ok {
-		f.properties(sc, v, n)
 		opt.Only = f.strings(n)
-	}
-	if n, ok := fields["expect"]; ok {
-		opt.Expect = f.expectations(n, m)
-	}
-	if _, ok := fields["properties"]; !ok {
-		// By default a world file checks the safety properties and
-		// deadlock; the reachability properties (is this world vacuous?)
-		// when it names them, in properties or expect.
-		opt.Only = append(m.SafetyPropertyNames(), statespace.DeadlockProperty)
-		for _, e := range opt.Expect {
-			if !slices.Contains(opt.Only, e.Property) {
-				opt.Only = append(opt.Only, e.Property)
+		for i, p := range opt.Only {
+			if !slices.Contains(names, p) {
+				f.fail(n.Content[i], "properties: unknown property %q%s (%s has: %s)", p, didYouMean(p, names), spec.Name, strings.Join(names, ", "))
 			}
 		}
 	}
-	return sc, v, opt, f.err
+	if expect == nil {
+		if n, ok := fields["expect"]; ok {
+			expect = f.expectations(n, m)
+		}
+	}
+	opt.Expect = expect
+	if _, ok := fields["properties"]; !ok {
+		// By default a world file checks the safety properties and
+		// deadlock; the reachability properties (is this world vacuous?)
+		// when it names them, in properties or expect. At other values
+		// than the defaults, a property an expectation names checks its
+		// instances at these values (fences-eventually-signal/gpu0#2 as
+		// well as #0 and #1).
+		opt.Only = append(m.SafetyPropertyNames(), statespace.DeadlockProperty)
+		for _, p := range names {
+			if !slices.Contains(opt.Only, p) && slices.ContainsFunc(opt.Expect, func(e Expectation) bool { return sameProperty(e.Property, p) }) {
+				opt.Only = append(opt.Only, p)
+			}
+		}
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &worldRead{spec: spec, model: m, opt: opt}, nil
+}
+
+// sameProperty reports whether an expectation's property names p: the
+// same name, or another instance of the same property (the text before
+// "/" is the property, the rest its instance).
+func sameProperty(expected, p string) bool {
+	if expected == p {
+		return true
+	}
+	a, _, ok1 := strings.Cut(expected, "/")
+	b, _, ok2 := strings.Cut(p, "/")
+	return ok1 && ok2 && a == b
 }
 
 // keyOf returns the key node of field k of mapping n.

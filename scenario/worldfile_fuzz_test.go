@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,6 +82,9 @@ func FuzzWorldFile(f *testing.F) {
 	f.Add("model: world\nagents: []\n")
 	f.Add("model: world\n")
 	f.Add("model: world\nfence: {}\nagents:\n  - name: a\n")
+	// Parameters: declarations of each kind, uses, if items.
+	f.Add(paramsFile)
+	f.Add(symmetryFile)
 	reg := Builtin()
 	f.Fuzz(func(t *testing.T, text string) {
 		sc, v, opt, err := ParseFile(reg, "w.yaml", []byte(text))
@@ -98,6 +102,21 @@ func FuzzWorldFile(f *testing.F) {
 		}
 		if _, err := sc.Check(v, statespace.Options{Workers: 1, MaxStates: 500, Only: opt.Only}); err != nil {
 			t.Fatalf("an accepted file does not check: %v", err)
+		}
+		// At other values of its parameters, the file may be wrong (an
+		// error placed in the file), never a panic.
+		for _, p := range sc.Params {
+			other := map[Kind]string{Int: strconv.Itoa(p.Max), Bool: strconv.FormatBool(p.Default != "true")}[p.Kind]
+			if p.Kind == Choice {
+				other = p.Options[len(p.Options)-1]
+			}
+			v, err := sc.Parse([]string{p.Name + "=" + other})
+			if err != nil {
+				t.Fatalf("%s=%s: %v", p.Name, other, err)
+			}
+			if _, err := sc.Check(v, statespace.Options{Workers: 1, MaxStates: 500}); err != nil && !worldFileError.MatchString(err.Error()) {
+				t.Fatalf("%s=%s: error %q does not start with file:line:col", p.Name, other, err)
+			}
 		}
 	})
 }

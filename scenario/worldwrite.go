@@ -94,19 +94,30 @@ func WorldYAML(s world.Spec, description string, expect []Expectation) ([]byte, 
 		add("invariants", invs)
 	}
 	if len(expect) > 0 {
-		en := mapping()
-		for _, e := range expect {
-			if e.Length == 0 {
-				en.Content = append(en.Content, scalar(e.Property), scalar(e.Verdict))
-				continue
-			}
-			vn := mapping()
-			vn.Style = yaml.FlowStyle
-			vn.Content = append(vn.Content, scalar("verdict"), scalar(e.Verdict), scalar("length"), scalar(strconv.Itoa(e.Length)))
-			en.Content = append(en.Content, scalar(e.Property), vn)
-		}
-		add("expect", en)
+		add("expect", expectNode(expect))
 	}
+	return encodeYAML(top)
+}
+
+// expectNode writes expectations: property: verdict, or property:
+// {verdict, length}.
+func expectNode(expect []Expectation) *yaml.Node {
+	en := mapping()
+	for _, e := range expect {
+		if e.Length == 0 {
+			en.Content = append(en.Content, scalar(e.Property), scalar(e.Verdict))
+			continue
+		}
+		vn := mapping()
+		vn.Style = yaml.FlowStyle
+		vn.Content = append(vn.Content, scalar("verdict"), scalar(e.Verdict), scalar("length"), scalar(strconv.Itoa(e.Length)))
+		en.Content = append(en.Content, scalar(e.Property), vn)
+	}
+	return en
+}
+
+// encodeYAML writes a file's top mapping, indented by two.
+func encodeYAML(top *yaml.Node) ([]byte, error) {
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{top}}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)

@@ -19,6 +19,7 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/model/deadlock"
 	"github.com/dmabufcheck/dmabufcheck/model/fence"
 	"github.com/dmabufcheck/dmabufcheck/model/p2p"
+	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
@@ -38,8 +39,8 @@ const (
 const usage = `usage:
   check run SCENARIO [flags]   check a scenario exhaustively (a built-in name, or a
                                scenario file FILE.yaml: docs/scenario-files.md)
-  check list [properties]      list the built-in scenarios and the files of scenarios/
-                               (or the properties), one per line
+  check list [properties]      list the built-in scenarios and the other files of
+                               scenarios/ (or the properties), one per line
   check replay FILE.json       re-execute a saved counterexample and confirm it
   check review [--out docs/results.md] [--traces docs/results] [DIR]
                                check every property of every scenario (or of every
@@ -123,10 +124,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 
 const listHelp = `usage: check list [scenarios|properties]
 
-List the built-in scenarios with their descriptions (the default), then the
-scenario files of scenarios/ (marked [file: ...]; run them as
-'check run scenarios/NAME.yaml'), or every property with the first sentence
-of its documentation, one per line.
+List the built-in scenarios with their descriptions and parameters (the
+default; --set name=value sets one, within the range shown; every
+built-in but german and dmabuf-bench is the world file scenarios/NAME.yaml,
+carried in the binary), then the other scenario files of scenarios/
+(marked [file: ...]; run them as 'check run scenarios/NAME.yaml'), or
+every property with the first sentence of its documentation, one per line.
 `
 
 // cmdList lists the scenarios or the properties.
@@ -138,7 +141,11 @@ func cmdList(reg *scenario.Registry, args []string, stdout io.Writer) error {
 	switch {
 	case len(args) == 0 || len(args) == 1 && args[0] == "scenarios":
 		for _, s := range reg.All() {
-			fmt.Fprintf(stdout, "%-28s %s\n", s.Name, s.Description)
+			line := fmt.Sprintf("%-28s %s", s.Name, s.Description)
+			if ps := paramSummary(s); ps != "" {
+				line += " [params: " + ps + "]"
+			}
+			fmt.Fprintln(stdout, line)
 		}
 		if err := listFiles(reg, stdout); err != nil {
 			return err
@@ -202,7 +209,8 @@ const runHelp = `usage: check run SCENARIO [flags]
 
 Check a scenario exhaustively: SCENARIO is a built-in name ('check list') or
 a scenario file FILE.yaml (docs/scenario-files.md). Flags and the scenario
-may come in any order.
+may come in any order; 'check run SCENARIO --help' also lists the
+scenario's parameters.
 Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
 `
 
@@ -234,6 +242,10 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof FILE)")
 	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE`, in the format its extension names: "+strings.Join(traces.Extensions(), ", ")+" (repeatable)")
 	pos, err := parseFlags(fs, runHelp, args, stdout)
+	if errors.Is(err, errHelped) && len(pos) == 1 {
+		// check run SCENARIO --help: the scenario's parameters follow.
+		return pos[0], nil, err
+	}
 	if err != nil {
 		return "", nil, err
 	}
@@ -290,6 +302,14 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 
 func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, stderr io.Writer) (int, error) {
 	name, f, err := parseRunArgs(args, stdout)
+	if errors.Is(err, errHelped) && name != "" {
+		// Help exits 0 whatever the scenario: one that does not load has
+		// no parameters to show.
+		if l, lerr := loadScenario(reg, name, nil); lerr == nil {
+			writeParamHelp(stdout, l.sc)
+		}
+		return 0, err
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -378,7 +398,9 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		}
 	} else {
 		writeText(stdout, sc.Name, vals, res, f.verbose)
-		if len(fileOpt.Expect) > 0 && opt.Swarm == nil && f.only == "" {
+		if len(fileOpt.Expect) > 0 && len(fileOpt.Differs) > 0 {
+			fmt.Fprintf(stdout, "expectations: not judged: they are pinned for the defaults, not for %s\n", strings.Join(fileOpt.Differs, " "))
+		} else if len(fileOpt.Expect) > 0 && opt.Swarm == nil && f.only == "" {
 			eo := opt
 			eo.Progress = nil
 			bad, err := scenario.CheckExpectations(name, sc, vals, fileOpt.Expect, eo)
@@ -512,6 +534,12 @@ func cmdExplain(args []string, stdout io.Writer) error {
 		if base, _, cut := strings.Cut(name, "/"); cut {
 			doc, ok = docs[base]
 		}
+	}
+	if !ok {
+		// A property only the world has (the built-ins are worlds).
+		base, _, _ := strings.Cut(name, "/")
+		doc = world.PropertyDoc(base)
+		ok = doc != ""
 	}
 	if !ok {
 		return usagef("unknown property %q (run 'check explain' to list them)", name)

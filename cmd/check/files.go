@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -9,12 +10,14 @@ import (
 	"strings"
 
 	"github.com/dmabufcheck/dmabufcheck/scenario"
+	"github.com/dmabufcheck/dmabufcheck/scenarios"
 	"github.com/dmabufcheck/dmabufcheck/traces"
 )
 
 // Scenario files are first-class (issue 17): every command that takes a
 // scenario takes a file, a trace found in a file carries the file's text,
-// and the files of scenarios/ are listed beside the built-ins.
+// and the files of scenarios/ that are not a built-in's are listed beside
+// the built-ins.
 
 // scenariosDir is the directory of scenario files that 'check list' lists
 // beside the built-ins (relative to the working directory: the checkout's
@@ -57,13 +60,8 @@ func loadScenario(reg *scenario.Registry, name string, set []string) (*loadedSce
 	if err != nil {
 		return nil, usageError{err}
 	}
-	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFile(reg, name, b); err != nil {
+	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFileWith(reg, name, b, set); err != nil {
 		return nil, usageError{err}
-	}
-	if len(set) > 0 {
-		if l.vals, err = l.sc.Parse(append(scenario.Settings(l.vals.Map()), set...)); err != nil {
-			return nil, usageError{err}
-		}
 	}
 	l.file = &traces.ScenarioFile{Path: name, Text: string(b)}
 	return l, nil
@@ -118,19 +116,36 @@ func scenarioFiles(dir string) ([]string, error) {
 }
 
 // listFiles prints the scenario files of scenarios/, one per line, each
-// marked as a file; a file that does not load is listed with its error.
+// marked as a file; a file that does not load is listed with its error. A
+// file that is a built-in's, as the binary carries it, is the built-in
+// listed above, and is not listed again.
 func listFiles(reg *scenario.Registry, stdout io.Writer) error {
 	files, err := scenarioFiles(scenariosDir)
 	if err != nil {
 		return err
 	}
+	builtin := map[string][]byte{}
+	for _, f := range scenarios.Files() {
+		builtin[f.Path] = f.Text
+	}
 	for _, p := range files {
-		sc, _, _, err := scenario.LoadFile(reg, p)
+		text, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if b, ok := builtin[filepath.ToSlash(p)]; ok && bytes.Equal(b, text) {
+			continue
+		}
+		sc, _, _, err := scenario.ParseFile(reg, p, text)
 		if err != nil {
 			fmt.Fprintf(stdout, "%-28s [file, does not load] %v\n", p, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%-28s [file: scenario %s] %s\n", p, sc.Name, sc.Description)
+		line := fmt.Sprintf("%-28s [file: scenario %s] %s", p, sc.Name, sc.Description)
+		if ps := paramSummary(sc); ps != "" {
+			line += " [params: " + ps + "]"
+		}
+		fmt.Fprintln(stdout, line)
 	}
 	return nil
 }

@@ -25,8 +25,8 @@ type flagError struct{ error }
 // parseFlags parses a subcommand's arguments with fs: flags and positional
 // arguments may come in any order, and "--" ends the flags. It returns the
 // positional arguments. -h or --help prints help (the command's synopsis,
-// then its flags) on stdout and returns errHelped; a bad flag is a
-// flagError.
+// then its flags) on stdout and returns errHelped with the positional
+// arguments before it; a bad flag is a flagError.
 func parseFlags(fs *flag.FlagSet, help string, args []string, stdout io.Writer) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -43,7 +43,7 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout io.Writer) 
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				printHelp(stdout, fs, help)
-				return nil, errHelped
+				return pos, errHelped
 			}
 			return nil, flagError{fmt.Errorf("%s; see '%s --help'", flagMessage(err), fs.Name())}
 		}

@@ -49,7 +49,7 @@ func TestReplayConfirmsAndRejects(t *testing.T) {
 		name, want string
 		edit       func(map[string]any)
 	}{
-		{"state-edited", "step 5 (cache_prefetch(line 0)): the state reached has fingerprint", func(d map[string]any) {
+		{"state-edited", "step 5 (cpu-cache: cache_prefetch(line 0)): the state reached has fingerprint", func(d map[string]any) {
 			step(d, 5)["fingerprint"] = "0000000000000001"
 		}},
 		{"action-renamed", `step 3: action`, func(d map[string]any) { step(d, 3)["action"] = "dma_buf_frobnicate" }},
