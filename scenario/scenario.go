@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -54,6 +55,10 @@ type Scenario struct {
 	// Properties lists the names of the properties of the model built from
 	// v, in model order (statespace.DeadlockProperty is not among them).
 	Properties func(v Values) ([]string, error)
+	// World builds the world model of a world file (model: world) for v,
+	// for tools that drive the model themselves (the property-based
+	// suites of package props); nil for the other scenarios.
+	World func(v Values) (*world.Model, error)
 }
 
 // model wires a scenario to its model: Check, Replay and ReplayAs build the
