@@ -21,7 +21,7 @@ import (
 // so rapid gets more walks for the same time. A run stops at its first
 // failure, so a budget is spent in full only when nothing is found; the
 // defaults are sized for bug hunting, with a wide margin over the walks
-// the hardest seeded bug of the built-in scenarios needs (docs/testing.md).
+// the hardest seeded bug of the scenario files needs (docs/testing.md).
 // Suites that only confirm a correct design pass smaller budgets.
 const (
 	DefaultRapidRuns  = 20000
