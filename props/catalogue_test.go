@@ -99,7 +99,7 @@ func TestCatalogueIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("props/%s is stale: the scenario files expect something else (go test ./props -run TestCatalogueIsCurrent -update)", verdictsFile)
+		t.Fatalf("props/%s is stale: the scenario files expect something else (go test ./props -run TestCatalogueIsCurrent -update, then go test ./props -run TestCatalogue -rewrite for testdata/catalogue)", verdictsFile)
 	}
 }
 

@@ -526,6 +526,7 @@ var fileVerdicts = map[string][]FileVerdict{
 	"no-kernel-api-misuse": {
 		{File: "docs/examples/world/fence-put-after-release.yaml", Verdict: "violated", Length: 2},
 		{File: "docs/examples/world/ww-acquire-twice.yaml", Verdict: "violated", Length: 3},
+		{File: "docs/examples/world/ww-wound-wait.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-fence-lock-inversion-fixed.yaml", Verdict: "holds"},
@@ -551,6 +552,7 @@ var fileVerdicts = map[string][]FileVerdict{
 	"lockdep-fence-signalling": {
 		{File: "docs/examples/world/driver-hooks-resv-signal-under-resv.yaml", Verdict: "violated", Length: 10},
 		{File: "docs/examples/world/driver-hooks-resv.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/ww-wound-wait.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-fence-lock-inversion-fixed.yaml", Verdict: "holds"},
@@ -598,6 +600,7 @@ var fileVerdicts = map[string][]FileVerdict{
 	},
 	"every-program-can-finish": {
 		{File: "docs/examples/world/driver-hooks-resv.yaml", Verdict: "reached"},
+		{File: "docs/examples/world/ww-wound-wait.yaml", Verdict: "reached"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock-fixed.yaml", Verdict: "reached", Length: 44},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock.yaml", Verdict: "reached", Length: 44},
 		{File: "scenarios/deadlock-fence-lock-inversion-fixed.yaml", Verdict: "reached", Length: 36},
@@ -884,6 +887,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "docs/examples/world/two-threads-fixed.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/two-threads.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/two-vms-reordering-ring.yaml", Verdict: "violated", Length: 11},
+		{File: "docs/examples/world/ww-wound-wait.yaml", Verdict: "holds"},
 		{File: "scenarios/arm32-map-from-device.yaml", Verdict: "holds"},
 		{File: "scenarios/crossvm-exporter-only.yaml", Verdict: "holds"},
 		{File: "scenarios/crossvm-fence-none.yaml", Verdict: "holds"},
