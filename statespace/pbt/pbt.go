@@ -418,8 +418,14 @@ func (e *engine[S]) candidates(s *S, enabled []statespace.Action, last bool, out
 	}
 	for _, a := range enabled {
 		n := e.norm(e.m.Step(s, a))
-		e.look = e.m.Actions(&n, e.look[:0])
-		if ends := len(e.look) == 0 && e.end.ValidEnd(&n); ends == last {
+		// ValidEnd first: it is usually false and cheaper than listing
+		// the successor's enabled actions.
+		ends := e.end.ValidEnd(&n)
+		if ends {
+			e.look = e.m.Actions(&n, e.look[:0])
+			ends = len(e.look) == 0
+		}
+		if ends == last {
 			out = append(out, a)
 		}
 	}

@@ -36,8 +36,10 @@ func TestDriversPassGerman(t *testing.T) {
 
 // dmabuf.m's seeded bug (importer 1 maps without the cache clean) breaks
 // NoStaleRead in 5 steps; both drivers find it and shrink it, and the
-// shrunk path is confirmed by replay and by exhaustive search. Without
-// the bug, nothing is found.
+// shrunk path is confirmed by replay and by exhaustive search bounded by
+// its length (rapid's shrinker reaches the 5 steps in most runs, not all:
+// props/suites_test.go measures it over the scenario files). Without the
+// bug, nothing is found.
 func TestDriversFindDmabufBenchBug(t *testing.T) {
 	t.Parallel()
 	bad, err := dmabufbench.New(2, true)
@@ -49,9 +51,6 @@ func TestDriversFindDmabufBenchBug(t *testing.T) {
 		x := pbt.AssertFinds[dmabufbench.State](t, bad, r, "NoStaleRead", 0)
 		if x.Shortest != 5 {
 			t.Errorf("%s: BFS shortest %d, want the 5 steps dmabuf.m documents", r.Driver, x.Shortest)
-		}
-		if r.Driver == "rapid" && r.Violation != nil && r.Violation.Len() != x.Shortest {
-			t.Errorf("rapid shrank to %d steps, want the BFS-shortest %d: %v", r.Violation.Len(), x.Shortest, r.Violation.Trace.Labels())
 		}
 		t.Log(r.Summary())
 	}
