@@ -111,7 +111,7 @@ func TestLargeBuggyDesigns(t *testing.T) {
 			opt := pbt.Options{Name: path, Only: []string{world.NoStaleRead}, ExpectViolation: true}
 			for _, r := range []*pbt.Report{g.rapid(t, opt), g.gopter(t, opt)} {
 				x := g.finds(t, r, world.NoStaleRead, 5_000_000)
-				t.Logf("%s; BFS shortest (depth-bounded search, %d states) %d", r.Summary(), x.States, x.Shortest)
+				t.Logf("%s; first failing walk %d; BFS shortest (depth-bounded search, %d states) %d", r.Summary(), r.FirstFailure, x.States, x.Shortest)
 			}
 		})
 	}

