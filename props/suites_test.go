@@ -127,7 +127,7 @@ func TestCorrectDesignsPassPBT(t *testing.T) {
 					never = append(never, a.Name)
 				}
 			}
-			min := pbt.Min{Steps: 1000, Distinct: int(min(100, all.Stats.States/2)), Unreachable: never}
+			need := pbt.Min{Steps: 1000, Distinct: int(min(100, all.Stats.States/2)), Unreachable: never}
 			g := f.generic(t)
 			opt := pbt.Options{Name: path, Only: f.safety()}
 			rapidRuns, gopterRuns := correctBudget.rapid, correctBudget.gopter
@@ -145,7 +145,7 @@ func TestCorrectDesignsPassPBT(t *testing.T) {
 						t.Errorf("the rare action %q is not an action that can fire (update deep)", a)
 					}
 				}
-				min.Unreachable = append(min.Unreachable, excused...)
+				need.Unreachable = append(need.Unreachable, excused...)
 			}
 			o := opt
 			o.Runs = rapidRuns
@@ -154,7 +154,7 @@ func TestCorrectDesignsPassPBT(t *testing.T) {
 			gr := g.gopter(t, o)
 			for _, rep := range []*pbt.Report{r, gr} {
 				pbt.AssertNoViolation(t, rep)
-				pbt.AssertNonVacuous(t, rep, min)
+				pbt.AssertNonVacuous(t, rep, need)
 				if isDeep && d.adversary != "" && !adversaryActed(rep, d.adversary) {
 					t.Errorf("%s %s: the %s never acted", rep.Driver, path, d.adversary)
 				}
