@@ -64,6 +64,10 @@ type Scenario struct {
 	// the file's options and world at the values v.
 	fileOptions func(v Values) (FileOptions, error)
 	spec        func(v Values) (world.Spec, error)
+	// World builds the world model of a world file (model: world) for v,
+	// for tools that drive the model themselves (the property-based
+	// suites of package props); nil for the other scenarios.
+	World func(v Values) (*world.Model, error)
 }
 
 // model wires a scenario to its model: Check, Replay and ReplayAs build the

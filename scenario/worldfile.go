@@ -565,6 +565,7 @@ func (f *fileReader) choiceStr(n *yaml.Node, what string, options []string) stri
 
 // worldScenario wires a scenario to a world model.
 func worldScenario(s *Scenario, build func(v Values) (*world.Model, error)) *Scenario {
+	s.World = build
 	s.Check = func(v Values, opt statespace.Options) (*statespace.Result, error) {
 		m, err := build(v)
 		if err != nil {

@@ -1,24 +1,19 @@
-// Package props holds the properties checked on the DMA-buf cache model
-// (package model): six Always properties, one per ghost flag the model's
-// steps set, and three Sometimes properties showing that a configuration is
-// not vacuous. Check attaches them to a model, giving the statespace.Model
-// the checker runs (Checked, which keeps the model's own methods). Doc
-// explains each property and the kernel rule it comes from.
-//
-// The package's tests check that every property is violated by some
-// built-in scenario (with its shortest counterexample length pinned), that
-// every action kind fires, and that results do not depend on the number of
-// workers. The property-based suites are in package pbt; the fence,
-// deadlock, cross-VM and P2P models carry their own properties
-// (model/fence, model/deadlock, model/crossvm, model/p2p).
 package props
+
+// This file is the earlier cache model's properties (package model):
+// Check, Checked, Doc and the property names. scenario/dmabuf.go,
+// scenario/file.go, cmd/check/cli.go and the differential tests of model
+// and model/world still use them. It is removed with the earlier models;
+// the world's properties are defined in model/world and catalogued in
+// catalogue.go.
 
 import (
 	"github.com/dmabufcheck/dmabufcheck/model"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// Property names.
+// Property names of the earlier cache model (the world's are model/world's
+// constants of the same names).
 const (
 	NoStaleRead       = "no-stale-read"
 	NoLostWrite       = "no-lost-write"
@@ -31,7 +26,8 @@ const (
 	AllAttached       = "all-importers-attached"
 )
 
-// Doc explains each property and the kernel rule it comes from.
+// Doc explains each property of the earlier cache model and the kernel
+// rule it comes from (the world's: Lookup, world.PropertyDoc).
 var Doc = map[string]string{
 	NoStaleRead: "Every read (CPU load, device DMA read) returns the latest completed write of that line. " +
 		"dma-buf.c DOC \"cpu access\": begin/end_cpu_access and DMA_BUF_IOCTL_SYNC must make CPU and device access coherent.",

@@ -71,7 +71,7 @@
 //
 // gopter: a failing run prints its seed and the budget it ran with;
 //
-//	DMABUFCHECK_GOPTER_SEED=N go test -run 'TestX' ./pbt
+//	DMABUFCHECK_GOPTER_SEED=N go test -run 'TestX' ./the/package
 //
 // replays it deterministically (same seed, same budget: keep
 // DMABUFCHECK_SOAK as it was). DMABUFCHECK_SEED=N fixes the seeds of both
@@ -80,4 +80,8 @@
 // rapid's budget is process-wide (its flags), so pbt sets it for the
 // length of each Rapid run and serialises those runs; gopter runs can
 // overlap.
+//
+// The package's own tests run the drivers on toy models and on the
+// reference models of refmodels/; the suites over the DMA-buf world's
+// scenario files are in package props (docs/testing.md).
 package pbt

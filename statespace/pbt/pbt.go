@@ -21,7 +21,7 @@ import (
 // so rapid gets more walks for the same time. A run stops at its first
 // failure, so a budget is spent in full only when nothing is found; the
 // defaults are sized for bug hunting, with a wide margin over the walks
-// the hardest seeded bug of the built-in scenarios needs (docs/testing.md).
+// the hardest seeded bug of the scenario files needs (docs/testing.md).
 // Suites that only confirm a correct design pass smaller budgets.
 const (
 	DefaultRapidRuns  = 20000
@@ -418,8 +418,14 @@ func (e *engine[S]) candidates(s *S, enabled []statespace.Action, last bool, out
 	}
 	for _, a := range enabled {
 		n := e.norm(e.m.Step(s, a))
-		e.look = e.m.Actions(&n, e.look[:0])
-		if ends := len(e.look) == 0 && e.end.ValidEnd(&n); ends == last {
+		// ValidEnd first: it is usually false and cheaper than listing
+		// the successor's enabled actions.
+		ends := e.end.ValidEnd(&n)
+		if ends {
+			e.look = e.m.Actions(&n, e.look[:0])
+			ends = len(e.look) == 0
+		}
+		if ends == last {
 			out = append(out, a)
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dmabufcheck/dmabufcheck/pbt"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
+	"github.com/dmabufcheck/dmabufcheck/statespace/pbt"
 )
 
 // counter is a toy model of N processes that each increment a shared
