@@ -7,4 +7,9 @@ var lockDocs = map[string]string{
 		"context or dma_resv_lock with a context before it, ww_acquire_fini while holding locks, dma_fence_add to a resv not locked, " +
 		"a fence published or signalled twice or before it is published, end_signalling without begin, a get or put after the last " +
 		"reference (use after free), a runtime-PM put without a reference (kernel-rules §4, §5, §10, §11).",
+	"deadlock":                                 "No reachable state in which some agent has not finished and no agent can take a step; the report names the wait-for cycle.",
+	"every-fence-eventually-signalled":         "Liveness: every fence is eventually signalled, under weak fairness of each agent (dma-fence.c \"fence cross-driver contract\": fences complete in reasonable time).",
+	"every-program-can-finish":                 "Reachability: some run finishes every agent's program (the scenario does not pass by blocking early).",
+	"lockdep-fence-signalling":                 "lockdep's view of the fence signalling critical section (dma_fence_begin_signalling, kernel-rules §5.2; drivers/dma-buf/dma-fence.c DOC \"fence signalling annotation\"): no lock is acquired inside a signalling critical section if it is also held around a dma_fence_wait elsewhere, or primed by dma_resv_lockdep() (resv locks, fs_reclaim).",
+	"no-dma-fence-depends-on-indefinite-fence": "Documentation/driver-api/dma-buf.rst \"Indefinite DMA Fences\" (kernel-rules §5.3): no dma_fence depends on an indefinite, userspace-controlled fence.",
 }
