@@ -15,11 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dmabufcheck/dmabufcheck/model/crossvm"
-	"github.com/dmabufcheck/dmabufcheck/model/deadlock"
-	"github.com/dmabufcheck/dmabufcheck/model/fence"
-	"github.com/dmabufcheck/dmabufcheck/model/p2p"
-	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
@@ -488,12 +483,13 @@ func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, er
 	return exitViolation, nil
 }
 
-// propertyDocs gathers every model's property documentation.
+// propertyDocs gathers the world's property documentation (the catalogue
+// of package props), by property name.
 func propertyDocs() map[string]string {
 	out := map[string]string{}
-	for _, m := range []map[string]string{props.Doc, fence.Doc, deadlock.Doc, crossvm.Doc, p2p.Doc} {
-		for k, v := range m {
-			out[k] = v
+	for _, p := range props.All() {
+		if d := p.Doc(); d != "" {
+			out[p.Name] = d
 		}
 	}
 	return out
@@ -536,15 +532,19 @@ func cmdExplain(args []string, stdout io.Writer) error {
 		}
 	}
 	if !ok {
-		// A property only the world has (the built-ins are worlds).
-		base, _, _ := strings.Cut(name, "/")
-		doc = world.PropertyDoc(base)
-		ok = doc != ""
-	}
-	if !ok {
 		return usagef("unknown property %q (run 'check explain' to list them)", name)
 	}
 	fmt.Fprintf(stdout, "%s\n  %s\n", name, doc)
+	base, _, _ := strings.Cut(name, "/")
+	if p, ok := props.Lookup(base); ok {
+		if w, ok := p.Witness(); ok {
+			fmt.Fprintf(stdout, "  a %s property of the %s family; shown by %s", p.Kind, p.Family, w.File)
+			if w.Length > 0 {
+				fmt.Fprintf(stdout, " (%s in %d steps)", w.Verdict, w.Length)
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
 	return nil
 }
 
