@@ -13,8 +13,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	dmamodel "github.com/dmabufcheck/dmabufcheck/model"
-	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -132,8 +130,11 @@ func ParseFileWith(reg *Registry, path string, b []byte, extra []string) (*Scena
 			return parseWorldFile(path, top, extra)
 		}
 	}
-	fields := f.mapping(top, []string{"model", "name", "description", "scenario", "params", "arch", "backing", "lines",
-		"writes", "kernel-cpu", "exporter", "devices", "discipline", "properties", "bounds"})
+	if m := keyOf(top, "model"); m != nil {
+		v := top.Content[slices.Index(top.Content, m)+1]
+		return nil, Values{}, opt, fileError(path, v, "model %q: a scenario file is a world (model: world, docs/writing-scenarios.md) or names a built-in scenario (scenario: NAME, params: ...); the earlier models' file forms went with them", v.Value)
+	}
+	fields := f.mapping(top, []string{"description", "scenario", "params", "properties", "bounds"})
 	if f.err != nil {
 		return nil, Values{}, opt, f.err
 	}
@@ -153,73 +154,29 @@ func ParseFileWith(reg *Registry, path string, b []byte, extra []string) (*Scena
 	if f.err != nil {
 		return nil, Values{}, opt, f.err
 	}
-	modelName := "dmabuf"
-	if n, ok := fields["model"]; ok {
-		modelName = f.str(n)
+	ref, ok := fields["scenario"]
+	if !ok {
+		return nil, Values{}, opt, fileError(path, top, "a scenario file is a world (model: world, docs/writing-scenarios.md) or names a built-in scenario (scenario: NAME, params: ...)")
 	}
-	if ref, ok := fields["scenario"]; ok {
-		// A built-in scenario with parameter values.
-		for _, k := range []string{"arch", "backing", "lines", "writes", "kernel-cpu", "exporter", "devices", "discipline"} {
-			if n, ok := fields[k]; ok {
-				return nil, Values{}, opt, fileError(path, n, "field %q cannot be combined with \"scenario\" (use params)", k)
-			}
-		}
-		sc, err := reg.Lookup(f.str(ref))
-		if err != nil {
-			return nil, Values{}, opt, fileError(path, ref, "%v", err)
-		}
-		var settings []string
-		if n, ok := fields["params"]; ok {
-			settings = f.params(sc, n)
-		}
-		if f.err != nil {
-			return nil, Values{}, opt, f.err
-		}
-		v, err := sc.Parse(settings)
-		if err != nil {
-			return nil, Values{}, opt, fileError(path, fields["params"], "params: %v", err)
-		}
-		if len(extra) > 0 {
-			if v, err = sc.Parse(append(settings, extra...)); err != nil {
-				return nil, Values{}, opt, err
-			}
-		}
-		if hasProps {
-			f.properties(sc, v, propList)
-		}
-		return sc, v, opt, f.err
+	sc, err := reg.Lookup(f.str(ref))
+	if err != nil {
+		return nil, Values{}, opt, fileError(path, ref, "%v", err)
 	}
-	if modelName != "dmabuf" {
-		return nil, Values{}, opt, fileError(path, fields["model"], "model %q is described by naming a built-in scenario (scenario: NAME, params: ...); only models \"world\" and \"dmabuf\" can be spelled out field by field", modelName)
-	}
+	var settings []string
 	if n, ok := fields["params"]; ok {
-		return nil, Values{}, opt, fileError(path, n, "params go with \"scenario\"; spell the configuration out instead")
+		settings = f.params(sc, n)
 	}
-	cfg, err := f.dmabufConfig(fields)
+	if f.err != nil {
+		return nil, Values{}, opt, f.err
+	}
+	v, err := sc.Parse(settings)
 	if err != nil {
-		return nil, Values{}, opt, err
+		return nil, Values{}, opt, fileError(path, fields["params"], "params: %v", err)
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, Values{}, opt, fileError(path, top, "%v", err)
-	}
-	name := "file:" + path
-	if n, ok := fields["name"]; ok {
-		name = f.str(n)
-	}
-	desc := ""
-	if n, ok := fields["description"]; ok {
-		desc = f.str(n)
-	}
-	sc := model(&Scenario{Name: name, Description: desc}, func(Values) (statespace.Model[dmamodel.State], error) {
-		m, err := dmamodel.New(cfg)
-		if err != nil {
-			return nil, err
+	if len(extra) > 0 {
+		if v, err = sc.Parse(append(settings, extra...)); err != nil {
+			return nil, Values{}, opt, err
 		}
-		return props.Check(m), nil
-	})
-	v, err := sc.Parse(extra)
-	if err != nil {
-		return nil, Values{}, opt, err
 	}
 	if hasProps {
 		f.properties(sc, v, propList)
@@ -361,199 +318,6 @@ func (f *fileReader) choice(n *yaml.Node, what string, options []string) int {
 		f.fail(n, "unknown %s %q%s (want one of: %s)", what, v, didYouMean(v, options), strings.Join(options, ", "))
 	}
 	return max(i, 0)
-}
-
-// Named tables a file may refer to.
-var (
-	exporterTables = []dmamodel.Exporter{dmamodel.SystemHeap, dmamodel.CMAHeap, dmamodel.Udmabuf, dmamodel.GEMPrime,
-		dmamodel.I915, dmamodel.AMDGPUDynamic, dmamodel.MSM, dmamodel.MapSyncsOnly}
-	deviceTables = []dmamodel.Device{dmamodel.GPU, dmamodel.ISP, dmamodel.CXLAccel, dmamodel.NPU, dmamodel.DynamicGPU,
-		dmamodel.LegacyDMA, dmamodel.MSMGPU}
-	syncScopes = []string{"none", "mapped-attachments", "exporter-device", "always"}
-)
-
-// boolField binds a YAML key to a boolean of T.
-type boolField[T any] struct {
-	key string
-	ptr func(*T) *bool
-}
-
-var exporterBools = []boolField[dmamodel.Exporter]{
-	{"map-skip-cpu-sync", func(e *dmamodel.Exporter) *bool { return &e.MapSkipCPUSync }},
-	{"cache-sgt", func(e *dmamodel.Exporter) *bool { return &e.CacheSGT }},
-	{"dynamic", func(e *dmamodel.Exporter) *bool { return &e.Dynamic }},
-	{"reject-non-coherent", func(e *dmamodel.Exporter) *bool { return &e.RejectNonCoherent }},
-	{"wait-before-hook", func(e *dmamodel.Exporter) *bool { return &e.WaitBeforeHook }},
-	{"map-bypasses-dma-api", func(e *dmamodel.Exporter) *bool { return &e.MapBypassesDMAAPI }},
-	{"sync-device-caches", func(e *dmamodel.Exporter) *bool { return &e.SyncDeviceCaches }},
-	{"end-needs-begin", func(e *dmamodel.Exporter) *bool { return &e.EndNeedsBegin }},
-}
-
-var deviceBools = []boolField[dmamodel.Device]{
-	{"coherent", func(d *dmamodel.Device) *bool { return &d.Coherent }},
-	{"own-cache", func(d *dmamodel.Device) *bool { return &d.OwnCache }},
-	{"dynamic", func(d *dmamodel.Device) *bool { return &d.Dynamic }},
-	{"bounce", func(d *dmamodel.Device) *bool { return &d.Bounce }},
-	{"iommu", func(d *dmamodel.Device) *bool { return &d.IOMMU }},
-}
-
-var disciplineBools = []boolField[dmamodel.Discipline]{
-	{"unbracketed-cpu", func(d *dmamodel.Discipline) *bool { return &d.UnbracketedCPU }},
-	{"end-without-begin", func(d *dmamodel.Discipline) *bool { return &d.EndWithoutBegin }},
-	{"sync-unmapped", func(d *dmamodel.Discipline) *bool { return &d.SyncUnmapped }},
-	{"ignore-move-notify", func(d *dmamodel.Discipline) *bool { return &d.IgnoreMoveNotify }},
-	{"release-while-attached", func(d *dmamodel.Discipline) *bool { return &d.ReleaseWhileAttached }},
-	{"detach-with-job-in-flight", func(d *dmamodel.Discipline) *bool { return &d.DetachWithJobInFlight }},
-	{"race-cpu-and-device", func(d *dmamodel.Discipline) *bool { return &d.RaceCPUAndDevice }},
-	{"map-during-cpu-access", func(d *dmamodel.Discipline) *bool { return &d.MapDuringCPUAccess }},
-	{"map-around-every-job", func(d *dmamodel.Discipline) *bool { return &d.MapAroundEveryJob }},
-	{"importer-syncs", func(d *dmamodel.Discipline) *bool { return &d.ImporterSyncs }},
-}
-
-func keys[T any](fs []boolField[T], extra ...string) []string {
-	out := append([]string(nil), extra...)
-	for _, b := range fs {
-		out = append(out, b.key)
-	}
-	return out
-}
-
-func (f *fileReader) dmabufConfig(fields map[string]*yaml.Node) (dmamodel.Config, error) {
-	cfg := dmamodel.Config{Arch: dmamodel.ARM64, Backing: dmamodel.SystemCached, Lines: 1, Writes: 2, Exporter: dmamodel.SystemHeap}
-	if n, ok := fields["arch"]; ok {
-		cfg.Arch = dmamodel.Arch(f.choice(n, "arch", []string{"arm64", "arm32", "x86"}))
-	}
-	if n, ok := fields["backing"]; ok {
-		cfg.Backing = dmamodel.Backing(f.choice(n, "backing", []string{"system-cached", "write-combined", "device-memory"}))
-	}
-	if n, ok := fields["lines"]; ok {
-		cfg.Lines = f.int(n, 1, dmamodel.MaxLines)
-	}
-	if n, ok := fields["writes"]; ok {
-		cfg.Writes = f.int(n, 1, dmamodel.MaxVersion)
-	}
-	if n, ok := fields["kernel-cpu"]; ok {
-		cfg.KernelCPU = f.bool(n)
-	}
-	if n, ok := fields["exporter"]; ok {
-		cfg.Exporter = f.exporter(n)
-	}
-	n, ok := fields["devices"]
-	if !ok {
-		if f.err == nil {
-			return cfg, fmt.Errorf("%s: a dmabuf scenario needs \"devices\" (1 to %d importers)", f.path, dmamodel.MaxDevices)
-		}
-		return cfg, f.err
-	}
-	if n.Kind != yaml.SequenceNode || len(n.Content) < 1 || len(n.Content) > dmamodel.MaxDevices {
-		f.fail(n, "devices: want a list of 1 to %d importers", dmamodel.MaxDevices)
-	} else {
-		for _, d := range n.Content {
-			cfg.Devices = append(cfg.Devices, f.device(d))
-		}
-	}
-	if n, ok := fields["discipline"]; ok {
-		dm := f.mapping(n, keys(disciplineBools))
-		for _, b := range disciplineBools {
-			if v, ok := dm[b.key]; ok {
-				*b.ptr(&cfg.Discipline) = f.bool(v)
-			}
-		}
-	}
-	return cfg, f.err
-}
-
-// exporter reads a table name, or a mapping (optionally "base: NAME" plus
-// fields).
-func (f *fileReader) exporter(n *yaml.Node) dmamodel.Exporter {
-	var names []string
-	for _, e := range exporterTables {
-		names = append(names, e.Name)
-	}
-	if n.Kind == yaml.ScalarNode {
-		return exporterTables[f.choice(n, "exporter", names)]
-	}
-	em := f.mapping(n, keys(exporterBools, "base", "name", "begin-sync", "end-sync"))
-	e := dmamodel.Exporter{}
-	if b, ok := em["base"]; ok {
-		e = exporterTables[f.choice(b, "exporter", names)]
-	}
-	if v, ok := em["name"]; ok {
-		e.Name = f.str(v)
-	}
-	if v, ok := em["begin-sync"]; ok {
-		e.BeginSync = dmamodel.SyncScope(f.choice(v, "sync scope", syncScopes))
-	}
-	if v, ok := em["end-sync"]; ok {
-		e.EndSync = dmamodel.SyncScope(f.choice(v, "sync scope", syncScopes))
-	}
-	for _, b := range exporterBools {
-		if v, ok := em[b.key]; ok {
-			*b.ptr(&e) = f.bool(v)
-		}
-	}
-	return e
-}
-
-// device reads a device name, or a mapping (optionally "base: NAME" plus
-// fields).
-func (f *fileReader) device(n *yaml.Node) dmamodel.Device {
-	var names []string
-	for _, d := range deviceTables {
-		names = append(names, d.Name)
-	}
-	if n.Kind == yaml.ScalarNode {
-		return deviceTables[f.choice(n, "device", names)]
-	}
-	dm := f.mapping(n, keys(deviceBools, "base", "name"))
-	d := dmamodel.Device{}
-	if b, ok := dm["base"]; ok {
-		d = deviceTables[f.choice(b, "device", names)]
-	}
-	if v, ok := dm["name"]; ok {
-		d.Name = f.str(v)
-	}
-	for _, b := range deviceBools {
-		if v, ok := dm[b.key]; ok {
-			*b.ptr(&d) = f.bool(v)
-		}
-	}
-	return d
-}
-
-// DmabufYAML writes a DMA-buf model configuration as a scenario file that
-// ParseFile reads back to the same configuration.
-func DmabufYAML(name, description string, c dmamodel.Config) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\nmodel: dmabuf\nname: %s\ndescription: %s\n", description, name, strconv.Quote(description))
-	fmt.Fprintf(&b, "arch: %s\nbacking: %s\nlines: %d\nwrites: %d\n", c.Arch, c.Backing, c.Lines, c.Writes)
-	if c.KernelCPU {
-		b.WriteString("kernel-cpu: true\n")
-	}
-	e := c.Exporter
-	fmt.Fprintf(&b, "exporter:\n  name: %s\n  begin-sync: %s\n  end-sync: %s\n", e.Name, syncScopes[e.BeginSync], syncScopes[e.EndSync])
-	for _, f := range exporterBools {
-		if *f.ptr(&e) {
-			fmt.Fprintf(&b, "  %s: true\n", f.key)
-		}
-	}
-	b.WriteString("devices:\n")
-	for _, d := range c.Devices {
-		fmt.Fprintf(&b, "  - name: %s\n", d.Name)
-		for _, f := range deviceBools {
-			fmt.Fprintf(&b, "    %s: %v\n", f.key, *f.ptr(&d))
-		}
-	}
-	var dis []string
-	for _, f := range disciplineBools {
-		if *f.ptr(&c.Discipline) {
-			dis = append(dis, fmt.Sprintf("  %s: true\n", f.key))
-		}
-	}
-	if len(dis) > 0 {
-		b.WriteString("discipline:\n" + strings.Join(dis, ""))
-	}
-	return b.String()
 }
 
 // ReferenceYAML writes a scenario file that names a built-in scenario.

@@ -1,82 +1,53 @@
 package scenario
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	dmamodel "github.com/dmabufcheck/dmabufcheck/model"
-	"github.com/dmabufcheck/dmabufcheck/props"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/examples from the built-in scenarios")
-
-const examples = "../docs/examples"
-
-// exampleFile is the shipped file of a built-in scenario.
-func exampleFile(sc *Scenario) string {
-	if m, ok := dmamodel.ScenarioByName(sc.Name); ok {
-		return DmabufYAML(m.Name, m.Description, m.Config)
-	}
-	return ReferenceYAML(sc)
-}
-
-// Every built-in scenario ships as a file under docs/examples: a built-in
-// of the DMA-buf cache model as its configuration spelt out field by
-// field (model: dmabuf), the others as a file that names the built-in
-// with its parameters' defaults. Loading the file checks exactly the same
-// state space (issue 6) as the earlier model's configuration for the
-// first (the dmabuf form reads into the earlier model; the built-in is
-// now its world file), as the built-in for the others. Run with -update
-// after changing a built-in scenario.
-func TestEveryBuiltinShipsAsAFileWithTheSameStateCount(t *testing.T) {
+// A file that names a built-in scenario (scenario: NAME, params: ...)
+// checks exactly the built-in at those values: the same states and
+// transitions as the built-in run by name with the same settings.
+func TestAFileNamingABuiltinChecksTheBuiltin(t *testing.T) {
 	reg := Builtin()
-	for _, sc := range reg.All() {
-		path := filepath.Join(examples, sc.Name+".yaml")
-		want := exampleFile(sc)
-		if *update {
-			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || string(got) != want {
-			t.Errorf("%s is missing or stale (go test ./scenario -run Ships -update): %v", path, err)
-			continue
-		}
-		if sc.Name == "german" || sc.Name == "dmabuf-bench" {
-			continue // large at their defaults; the reference-model tests cover them
-		}
-		fsc, fv, _, err := LoadFile(reg, path)
+	for _, tc := range []struct{ file, settings string }{
+		{"scenario: today\n", ""},
+		{"scenario: today-wait-first\nparams:\n  lines: 2\n", "lines=2"},
+		{"scenario: fence-three-writers\nparams:\n  access: read\n", "access=read"},
+		{"scenario: german\nparams:\n  nodes: 2\n", "nodes=2"},
+	} {
+		fsc, fv, _, err := ParseFile(reg, "ref.yaml", []byte(tc.file))
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+			t.Fatalf("%q: %v", tc.file, err)
 		}
-		opt := statespace.Options{NoDeadlock: false, MaxStates: 400_000}
-		var a *statespace.Result
-		if m, ok := dmamodel.ScenarioByName(sc.Name); ok {
-			dm, err := dmamodel.New(m.Config)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err = statespace.Check(props.Check(dm), opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-		} else {
-			bv, _ := sc.Parse(nil)
-			if a, err = sc.Check(bv, opt); err != nil {
-				t.Fatal(err)
-			}
+		sc, err := reg.Lookup(fsc.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var set []string
+		if tc.settings != "" {
+			set = strings.Split(tc.settings, ",")
+		}
+		bv, err := sc.Parse(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fv.String() != bv.String() {
+			t.Errorf("%q: values %s, want %s", tc.file, fv, bv)
+		}
+		opt := statespace.Options{MaxStates: 400_000}
+		a, err := sc.Check(bv, opt)
+		if err != nil {
+			t.Fatal(err)
 		}
 		b, err := fsc.Check(fv, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if a.Stats.States != b.Stats.States || a.Stats.Transitions != b.Stats.Transitions || a.Status != b.Status {
-			t.Errorf("%s: built-in %s %d/%d, file %s %d/%d", sc.Name, a.Status, a.Stats.States, a.Stats.Transitions, b.Status, b.Stats.States, b.Stats.Transitions)
+			t.Errorf("%q: built-in %s %d/%d, file %s %d/%d", tc.file, a.Status, a.Stats.States, a.Stats.Transitions, b.Status, b.Stats.States, b.Stats.Transitions)
 		}
 	}
 }
@@ -85,22 +56,15 @@ func TestEveryBuiltinShipsAsAFileWithTheSameStateCount(t *testing.T) {
 func TestScenarioFileErrorsNameFileLineAndField(t *testing.T) {
 	reg := Builtin()
 	for _, tc := range []struct{ yaml, want string }{
-		{"devices:\n  - name: gpu\n    cohernt: true\n", `board.yaml:3:5: unknown field "cohernt" (did you mean "coherent"?)`},
-		{"devices:\n  - gpu2\n", `board.yaml:2:5: unknown device "gpu2"`},
-		{"arch: sparc\ndevices: [gpu]\n", `board.yaml:1:7: unknown arch "sparc"`},
-		{"lines: 7\ndevices: [gpu]\n", `board.yaml:1:8: want an integer between 1 and 2`},
-		{"devices: [gpu]\nexporter:\n  begin-sync: sometimes\n", `board.yaml:3:15: unknown sync scope "sometimes"`},
-		{"devices: [gpu]\ndiscipline:\n  race-cpu-and-device: maybe\n", `board.yaml:3:24: want true or false`},
-		{"arch: arm64\n", `needs "devices"`},
-		{"devices: [gpu, isp, npu, cxl-accel]\n", `board.yaml:1:10: devices: want a list of 1 to 3`},
 		{"scenario: nope\n", `board.yaml:1:11: unknown scenario "nope"`},
-		{"scenario: today\ndevices: [gpu]\n", `board.yaml:2:10: field "devices" cannot be combined`},
-		{"model: fence\ndevices: [gpu]\n", `board.yaml:1:8: model "fence" is described by naming a built-in`},
-		{"devices: [gpu]\nbounds:\n  max-states: lots\n", `board.yaml:3:15: want an integer`},
+		{"scenario: today\ndevices: [gpu]\n", `board.yaml:2:1: unknown field "devices"`},
+		{"model: dmabuf\ndevices: [gpu]\n", `board.yaml:1:8: model "dmabuf": a scenario file is a world (model: world`},
+		{"model: fence\n", `board.yaml:1:8: model "fence": a scenario file is a world`},
+		{"scenario: today\nbounds:\n  max-states: lots\n", `board.yaml:3:15: want an integer`},
 		{"- a\n- b\n", `board.yaml:1:1: a scenario file is a YAML mapping`},
-		{"devices: [gpu]\ndevices: [isp]\n", `board.yaml`},
-		{"colour: blue\ndevices: [gpu]\n", `board.yaml:1:1: unknown field "colour"`},
-		{"exporter:\n  base: system-heap\n  cache-sgt: true\n  dynamic: true\ndevices: [gpu]\n", `board.yaml:1:1: exporter`},
+		{"scenario: today\nscenario: german\n", `board.yaml`},
+		{"colour: blue\nscenario: today\n", `board.yaml:1:1: unknown field "colour"`},
+		{"description: nothing else\n", `board.yaml:1:1: a scenario file is a world (model: world, docs/writing-scenarios.md) or names a built-in`},
 	} {
 		_, _, _, err := ParseFile(reg, "board.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -110,12 +74,11 @@ func TestScenarioFileErrorsNameFileLineAndField(t *testing.T) {
 }
 
 // A misspelt property in a file's "properties" list is an error at its
-// line and column that suggests the nearest property of the scenario, for
-// a board spelt out field by field and for a built-in scenario alike.
+// line and column that suggests the nearest property of the scenario.
 func TestScenarioFileMisspeltPropertyIsFoundWhereWrittenWithASuggestion(t *testing.T) {
 	reg := Builtin()
 	for _, tc := range []struct{ yaml, want string }{
-		{"devices: [gpu, isp]\nproperties: [no-stale-read, no-lost-wirte]\n", `board.yaml:2:29: properties: unknown property "no-lost-wirte" (did you mean "no-lost-write"?)`},
+		{"scenario: today\nproperties: [no-stale-read, no-lost-wirte]\n", `board.yaml:2:29: properties: unknown property "no-lost-wirte" (did you mean "no-lost-write"?)`},
 		{"scenario: german\nproperties:\n  - DataProp\n  - CntrlProps\n", `board.yaml:4:5: properties: unknown property "CntrlProps" (did you mean "CntrlProp"?)`},
 		{"scenario: today\nproperties: [deadlok]\n", `board.yaml:2:14: properties: unknown property "deadlok" (did you mean "deadlock"?)`},
 		{"scenario: today\nproperties: [frobnication]\n", `board.yaml:2:14: properties: unknown property "frobnication" (today has: no-stale-read,`},
@@ -153,14 +116,14 @@ func TestScenarioFileParamErrorsNameThePositionAndTheField(t *testing.T) {
 func TestScenarioFileSyntaxErrorsNameLineAndColumn(t *testing.T) {
 	reg := Builtin()
 	for _, tc := range []struct{ yaml, want string }{
-		{"devices:\n\t- gpu\n", `board.yaml:2:1: found character that cannot start any token`},
-		{"devices: [gpu]\nlines: @\n", `board.yaml:2:8: found character that cannot start any token`},
-		{"arch: x86: arm64\ndevices: [gpu]\n", `board.yaml:1:10: mapping values are not allowed in this context`},
-		{"devices: [gpu]\nlines: 1\n  arch: x86\n", `board.yaml:3:7: mapping values are not allowed in this context`},
-		{"devices:\n  - gpu\n  lines: 1\n", `board.yaml:3:8: did not find expected '-' indicator`},
-		{"name: \"today\ndevices: [gpu]\n", `board.yaml:1:7: found unexpected end of stream`},
-		{"devices: [gpu\n", `board.yaml:1:`},
-		{"devices: *gpus\n", `board.yaml:1:`},
+		{"scenario:\n\t- today\n", `board.yaml:2:1: found character that cannot start any token`},
+		{"scenario: today\nparams: @\n", `board.yaml:2:9: found character that cannot start any token`},
+		{"scenario: today: german\n", `board.yaml:1:16: mapping values are not allowed in this context`},
+		{"scenario: today\nparams:\n  lines: 1\n    arch: x86\n", `board.yaml:4:9: mapping values are not allowed in this context`},
+		{"properties:\n  - deadlock\n  scenario: today\n", `board.yaml:3:11: did not find expected '-' indicator`},
+		{"scenario: \"today\nparams: {}\n", `board.yaml:1:11: found unexpected end of stream`},
+		{"properties: [deadlock\n", `board.yaml:1:`},
+		{"scenario: *today\n", `board.yaml:1:`},
 	} {
 		_, _, _, err := ParseFile(reg, "board.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), ": yaml:") {
@@ -171,7 +134,7 @@ func TestScenarioFileSyntaxErrorsNameLineAndColumn(t *testing.T) {
 
 // A file's properties and bounds become the run's options.
 func TestScenarioFileOptions(t *testing.T) {
-	_, _, opt, err := ParseFile(Builtin(), "b.yaml", []byte("devices: [gpu, isp]\nproperties: [no-stale-read]\nbounds:\n  max-states: 1000\n  max-depth: 7\n"))
+	_, _, opt, err := ParseFile(Builtin(), "b.yaml", []byte("scenario: today\nproperties: [no-stale-read]\nbounds:\n  max-states: 1000\n  max-depth: 7\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,13 +146,8 @@ func TestScenarioFileOptions(t *testing.T) {
 // FuzzScenarioFile: the scenario-file parser never panics; it returns a
 // scenario or an error naming the file.
 func FuzzScenarioFile(f *testing.F) {
-	entries, _ := os.ReadDir(examples)
-	for _, e := range entries {
-		if b, err := os.ReadFile(filepath.Join(examples, e.Name())); err == nil {
-			f.Add(b)
-		}
-	}
-	f.Add([]byte("devices: [gpu]\nexporter: {base: udmabuf, wait-before-hook: true}\n"))
+	f.Add([]byte("scenario: today\nparams:\n  lines: 2\nproperties: [no-stale-read]\n"))
+	f.Add([]byte("scenario: german\nparams: {nodes: 2}\nbounds: {max-states: 10}\n"))
 	reg := Builtin()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sc, _, _, err := ParseFile(reg, "fuzz.yaml", b)
