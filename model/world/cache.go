@@ -198,12 +198,9 @@ func writesAllowed(dir uint8) bool { return dir == DirFrom || dir == DirBidir }
 func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	s := &v.w.spec
 	switch c.Kind {
-	case KSyncStart, KBeginCPU:
-		if step == 1 {
-			return !v.mustWait(c.Dir)
-		}
-		return true
-	case KSyncEnd, KEndCPU, KSyncInvalid, KCPURead:
+	case KSyncStart, KBeginCPU, KSyncEnd, KEndCPU, KSyncInvalid:
+		return v.bracketEnabled(ag, c, step)
+	case KCPURead:
 		return true
 	case KCPUWrite:
 		return *v.writes() < uint8(s.Writes)
@@ -272,38 +269,17 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	return false
 }
 
-// mustWait is the implicit fence wait of begin_cpu_access: a CPU read
-// waits for device writes, a CPU write for every device job.
-func (v View) mustWait(dir uint8) bool {
-	for j := range v.w.spec.Devices {
-		k := v.jobKind(j)
-		if k == jobWrite || k == jobRead && dir&SyncWrite != 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // cacheApply performs a cache-family call's step.
 func (v View) cacheApply(ag int, c Call, step int) {
+	if isBracket(c.Kind) {
+		v.bracketApply(ag, c, step)
+		return
+	}
 	s := &v.w.spec
 	if v.released() {
 		v.raise(FlagUseAfterFree) // every call here touches the buffer
 	}
 	switch c.Kind {
-	case KSyncStart, KBeginCPU:
-		v.begin(ag, c.Dir, step)
-	case KSyncEnd, KEndCPU:
-		v.b[v.w.lay.syncErr[ag]] = errNone
-		if v.phase(ag) != phaseInside || v.accDir(ag) != c.Dir {
-			v.raise(FlagPairing)
-		}
-		v.setAccess(ag, phaseIdle, 0)
-		v.runHook(s.Exporter.End, false, ag)
-	case KSyncInvalid:
-		// dma_buf_ioctl: flags outside DMA_BUF_SYNC_VALID_FLAGS_MASK, or
-		// neither READ nor WRITE: -EINVAL and nothing else happens.
-		v.b[v.w.lay.syncErr[ag]] = errInval
 	case KCPURead:
 		if !v.InsideAllowing(ag, SyncRead) {
 			v.raise(FlagPairing) // through the mmap without SYNC

@@ -148,7 +148,7 @@ func (n *cacheNarrator) step(i int) {
 }
 
 // blocks reports whether device d's job in v is one a CPU access in
-// direction dir waits for (mustWait).
+// direction dir waits for (resvBusyNow).
 func blocks(v View, d int, dir uint8) bool {
 	k := v.jobKind(d)
 	return k == jobWrite || k == jobRead && dir&SyncWrite != 0

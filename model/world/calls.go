@@ -186,10 +186,10 @@ type callDef struct {
 }
 
 var cacheCallDefs = [numCacheCalls]callDef{
-	KSyncStart:     {name: "DMA_BUF_IOCTL_SYNC(START)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_begin_cpu_access", steps: 2},
+	KSyncStart:     {name: "DMA_BUF_IOCTL_SYNC(START)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_begin_cpu_access, __dma_buf_begin_cpu_access; drivers/dma-buf/dma-resv.c: dma_resv_wait_timeout", steps: 2},
 	KSyncEnd:       {name: "DMA_BUF_IOCTL_SYNC(END)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_end_cpu_access", steps: 1},
 	KSyncInvalid:   {name: "DMA_BUF_IOCTL_SYNC", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl (DMA_BUF_SYNC_VALID_FLAGS_MASK)", steps: 1},
-	KBeginCPU:      {name: "dma_buf_begin_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_begin_cpu_access", steps: 2},
+	KBeginCPU:      {name: "dma_buf_begin_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_begin_cpu_access, __dma_buf_begin_cpu_access; drivers/dma-buf/dma-resv.c: dma_resv_wait_timeout", steps: 2},
 	KEndCPU:        {name: "dma_buf_end_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_end_cpu_access", steps: 1},
 	KCPURead:       {name: "cpu_read", kernel: "a load through dma_buf_mmap / dma_buf_vmap", steps: 1, line: true},
 	KCPUWrite:      {name: "cpu_write", kernel: "a store through dma_buf_mmap / dma_buf_vmap", steps: 1, line: true},

@@ -130,7 +130,10 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 		for _, n := range p.nodes {
 			for _, e := range n {
 				for _, op := range e.Ops {
-					if familyOf(op.Kind) != famFence {
+					if isBracketBegin(op.Kind) {
+						f.hasCPU = true // the bracket's fence part (bracket.go)
+					}
+					if familyOf(op.Kind) != famFence || isBracket(op.Kind) {
 						continue
 					}
 					f.used = true
@@ -158,8 +161,6 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 						}
 					case KJobTimeout, KJobTimeoutSignal:
 						f.ringTimeout[op.Obj] = true
-					case KResvBeginCPU:
-						f.hasCPU = true
 					case KPoll:
 						f.hasPoll = true
 					case KExporterMove:
@@ -529,13 +530,8 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 			}
 		}
 		return false
-	case KResvBeginCPU:
-		if step == 1 {
-			return s.allSignaled(s.mask(s.l.cpuWait)) // dma_resv_wait_timeout returns
-		}
-		return true
-	case KResvEndCPU:
-		return true
+	case KResvBeginCPU, KResvEndCPU:
+		return v.bracketEnabled(ag, c, step)
 	case KPoll:
 		return s.pollB()&pollPhase != pollArmed && s.lockFree() // asleep on the callback; dma_buf_poll takes the resv lock
 	case KExportSyncFile:
@@ -564,6 +560,10 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 // that changes after the signal, or a seqno that changes, is a
 // fence-monotonicity violation whatever step did it.
 func (v View) fenceApply(ag int, c Call, step int) {
+	if isBracket(c.Kind) {
+		v.bracketApply(ag, c, step)
+		return
+	}
 	s := v.fs()
 	var before [maxFenceSlots]uint8
 	n := s.l.slots - 1
@@ -615,39 +615,6 @@ func (s fs) apply(c Call, step int) {
 				break
 			}
 		}
-	case KResvBeginCPU:
-		if step == 0 {
-			w := c.Dir == 1
-			u := usageRW(w)
-			q := s.query(u)
-			s.enableAll(q) // dma_fence_wait_timeout on each
-			s.setMask(s.l.cpuWait, q)
-			s.setMask(s.l.cpuTruth, s.published(u))
-			x := cpuWaiting
-			if w {
-				x |= cpuWrite
-			}
-			if q != 0 {
-				x |= cpuBlocked
-			}
-			s.b[s.l.cpu] = x
-			return
-		}
-		// Every fence published ≤ usage before the wait began must have
-		// signalled by now.
-		if s.mask(s.l.cpuTruth)&^s.signaledMask() != 0 {
-			truth := s.mask(s.l.cpuTruth)
-			for f := range s.l.slots {
-				if truth&(1<<f) != 0 && s.pending(f) {
-					s.raise(fflagIdleLied)
-				}
-			}
-		}
-		s.b[s.l.cpu] = s.cpu()&^cpuPhase | cpuInside
-		s.setMask(s.l.cpuWait, 0)
-		s.setMask(s.l.cpuTruth, 0)
-	case KResvEndCPU:
-		s.b[s.l.cpu] = cpuIdle
 	case KPoll:
 		s.poll()
 	case KExportSyncFile:

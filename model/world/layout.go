@@ -45,13 +45,14 @@ type devLayout struct {
 }
 
 // usesBracket reports whether a program makes CPU calls that need a
-// bracket.
+// bracket (the cache family's part of it exists only in a world with the
+// buffer's data: bracket.go).
 func usesBracket(p *program) bool {
 	for _, n := range p.nodes {
 		for _, e := range n {
 			for _, op := range e.Ops {
 				switch op.Kind {
-				case KSyncStart, KSyncEnd, KSyncInvalid, KBeginCPU, KEndCPU, KCPURead, KCPUWrite:
+				case KSyncStart, KSyncEnd, KSyncInvalid, KBeginCPU, KEndCPU, KResvBeginCPU, KResvEndCPU, KCPURead, KCPUWrite:
 					return true
 				}
 			}
@@ -73,7 +74,7 @@ func newLayout(c *core) layout {
 	l.latestBy = take(lines)
 	l.cpu = take(lines)
 	for ag, p := range c.progs {
-		if usesBracket(p) {
+		if usesBracket(p) && c.uses[famCache] {
 			l.access = append(l.access, take(1))
 			l.syncErr = append(l.syncErr, take(1))
 			l.bracketAgents = append(l.bracketAgents, ag)

@@ -90,6 +90,23 @@ func Build(spec Spec) (*Model, error) {
 		}
 		c.progs = append(c.progs, p)
 	}
+	// The families the programs use; the CPU bracket is every family's
+	// (bracket.go): the cache family's part of it exists when the world has
+	// the buffer's data, a cache-family call of another kind or a device.
+	for _, p := range c.progs {
+		for _, n := range p.nodes {
+			for _, e := range n {
+				for _, op := range e.Ops {
+					if !isBracket(op.Kind) {
+						c.uses[familyOf(op.Kind)] = true
+					}
+				}
+			}
+		}
+	}
+	if len(spec.Devices) > 0 {
+		c.uses[famCache] = true
+	}
 	c.lay = newLayout(c)
 	if c.lay.size > sizeClasses[len(sizeClasses)-1] {
 		return nil, fmt.Errorf("world %s: the state needs %d bytes; at most %d are supported", spec.Name, c.lay.size, sizeClasses[len(sizeClasses)-1])
@@ -126,14 +143,8 @@ func Build(spec Spec) (*Model, error) {
 			c.names[a] = n + " @" + at
 		}
 	}
-	for _, p := range c.progs {
-		for _, n := range p.nodes {
-			for _, e := range n {
-				for _, op := range e.Ops {
-					c.uses[familyOf(op.Kind)] = true
-				}
-			}
-		}
+	if err := c.checkShared(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
 	if err := c.checkLabels(); err != nil {
 		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
@@ -174,7 +185,7 @@ func (c *core) checkLabels() error {
 		for _, r := range e.labels {
 			p := c.progs[r.agent]
 			if r.bracket != "" {
-				if !usesBracket(p) {
+				if c.lay.access[r.agent] < 0 {
 					return &LabelError{Expr: e.Text, Offset: r.offset, Msg: fmt.Sprintf("%s: agent %s makes no CPU access, so it has no bracket", r.bracket, c.spec.Agents[r.agent].Name)}
 				}
 				continue
