@@ -75,6 +75,9 @@ func (v View) bracketEnabled(ag int, c Call, step int) bool {
 // bracketApply performs a bracket call's step.
 func (v View) bracketApply(ag int, c Call, step int) {
 	dir := bracketDir(c)
+	if step == 1 && lockUsed(v) {
+		v.lkNoteWait(ag) // the locks held around the fence wait, for lockdep
+	}
 	if v.hasCachePart(ag) {
 		if v.released() {
 			v.raise(FlagUseAfterFree) // every call here touches the buffer
@@ -133,22 +136,4 @@ func (v View) bracketApply(ag int, c Call, step int) {
 	s.b[s.l.cpu] = s.cpu()&^cpuPhase | cpuInside
 	s.setMask(s.l.cpuWait, 0)
 	s.setMask(s.l.cpuTruth, 0)
-}
-
-// resvBusyNow reports whether the dma-buf's resv holds, now, a fence of
-// usage ≤ u that is pending, among those the fence family's entries do
-// not cover: the implicit fences of device jobs in flight on devices not
-// tied to a fence (a write job is a WRITE fence, a read job a READ
-// fence), device except's own excepted. A reader (u = WRITE) waits for
-// writers, a writer (u = READ) for every job.
-func (v View) resvBusyNow(u Usage, except int) bool {
-	for j := range v.w.spec.Devices {
-		if j == except {
-			continue
-		}
-		if k := v.jobKind(j); k == jobWrite || k == jobRead && u >= UsageRead {
-			return true
-		}
-	}
-	return false
 }

@@ -235,18 +235,13 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 			return false
 		}
 		// Implicit sync: the scheduler waits for the job's dependencies,
-		// the other jobs' fences in the resv (dma_resv_usage_rw): a
+		// the other fences in the dma-buf's resv (dma_resv_usage_rw): a
 		// reader waits for writers, a writer for everyone.
-		for j := range s.Devices {
-			if j == d {
-				continue
-			}
-			if k := v.jobKind(j); k == jobWrite || k == jobRead && c.Kind == KJobWrite {
-				return false
-			}
-		}
-		return true
+		return !v.resvBusyNow(usageRW(c.Kind == KJobWrite), d)
 	case KJobDone:
+		if f := v.w.tiedLock(c.Dev); f >= 0 && !v.lkCanSignal(f) {
+			return false // its dma_fence_signal waits for fence->lock
+		}
 		return v.jobKind(c.Dev) != jobIdle
 	case KSyncForCPU, KSyncForDevice:
 		return v.attached(c.Dev)
@@ -348,6 +343,9 @@ func (v View) cacheApply(ag int, c Call, step int) {
 			v.devStore(d, l, ver)
 		}
 		*v.job(d) = 0
+		if f := v.w.tiedLock(d); f >= 0 {
+			v.lkSignal(ag, f) // the job's fence: one dma_fence_signal
+		}
 	case KSyncForCPU, KSyncForDevice:
 		v.driverSync(c.Dev, c.Kind == KSyncForCPU)
 	case KDevWriteback:

@@ -352,6 +352,9 @@ func (c *core) cacheCallName(call Call, step int) string {
 	case KJobRead, KJobWrite, KDevWriteback, KDevEvict:
 		return fmt.Sprintf("%s: %s (line %d)", dev(), cacheCallDefs[call.Kind].name, call.Line)
 	case KJobDone:
+		if f := c.tiedLock(call.Dev); f >= 0 {
+			return fmt.Sprintf("%s: job done, dma_fence_signal(%s)", dev(), c.spec.Locks.Fences[f].Name)
+		}
 		return fmt.Sprintf("%s: %s", dev(), cacheCallDefs[call.Kind].name)
 	case KAttach, KDetach, KUnmap, KPin, KUnpin, KSyncForCPU, KSyncForDevice:
 		return fmt.Sprintf("%s(%s)", cacheCallDefs[call.Kind].name, dev())

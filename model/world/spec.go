@@ -106,6 +106,12 @@ type Device struct {
 	// dma-direct: a dma_sync on a table never dma_map'ed still maintains
 	// the right pages.
 	IOMMU bool
+	// Fence names the dma_fence the device's DMA jobs signal when they
+	// complete (docs/world.md, "Devices and their jobs' fences"): a ring
+	// of the fence family (the device's jobs are the ring's jobs) or a
+	// fence of the lock family (device_job_done is also its
+	// dma_fence_signal); "" for the cache family's implicit fence.
+	Fence string
 }
 
 // Exporter is the exporter's behaviour: the dma_buf_ops it implements, as

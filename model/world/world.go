@@ -57,6 +57,9 @@ type core struct {
 	// sym is the proven symmetry of the spec's declaration (symmetry.go),
 	// or nil.
 	sym *symmetry
+	// join is what the world knows of the objects its families share
+	// (shared.go).
+	join joinCore
 }
 
 // maxCachedGuards bounds the guards whose values Actions remembers while
@@ -106,6 +109,9 @@ func Build(spec Spec) (*Model, error) {
 	}
 	if len(spec.Devices) > 0 {
 		c.uses[famCache] = true
+	}
+	if err := c.deriveJoin(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
 	c.lay = newLayout(c)
 	if c.lay.size > sizeClasses[len(sizeClasses)-1] {
