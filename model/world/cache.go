@@ -234,6 +234,11 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 		if c.Kind == KJobWrite && *v.writes() >= uint8(s.Writes) {
 			return false
 		}
+		if r := v.w.tiedRing(d); r >= 0 {
+			// The ring's head job runs (drm_sched run_job): submitted, its
+			// dependencies signalled.
+			return v.fenceEnabled(ag, JobRun(r), 0)
+		}
 		// Implicit sync: the scheduler waits for the job's dependencies,
 		// the other fences in the dma-buf's resv (dma_resv_usage_rw): a
 		// reader waits for writers, a writer for everyone.
@@ -241,6 +246,9 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	case KJobDone:
 		if f := v.w.tiedLock(c.Dev); f >= 0 && !v.lkCanSignal(f) {
 			return false // its dma_fence_signal waits for fence->lock
+		}
+		if r := v.w.tiedRing(c.Dev); r >= 0 && !v.fenceEnabled(ag, JobDoneSignal(r), 0) {
+			return false
 		}
 		return v.jobKind(c.Dev) != jobIdle
 	case KSyncForCPU, KSyncForDevice:
@@ -328,6 +336,9 @@ func (v View) cacheApply(ag int, c Call, step int) {
 		*v.job(d) = jobRead | uint8(c.Line)<<2 | ver<<3
 		*v.mp(d) &^= mapFresh
 		v.observe(c.Line, ver)
+		if r := v.w.tiedRing(d); r >= 0 {
+			v.fenceApply(ag, JobRun(r), 0)
+		}
 	case KJobWrite:
 		d := c.Dev
 		if *v.mp(d)&mapStale != 0 {
@@ -335,6 +346,9 @@ func (v View) cacheApply(ag int, c Call, step int) {
 		}
 		*v.job(d) = jobWrite | uint8(c.Line)<<2
 		*v.mp(d) &^= mapFresh
+		if r := v.w.tiedRing(d); r >= 0 {
+			v.fenceApply(ag, JobRun(r), 0)
+		}
 	case KJobDone:
 		d := c.Dev
 		if v.jobKind(d) == jobWrite {
@@ -345,6 +359,9 @@ func (v View) cacheApply(ag int, c Call, step int) {
 		*v.job(d) = 0
 		if f := v.w.tiedLock(d); f >= 0 {
 			v.lkSignal(ag, f) // the job's fence: one dma_fence_signal
+		}
+		if r := v.w.tiedRing(d); r >= 0 {
+			v.fenceApply(ag, JobDoneSignal(r), 0) // the ring's job completes, its fence signals
 		}
 	case KSyncForCPU, KSyncForDevice:
 		v.driverSync(c.Dev, c.Kind == KSyncForCPU)

@@ -350,10 +350,16 @@ func (c *core) cacheCallName(call Call, step int) string {
 	case KMap:
 		return fmt.Sprintf("dma_buf_map_attachment(%s, %s)", dev(), dirNames[call.Dir&3])
 	case KJobRead, KJobWrite, KDevWriteback, KDevEvict:
+		if r := c.tiedRing(call.Dev); r >= 0 && call.Kind != KDevWriteback && call.Kind != KDevEvict {
+			return fmt.Sprintf("%s: run_job of ring %s: %s (line %d)", dev(), c.spec.Fence.Rings[r].Name, cacheCallDefs[call.Kind].name, call.Line)
+		}
 		return fmt.Sprintf("%s: %s (line %d)", dev(), cacheCallDefs[call.Kind].name, call.Line)
 	case KJobDone:
 		if f := c.tiedLock(call.Dev); f >= 0 {
 			return fmt.Sprintf("%s: job done, dma_fence_signal(%s)", dev(), c.spec.Locks.Fences[f].Name)
+		}
+		if r := c.tiedRing(call.Dev); r >= 0 {
+			return fmt.Sprintf("%s: job done, dma_fence_signal of ring %s's job", dev(), c.spec.Fence.Rings[r].Name)
 		}
 		return fmt.Sprintf("%s: %s", dev(), cacheCallDefs[call.Kind].name)
 	case KAttach, KDetach, KUnmap, KPin, KUnpin, KSyncForCPU, KSyncForDevice:

@@ -1,6 +1,9 @@
 package world
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // The fence family's section of the state and its kernel rules, one
 // function each, as operations on the packed bytes. The encodings are the
@@ -118,6 +121,16 @@ type fenceLay struct {
 	hasCPU, hasPoll, hasSyncFile, hasMove, hasInc, hasClose   bool
 	ringWrites, ringUsage, ringAny, ringImplicit, ringTimeout [MaxRings]bool
 	ringExplicitKernel, ringAddsWrite                         [MaxRings]bool
+	// joined: the world's lock-family fences are fence slots too
+	// (docs/world.md, "dma_fence: one kind"). lockSlot[i] is lock fence
+	// i's slot; lockOf[s] is the lock fence of slot s, or -1; driver0 is
+	// the first slot of the lock family's own fences (after the copy).
+	joined   bool
+	driver0  int
+	lockSlot [MaxFences]int8
+	lockOf   [maxFenceSlots]int8
+	// nctx is the number of fence contexts (the stub's 0 included).
+	nctx int
 }
 
 // fenceLayout places the family's fields, sized for the world's rings,
@@ -195,11 +208,40 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 		f.fCopy = slot
 		slot++
 	}
-	f.slots = slot
 	f.ctxTimeline = 1 + f.rings
 	f.ctxCopy = 2 + f.rings
+	f.nctx = 3 + f.rings
+	// The lock family's fences: one with a fence-family fence's name is
+	// that fence; any other is a slot of its own, with a context of its own.
+	f.driver0 = slot
+	var driverAdds int
+	lockFences := c.spec.Locks.Fences
+	f.joined = c.spec.fencesJoined()
+	for s := range f.lockOf {
+		f.lockOf[s] = -1
+	}
+	if f.joined {
+		names := fenceNames(&c.spec)
+		for i, lf := range lockFences {
+			if k := slices.Index(names, lf.Name); k >= 0 && k < f.driver0-1 {
+				f.lockSlot[i] = int8(k + 1)
+			} else {
+				f.lockSlot[i] = int8(slot)
+				f.ctx[slot], f.base[slot] = uint8(f.nctx), 1
+				f.nctx++
+				slot++
+				if lf.Resv >= 0 && c.join.bufResv == lf.Resv {
+					driverAdds++
+				}
+			}
+			f.lockOf[f.lockSlot[i]] = int8(i)
+		}
+	}
+	f.slots = slot
 	for s := range f.slots {
 		f.ringOf[s] = -1
+	}
+	for s := range f.driver0 {
 		switch {
 		case s == fStub:
 		case s < f.fPoint:
@@ -227,7 +269,7 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 	if sp.CopyEngine {
 		adds++
 	}
-	f.entries = min(adds, maxEntries)
+	f.entries = min(min(adds, maxEntries)+driverAdds, maxJoinedEntries)
 	f.points, f.exports, f.imports, f.rule, f.cmp = sp.Points, sp.Exports, sp.Imports, sp.Rule, sp.Compare
 	f.ghost = take(1)
 	f.fence = take(f.slots - 1)
@@ -509,7 +551,7 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 	switch c.Kind {
 	case KJobSubmit:
 		n, _ := s.submitted(c.Obj)
-		return s.lockFree() && n < s.ringJobs(c.Obj) // dma_resv_lock; a job slot of the ring left
+		return s.lockFree() && n < s.ringJobs(c.Obj) && v.bufLockFree(ag, true) // dma_resv_lock; a job slot of the ring left
 	case KJobRun, KJobSignal, KJobTimeout, KJobTimeoutSignal:
 		_, h := s.submitted(c.Obj)
 		if h < 0 {
@@ -520,7 +562,7 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 		case KJobRun:
 			return p == jQueued && s.deps(h) == 0
 		case KJobSignal:
-			return p == jRunning
+			return p == jRunning && v.lockFacetFree(h)
 		}
 		return p == jQueued && s.deps(h) != 0 // a job stuck on a dependency
 	case KJobSetErrorLate:
@@ -533,11 +575,11 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 	case KResvBeginCPU, KResvEndCPU:
 		return v.bracketEnabled(ag, c, step)
 	case KPoll:
-		return s.pollB()&pollPhase != pollArmed && s.lockFree() // asleep on the callback; dma_buf_poll takes the resv lock
+		return s.pollB()&pollPhase != pollArmed && s.lockFree() && v.bufLockFree(ag, false) // asleep on the callback; dma_buf_poll takes the resv lock
 	case KExportSyncFile:
 		return s.exports() < s.l.exports
 	case KImportSyncFile:
-		return s.syncFileMask() != 0 && s.imports() < s.l.imports && s.lockFree()
+		return s.syncFileMask() != 0 && s.imports() < s.l.imports && s.lockFree() && v.bufLockFree(ag, false)
 	case KSwSyncCreate:
 		return s.points() == c.N && s.timeline()&timelineClosed == 0
 	case KSwSyncInc:
@@ -548,9 +590,9 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 		if step == 1 {
 			return s.testSignaled(UsageBookkeep) // dma_resv_wait_timeout(BOOKKEEP) returns
 		}
-		return s.exporter()&expPhase == expIdle // the world's exporter moves the buffer once
+		return s.exporter()&expPhase == expIdle && v.bufLockFree(ag, false) // the world's exporter moves the buffer once
 	case KCopyDone:
-		return s.exporter()&expPhase == expCopying
+		return s.exporter()&expPhase == expCopying && v.lockFacetFree(s.l.fCopy)
 	}
 	return false
 }
@@ -565,6 +607,9 @@ func (v View) fenceApply(ag int, c Call, step int) {
 		return
 	}
 	s := v.fs()
+	if v.w.join.bufResv >= 0 || s.l.joined {
+		v.fenceShared(ag, c, step)
+	}
 	var before [maxFenceSlots]uint8
 	n := s.l.slots - 1
 	copy(before[:n], s.b[s.l.fence:s.l.fence+n])

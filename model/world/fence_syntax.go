@@ -25,8 +25,25 @@ func ringNames(s *Spec) []string {
 }
 
 // fenceNames lists the fence objects by name, index i naming slot i+1 (the
-// layout's order: each ring's jobs, the sw_sync points, the copy fence).
+// layout's order: each ring's jobs, the sw_sync points, the copy fence,
+// and, in a world that also declares the lock family's fences, those of
+// them that are not one of these: docs/world.md, "dma_fence: one kind").
 func fenceNames(s *Spec) []string {
+	out := ownFenceNames(s)
+	if s.fencesJoined() {
+		own := len(out)
+		for _, f := range s.Locks.Fences {
+			if !slices.Contains(out[:own], f.Name) {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	return out
+}
+
+// ownFenceNames lists the fence family's own fences: each ring's jobs, the
+// sw_sync points, the copy fence.
+func ownFenceNames(s *Spec) []string {
 	var out []string
 	for _, r := range s.Fence.Rings {
 		for k := range r.Jobs {
@@ -41,6 +58,10 @@ func fenceNames(s *Spec) []string {
 	}
 	return out
 }
+
+// fencesJoined reports whether the lock family's fences are fence slots
+// of the fence family: the world declares both.
+func (s *Spec) fencesJoined() bool { return len(s.Locks.Fences) > 0 && s.declares(famFence) }
 
 // jobNames lists the ring jobs' fences (RING#K), index i naming slot i+1.
 func jobNames(s *Spec) []string {

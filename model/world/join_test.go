@@ -2,6 +2,7 @@ package world_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dmabufcheck/dmabufcheck/model/fence"
@@ -253,6 +254,204 @@ func TestTheCPUWaitsForTheLockFamilysFenceInTheDmaBufsResv(t *testing.T) {
 				// Without the fence in the resv, the job's completion
 				// signals a fence never published: the lock family's rule.
 				t.Errorf("no-kernel-api-misuse: %v", got[world.NoKernelAPIMisuse])
+			}
+		})
+	}
+}
+
+// ringAndLocksSpec is a world of the fence and lock families: ring gpu's
+// one job, whose fence gpu#0 the lock section gives a spinlock, and the
+// dma-buf's resv lock bo. The agents are set by each test.
+func ringAndLocksSpec() world.Spec {
+	return world.Spec{Name: "ring-and-locks", Lines: 1, Writes: 1,
+		Fence: world.FenceSpec{Rings: []world.Ring{{Name: "gpu", Jobs: 1}}},
+		Locks: world.LockSpec{
+			Locks: []world.LockObj{{Name: "bo", Kind: world.ResvLock, DmaBuf: true}, {Name: "ring_lock", Kind: world.SpinLock},
+				{Name: "mm_lock", Kind: world.MutexLock}},
+			Fences: []world.LockFence{{Name: "gpu#0", Resv: -1, Lock: 1}},
+		},
+	}
+}
+
+// dma_fence is one kind: the lock family's dma_fence_wait on the fence
+// family's job fence returns when the fence family's dma_fence_signal
+// signals it, and that signal takes the fence's spinlock the lock section
+// declares, so it waits while a lock-family agent holds it.
+func TestTheLockFamilyWaitsOnTheFenceFamilysFence(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		holder string // what a third agent does before the job is submitted
+		finish statespace.Status
+	}{
+		{"the signal releases the wait", "nop()", statespace.StatusOK},
+		{"the signal waits for fence->lock", "spin_lock(ring_lock)", statespace.StatusViolation},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := ringAndLocksSpec()
+			spec.Agents = []world.Agent{{Name: "gpu"}, {Name: "waiter"}, {Name: "holder"}}
+			spec.Agents[0].Program = program(t, &spec, when(t, &spec, "done(holder)", "job_submit(gpu, WRITE, IMPLICIT, USAGE)"), "run_job(gpu)", "dma_fence_signal(gpu)")
+			spec.Agents[1].Program = program(t, &spec, when(t, &spec, "submitted(gpu) == 1", "dma_fence_wait(gpu#0)"))
+			spec.Agents[2].Program = program(t, &spec, tc.holder)
+			spec.Invariants = []world.Invariant{{Name: "the-wait-never-returns", Expr: mustExpr(t, &spec, "!done(waiter)")}}
+			got := check(t, spec, "the-wait-never-returns", statespace.DeadlockProperty)
+			if want := map[statespace.Status]statespace.Status{statespace.StatusOK: statespace.StatusViolation, statespace.StatusViolation: statespace.StatusOK}[tc.finish]; got["the-wait-never-returns"].Status != want {
+				t.Errorf("the waiter's dma_fence_wait(gpu#0): %v", got["the-wait-never-returns"])
+			}
+			if got[statespace.DeadlockProperty].Status != tc.finish {
+				t.Errorf("deadlock: %v, want %v", got[statespace.DeadlockProperty], tc.finish)
+			}
+		})
+	}
+}
+
+func mustExpr(t *testing.T, spec *world.Spec, text string) world.Expr {
+	t.Helper()
+	e, err := world.ParseExpr(text, spec)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return e
+}
+
+// The dma-buf's resv is one: a lock-family fence added to it under its
+// ww_mutex is a dependency the fence family's implicit-sync submission
+// collects, so the ring's job runs only after the lock family signals it.
+func TestTheFenceFamilySubmitDependsOnTheLockFamilysFence(t *testing.T) {
+	spec := ringAndLocksSpec()
+	spec.Locks.Fences = []world.LockFence{{Name: "clear", Resv: 0, Usage: world.ResvUsageKernel, Lock: -1}}
+	spec.Agents = []world.Agent{{Name: "ttm"}, {Name: "gpu"}}
+	spec.Agents[0].Program = program(t, &spec, "dma_resv_lock(bo, NULL)", "dma_resv_add_fence(bo, clear, DMA_RESV_USAGE_KERNEL)",
+		"dma_resv_unlock(bo)", "dma_fence_signal(clear)")
+	spec.Agents[1].Program = program(t, &spec, when(t, &spec, "published(clear)", "job_submit(gpu, WRITE, IMPLICIT, USAGE)"), "run_job(gpu)", "dma_fence_signal(gpu)")
+	spec.Invariants = []world.Invariant{
+		{Name: "the-job-runs-after-the-clear", Expr: mustExpr(t, &spec, "submitted(gpu) == 0 || job_queued(gpu#0) || signaled(clear)")},
+		{Name: "the-clear-is-a-kernel-entry", Expr: mustExpr(t, &spec, "!pending(clear) || in_resv(clear, KERNEL)")},
+		{Name: "the-job-never-completes", Expr: mustExpr(t, &spec, "!job_done(gpu#0)")},
+	}
+	got := check(t, spec, "the-job-runs-after-the-clear", "the-clear-is-a-kernel-entry", "the-job-never-completes",
+		world.JobRanAfterDependency, world.ResvIdleMeansIdle, statespace.DeadlockProperty)
+	for p, want := range map[string]statespace.Status{"the-job-runs-after-the-clear": statespace.StatusOK, "the-clear-is-a-kernel-entry": statespace.StatusOK,
+		"the-job-never-completes": statespace.StatusViolation, world.JobRanAfterDependency: statespace.StatusOK,
+		world.ResvIdleMeansIdle: statespace.StatusOK, statespace.DeadlockProperty: statespace.StatusOK} {
+		if got[p].Status != want {
+			t.Errorf("%s: %v, want %v", p, got[p], want)
+		}
+	}
+}
+
+// The dma-buf's resv lock is one ww_mutex: the fence family's job_submit
+// takes the lock the lock family's dma_resv_lock holds, so a kernel path
+// that waits for a job's fence while holding the resv lock the job's
+// submission needs deadlocks, and the deadlock's wait-for cycle goes
+// through both families.
+func TestTheSubmitTakesTheLockFamilysResvLock(t *testing.T) {
+	spec := ringAndLocksSpec()
+	spec.Agents = []world.Agent{{Name: "evict"}, {Name: "gpu"}}
+	spec.Agents[0].Program = program(t, &spec, "dma_resv_lock(bo, NULL)", "dma_fence_wait(gpu#0)", "dma_resv_unlock(bo)")
+	spec.Agents[1].Program = program(t, &spec, when(t, &spec, "locked(bo)", "job_submit(gpu, WRITE, IMPLICIT, USAGE)"), "run_job(gpu)", "dma_fence_signal(gpu)")
+	m, err := world.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := world.Check(m, statespace.Options{Only: []string{statespace.DeadlockProperty}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Violation == nil || r.Violation.Kind != statespace.KindDeadlock {
+		t.Fatalf("no deadlock: %v", r.Status)
+	}
+	var cycle []string
+	for _, e := range r.Violation.Cycle {
+		cycle = append(cycle, e.From+" -> "+e.To+": "+e.Why)
+	}
+	if len(cycle) != 2 {
+		t.Fatalf("wait-for cycle %q, want evict -> gpu -> evict", cycle)
+	}
+	for _, want := range []string{"evict -> gpu: dma_fence_wait(gpu#0): fence gpu#0 not yet published",
+		"gpu -> evict: submit write job (deps READ; dma_resv_add_fence(WRITE)): the dma-buf's resv lock bo held by evict"} {
+		if !slices.Contains(cycle, want) {
+			t.Errorf("wait-for cycle %q lacks %q", cycle, want)
+		}
+	}
+}
+
+// A shared object is declared once: Build refuses declarations that would
+// make it two objects, or that change nothing.
+func TestSharedObjectsAreOneObject(t *testing.T) {
+	base := func(t *testing.T) world.Spec {
+		spec := ringAndLocksSpec()
+		spec.Devices = []world.Device{{Name: "gpu", Fence: "gpu"}}
+		spec.Exporter = world.Exporter{Name: "system-heap", Map: world.Hook{{Kind: world.OpDMAMap}}}
+		spec.Agents = []world.Agent{{Name: "drv"}}
+		spec.Agents[0].Program = program(t, &spec, "dma_buf_attach(gpu)", "dma_buf_map_attachment(gpu, DMA_FROM_DEVICE)",
+			"dma_resv_lock(bo, NULL)", "job_submit(gpu, WRITE, IMPLICIT, USAGE)", "dma_resv_unlock(bo)", "device_dma_write(gpu, 0)", "device_job_done(gpu)")
+		return spec
+	}
+	if _, err := world.Build(base(t)); err != nil {
+		t.Fatalf("the base world: %v", err)
+	}
+	for _, tc := range []struct {
+		name, want string
+		change     func(t *testing.T, s *world.Spec)
+	}{
+		{"two dma-buf resv locks", "both the dma-buf's resv lock", func(_ *testing.T, s *world.Spec) {
+			s.Locks.Locks = append(s.Locks.Locks, world.LockObj{Name: "bo2", Kind: world.ResvLock, DmaBuf: true})
+		}},
+		{"a mutex as the dma-buf's resv", "only a resv lock", func(_ *testing.T, s *world.Spec) { s.Locks.Locks[2].DmaBuf = true }},
+		{"a device's unknown fence", `no ring or fence "gpu1"`, func(_ *testing.T, s *world.Spec) { s.Devices[0].Fence = "gpu1" }},
+		{"two devices on one fence", "tied to the same fence", func(_ *testing.T, s *world.Spec) {
+			s.Devices = append(s.Devices, world.Device{Name: "isp", Fence: "gpu"})
+		}},
+		{"a fence-family fence published by the lock family", "the fence family's: job_submit creates and publishes it", func(t *testing.T, s *world.Spec) {
+			s.Agents = append(s.Agents, world.Agent{Name: "pusher", Program: world.Lk.FencePublish(0)})
+		}},
+		{"a fence-family fence declared in a resv", "takes no resv", func(_ *testing.T, s *world.Spec) {
+			s.Locks.Fences[0].Resv, s.Locks.Fences[0].Usage = 0, world.ResvUsageWrite
+		}},
+		{"a lock-family fence with deps in the dma-buf's resv", "dependencies in the dma-buf's resv are the fence family's", func(_ *testing.T, s *world.Spec) {
+			s.Locks.Fences = append(s.Locks.Fences, world.LockFence{Name: "clear", Resv: 0, Deps: true, Lock: -1})
+		}},
+		{"an untied device's jobs beside the fence family", "tie it to the fence its jobs signal", func(t *testing.T, s *world.Spec) {
+			s.Devices[0].Fence = ""
+			s.Agents[0].Program = program(t, s, "dma_buf_attach(gpu)", "dma_buf_map_attachment(gpu, DMA_FROM_DEVICE)", "job_submit(gpu, WRITE, IMPLICIT, USAGE)",
+				"device_dma_write(gpu, 0)", "run_job(gpu)", "dma_fence_signal(gpu)", "device_job_done(gpu)", "dma_resv_lock(bo, NULL)")
+		}},
+		{"the ring's own run_job beside its device", "ring gpu's jobs are device gpu's", func(t *testing.T, s *world.Spec) {
+			s.Agents = append(s.Agents, world.Agent{Name: "sched", Program: world.JobRun(0)})
+		}},
+		{"two CPUs beside the fence family", "one agent is the CPU", func(t *testing.T, s *world.Spec) {
+			for _, n := range []string{"app0", "app1"} {
+				s.Agents = append(s.Agents, world.Agent{Name: n, Program: world.Seq{world.SyncStart(world.SyncRead), world.CPURead(0), world.SyncEnd(world.SyncRead)}})
+			}
+		}},
+		{"lock-family fences and fence calls without the fence section", "no fence-family objects", func(t *testing.T, s *world.Spec) {
+			s.Fence = world.FenceSpec{}
+			s.Devices[0].Fence = ""
+			s.Agents[0].Program = program(t, s, "dma_resv_lock(bo, NULL)", "poll(EPOLLIN)", "dma_resv_unlock(bo)")
+		}},
+		{"too many fences", "at most 15", func(_ *testing.T, s *world.Spec) {
+			s.Fence.Rings = []world.Ring{{Name: "gpu", Jobs: 2}, {Name: "r1", Jobs: 2}, {Name: "r2", Jobs: 2}, {Name: "r3", Jobs: 2}}
+			s.Fence.Points, s.Fence.CopyEngine = 2, true
+			for _, n := range []string{"a", "b", "c", "d"} {
+				s.Locks.Fences = append(s.Locks.Fences, world.LockFence{Name: n, Resv: -1, Lock: -1})
+			}
+		}},
+		{"a dma-buf resv lock in a world without the buffer", "no agent makes a call on the buffer", func(t *testing.T, s *world.Spec) {
+			s.Fence, s.Devices, s.Exporter = world.FenceSpec{}, nil, world.Exporter{}
+			s.Locks.Fences = nil
+			s.Agents[0].Program = program(t, s, "dma_resv_lock(bo, NULL)", "dma_resv_unlock(bo)")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := base(t)
+			s.Agents = slices.Clone(s.Agents)
+			s.Devices = slices.Clone(s.Devices)
+			s.Locks.Locks = slices.Clone(s.Locks.Locks)
+			s.Locks.Fences = slices.Clone(s.Locks.Fences)
+			tc.change(t, &s)
+			_, err := world.Build(s)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Build: %v; want an error with %q", err, tc.want)
 			}
 		})
 	}

@@ -622,6 +622,10 @@ func (c *core) lockCheckCall(call Call) error {
 			if !f.Deps {
 				return fmt.Errorf("%s: fence %s has no dependencies", name, f.Name)
 			}
+		case lkFencePublish:
+			if c.join.linked[call.Obj] {
+				return fmt.Errorf("%s: fence %s is the fence family's: job_submit creates and publishes it", name, f.Name)
+			}
 		case lkRunCallback, lkNoCallback:
 			if call.N < 0 || call.N >= len(c.spec.Agents) {
 				return fmt.Errorf("%s: callback owner %d out of range", name, call.N)

@@ -148,6 +148,9 @@ func (v View) lockInit() {
 	for i, f := range v.w.spec.Locks.Fences {
 		if f.Published {
 			v.b[d.fence+i] = lkPublished
+			if l := &v.w.lay.fence; l.joined {
+				v.fs().create(int(l.lockSlot[i]), 1) // the one status: pending
+			}
 		}
 		v.b[d.refs+i] = f.Refs
 		v.b[d.pending+i] = f.Pending
@@ -157,10 +160,31 @@ func (v View) lockInit() {
 func (v View) lkOwner(l int) int {
 	return int(v.b[v.w.spec.Locks.d.owner+l]) - 1
 }
-func (v View) lkFence(f int) uint8        { return v.b[v.w.spec.Locks.d.fence+f] }
-func (v View) lkPublished(f int) bool     { return v.lkFence(f)&lkPublished != 0 }
-func (v View) lkSignalled(f int) bool     { return v.lkFence(f)&lkSignalled != 0 }
-func (v View) lkInResv(f int) bool        { return v.lkFence(f)&lkInResv != 0 }
+func (v View) lkFence(f int) uint8 { return v.b[v.w.spec.Locks.d.fence+f] }
+
+// lkPublished, lkSignalled and lkInResv read a lock-family fence's state.
+// In a world that also has the fence family, the fence is a fence slot
+// (docs/world.md, "dma_fence: one kind"): its status is the slot's, and a
+// fence-family fence the lock section names is published when the fence
+// family created it; it is in the dma-buf's resv as the fence family's
+// entries say (lkResvIdle reads them), never through the lock family's
+// own resv bit.
+func (v View) lkPublished(f int) bool {
+	if l := &v.w.lay.fence; l.joined && int(l.lockSlot[f]) < l.driver0 {
+		return v.fs().status(int(l.lockSlot[f])) != fenceUnused
+	}
+	return v.lkFence(f)&lkPublished != 0
+}
+
+func (v View) lkSignalled(f int) bool {
+	if l := &v.w.lay.fence; l.joined {
+		return v.fs().signaled(int(l.lockSlot[f]))
+	}
+	return v.lkFence(f)&lkSignalled != 0
+}
+
+func (v View) lkInResv(f int) bool { return v.lkFence(f)&lkInResv != 0 }
+
 func (v View) lkFlags(ag int) *uint8      { return &v.b[v.w.spec.Locks.d.flags+ag] }
 func (v View) lkHas(ag int, f uint8) bool { return *v.lkFlags(ag)&f != 0 }
 func (v View) lkSigDepth(ag int) uint8    { return *v.lkFlags(ag) & lkSigDepth }
@@ -213,8 +237,10 @@ func (v View) lkResvIdle(r int, u ResvUsage) bool {
 			return false
 		}
 	}
-	if b := v.w.join.bufResv; b >= 0 && (r < 0 || r == b) && v.devicesBusy(Usage(u), -1) {
-		return false
+	if b := v.w.join.bufResv; b >= 0 && (r < 0 || r == b) {
+		if v.devicesBusy(Usage(u), -1) || v.w.lay.fence.used && v.fs().query(Usage(u)) != 0 {
+			return false
+		}
 	}
 	return true
 }
@@ -327,6 +353,10 @@ func (v View) lkSignal(ag, f int) {
 	}
 	if l := ls.Fences[f].Lock; l >= 0 {
 		v.lkNoteAcquire(ag, 1<<l)
+	}
+	if l := &v.w.lay.fence; l.joined {
+		v.signalSlot(int(l.lockSlot[f])) // the one status is the slot's
+		return
 	}
 	v.b[ls.d.fence+f] |= lkSignalled
 }
@@ -475,6 +505,9 @@ func (v View) lockApply(ag int, c Call, step int) {
 			v.lockError(ag, "publishes %s twice", f.Name)
 		}
 		b[d.fence+c.Obj] |= lkPublished
+		if l := &v.w.lay.fence; l.joined {
+			v.publishSlot(c.Obj)
+		}
 	case lkFenceWait, lkResvWait:
 		v.lkNoteWait(ag)
 	case lkFenceSignal:
@@ -483,7 +516,11 @@ func (v View) lockApply(ag int, c Call, step int) {
 		if v.lkOwner(ls.Fences[c.Obj].Lock) != ag || !v.lkPublished(c.Obj) {
 			v.lockError(ag, "dma_fence_signal_locked(%s) without its lock or before it is published", ls.Fences[c.Obj].Name)
 		}
-		b[d.fence+c.Obj] |= lkSignalled
+		if l := &v.w.lay.fence; l.joined {
+			v.signalSlot(int(l.lockSlot[c.Obj]))
+		} else {
+			b[d.fence+c.Obj] |= lkSignalled
+		}
 	case lkBeginSignalling:
 		if v.lkSigDepth(ag) == lkSigDepth {
 			v.lockError(ag, "signalling sections nested too deep")

@@ -83,6 +83,9 @@ func Build(spec Spec) (*Model, error) {
 		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
 	c := &core{spec: spec}
+	if err := c.deriveJoin(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
+	}
 	for _, a := range spec.Agents {
 		p, err := compile(a.Program)
 		if err != nil {
@@ -109,9 +112,6 @@ func Build(spec Spec) (*Model, error) {
 	}
 	if len(spec.Devices) > 0 {
 		c.uses[famCache] = true
-	}
-	if err := c.deriveJoin(); err != nil {
-		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
 	c.lay = newLayout(c)
 	if c.lay.size > sizeClasses[len(sizeClasses)-1] {
@@ -471,6 +471,9 @@ func (w World[S]) WaitsFor(s *S) []statespace.WaitEdge {
 	out = append(out, w.lockWaits(v)...)
 	out = append(out, w.vmWaits(v)...)
 	out = append(out, w.p2pWaits(v)...)
+	if w.join.bufResv >= 0 || w.join.tied {
+		out = append(out, w.sharedWaits(v)...)
+	}
 	return out
 }
 
