@@ -229,6 +229,8 @@ func (n *cacheNarrator) who(l int, v uint8) string {
 	switch by := *n.t.state(i).latestBy(l); {
 	case by == writerCPU:
 		return n.c.cpuName(n.t.action(i).ag)
+	case by == p2pByDevice:
+		return "a p2p importer"
 	case by >= writerDevice0:
 		return "the " + n.c.devName(int(by-writerDevice0))
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dmabufcheck/dmabufcheck/model/fence"
+	"github.com/dmabufcheck/dmabufcheck/model/p2p"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
@@ -450,6 +451,45 @@ func TestSharedObjectsAreOneObject(t *testing.T) {
 			s.Locks.Fences = slices.Clone(s.Locks.Fences)
 			tc.change(t, &s)
 			_, err := world.Build(s)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Build: %v; want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The p2p family's BAR buffer is the dma-buf: a world that also uses the
+// cache family has one set of lines, so their number, the writes and the
+// backing must agree with the BAR's.
+func TestTheBARsBufferIsTheDmaBuf(t *testing.T) {
+	sc, ok := p2p.ScenarioByName("apu-bar-flush-around")
+	if !ok {
+		t.Fatal("no p2p scenario apu-bar-flush-around")
+	}
+	base, err := world.FromP2PConfig(sc.Name, sc.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := func(change func(s *world.Spec)) world.Spec {
+		s := base
+		s.Lines, s.Writes, s.Backing = s.P2P.Lines, s.P2P.Writes, world.SystemCached
+		s.Agents = append(slices.Clone(s.Agents), world.Agent{Name: "app", Program: world.Seq{world.SyncStart(world.SyncRead), world.CPURead(0), world.SyncEnd(world.SyncRead)}})
+		change(&s)
+		return s
+	}
+	if _, err := world.Build(joined(func(*world.Spec) {})); err != nil {
+		t.Fatalf("the joined world: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		change func(s *world.Spec)
+		want   string
+	}{
+		"other lines":   {func(s *world.Spec) { s.Lines = 3 - s.P2P.Lines }, "its lines and writes"},
+		"other writes":  {func(s *world.Spec) { s.Writes = 4 - s.P2P.Writes }, "its lines and writes"},
+		"other backing": {func(s *world.Spec) { s.Backing = world.DeviceMemory }, "a stolen BAR is system-cached backing"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := world.Build(joined(tc.change))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Build: %v; want an error with %q", err, tc.want)
 			}

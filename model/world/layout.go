@@ -15,7 +15,7 @@ type layout struct {
 	writes int
 	// mem, latest, latestBy and cpu are per line: the version in memory,
 	// the ghost latest completed write and its writer, and the CPU cache
-	// line (a line value).
+	// line (a line value). The p2p family's BAR buffer uses them too.
 	mem, latest, latestBy, cpu int
 	// access and syncErr are per agent, or -1: the agent's CPU bracket
 	// (phase<<2 | SYNC dir) and the errno of its last SYNC.
@@ -66,6 +66,9 @@ func newLayout(c *core) layout {
 	off := 0
 	take := func(n int) int { o := off; off += n; return o }
 	lines := c.spec.Lines
+	if p := &c.spec.P2P; p.used() && p.Lines > lines {
+		lines = p.Lines // the p2p family's BAR buffer is the dma-buf: its lines are these
+	}
 	l.ghost = take(2)
 	l.buf = take(1)
 	l.writes = take(1)

@@ -115,6 +115,19 @@ func (c *core) checkShared() error {
 	if err := c.checkSharedFences(); err != nil {
 		return err
 	}
+	if p := &c.spec.P2P; c.p2p.used && c.uses[famCache] {
+		// The p2p family's BAR buffer is the dma-buf: one set of lines.
+		want := DeviceMemory
+		if p.Exporter.BAR == BARStolen {
+			want = SystemCached
+		}
+		switch {
+		case c.spec.Lines != p.Lines || c.spec.Writes != p.Writes:
+			return fmt.Errorf("the p2p family's BAR buffer is the dma-buf: its lines and writes (%d, %d) must be the buffer's (%d, %d)", p.Lines, p.Writes, c.spec.Lines, c.spec.Writes)
+		case c.spec.Backing != want:
+			return fmt.Errorf("the p2p family's BAR buffer is the dma-buf: a %s BAR is %s backing, not %s", [...]string{"device-memory", "stolen"}[p.Exporter.BAR], want, c.spec.Backing)
+		}
+	}
 	if c.lay.fence.used && c.lay.fence.hasCPU {
 		// The fence family's wait state is the CPU's: one agent.
 		var cpus []string
