@@ -187,7 +187,7 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 			}
 		}
 	}
-	if len(sp.Rings) > 0 || sp.Points > 0 || sp.CopyEngine || sp.Exports > 0 || sp.Imports > 0 {
+	if sp.declaresObjects() {
 		f.used = true
 	}
 	if !f.used {

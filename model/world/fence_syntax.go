@@ -60,8 +60,14 @@ func ownFenceNames(s *Spec) []string {
 }
 
 // fencesJoined reports whether the lock family's fences are fence slots
-// of the fence family: the world declares both.
-func (s *Spec) fencesJoined() bool { return len(s.Locks.Fences) > 0 && s.declares(famFence) }
+// of the fence family: the world declares fences of both.
+func (s *Spec) fencesJoined() bool { return len(s.Locks.Fences) > 0 && s.Fence.declaresObjects() }
+
+// declaresObjects reports whether the spec declares fence-family objects
+// (then the family's section is laid out).
+func (s *FenceSpec) declaresObjects() bool {
+	return len(s.Rings) > 0 || s.Points > 0 || s.CopyEngine || s.Exports > 0 || s.Imports > 0
+}
 
 // jobNames lists the ring jobs' fences (RING#K), index i naming slot i+1.
 func jobNames(s *Spec) []string {
