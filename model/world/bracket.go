@@ -54,14 +54,10 @@ func (v View) hasCachePart(ag int) bool { return v.w.lay.access[ag] >= 0 }
 // family's wait.
 func (v View) hasFencePart() bool { return v.w.lay.fence.used && v.w.lay.fence.hasCPU }
 
-// bracketEnabled is callEnabled for a bracket call: only the second step
-// of a begin blocks, until the dma-buf's resv has nothing left the CPU
-// access must wait for.
-func (v View) bracketEnabled(ag int, c Call, step int) bool {
-	if step != 1 {
-		return true
-	}
-	dir := bracketDir(c)
+// bracketWaitOver is callEnabled for the second step of a begin of
+// direction dir (SYNC flags), the only step of the bracket that blocks:
+// the dma-buf's resv has nothing left the CPU access must wait for.
+func (v View) bracketWaitOver(dir uint8) bool {
 	if v.resvBusyNow(usageRW(dir&SyncWrite != 0), -1) {
 		return false
 	}

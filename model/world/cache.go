@@ -198,9 +198,9 @@ func writesAllowed(dir uint8) bool { return dir == DirFrom || dir == DirBidir }
 func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	s := &v.w.spec
 	switch c.Kind {
-	case KSyncStart, KBeginCPU, KSyncEnd, KEndCPU, KSyncInvalid:
-		return v.bracketEnabled(ag, c, step)
-	case KCPURead:
+	case KSyncStart, KBeginCPU:
+		return step == 0 || v.bracketWaitOver(c.Dir)
+	case KSyncEnd, KEndCPU, KSyncInvalid, KCPURead:
 		return true
 	case KCPUWrite:
 		return *v.writes() < uint8(s.Writes)
@@ -234,21 +234,37 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 		if c.Kind == KJobWrite && *v.writes() >= uint8(s.Writes) {
 			return false
 		}
-		if r := v.w.tiedRing(d); r >= 0 {
-			// The ring's head job runs (drm_sched run_job): submitted, its
-			// dependencies signalled.
-			return v.fenceEnabled(ag, JobRun(r), 0)
+		if v.w.join.shared {
+			if r := v.w.tiedRing(d); r >= 0 {
+				// The ring's head job runs (drm_sched run_job): submitted,
+				// its dependencies signalled.
+				return v.fenceEnabled(ag, JobRun(r), 0)
+			}
+			// Implicit sync: the scheduler waits for the job's
+			// dependencies, the other fences in the dma-buf's resv
+			// (dma_resv_usage_rw): a reader waits for writers, a writer
+			// for everyone.
+			return !v.resvBusyNow(usageRW(c.Kind == KJobWrite), d)
 		}
-		// Implicit sync: the scheduler waits for the job's dependencies,
-		// the other fences in the dma-buf's resv (dma_resv_usage_rw): a
-		// reader waits for writers, a writer for everyone.
-		return !v.resvBusyNow(usageRW(c.Kind == KJobWrite), d)
+		// The same without shared objects: the other devices' jobs are
+		// the resv's fences.
+		for j := range s.Devices {
+			if j == d {
+				continue
+			}
+			if k := v.jobKind(j); k == jobWrite || k == jobRead && c.Kind == KJobWrite {
+				return false
+			}
+		}
+		return true
 	case KJobDone:
-		if f := v.w.tiedLock(c.Dev); f >= 0 && !v.lkCanSignal(f) {
-			return false // its dma_fence_signal waits for fence->lock
-		}
-		if r := v.w.tiedRing(c.Dev); r >= 0 && !v.fenceEnabled(ag, JobDoneSignal(r), 0) {
-			return false
+		if v.w.join.shared {
+			if f := v.w.tiedLock(c.Dev); f >= 0 && !v.lkCanSignal(f) {
+				return false // its dma_fence_signal waits for fence->lock
+			}
+			if r := v.w.tiedRing(c.Dev); r >= 0 && !v.fenceEnabled(ag, JobDoneSignal(r), 0) {
+				return false
+			}
 		}
 		return v.jobKind(c.Dev) != jobIdle
 	case KSyncForCPU, KSyncForDevice:
@@ -274,7 +290,7 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 
 // cacheApply performs a cache-family call's step.
 func (v View) cacheApply(ag int, c Call, step int) {
-	if isBracket(c.Kind) {
+	if c.Kind <= KEndCPU { // the CPU bracket (isBracket)
 		v.bracketApply(ag, c, step)
 		return
 	}

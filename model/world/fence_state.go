@@ -572,8 +572,10 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 			}
 		}
 		return false
-	case KResvBeginCPU, KResvEndCPU:
-		return v.bracketEnabled(ag, c, step)
+	case KResvBeginCPU:
+		return step == 0 || v.bracketWaitOver(bracketDir(c))
+	case KResvEndCPU:
+		return true
 	case KPoll:
 		return s.pollB()&pollPhase != pollArmed && s.lockFree() && v.bufLockFree(ag, false) // asleep on the callback; dma_buf_poll takes the resv lock
 	case KExportSyncFile:

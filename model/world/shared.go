@@ -1,6 +1,7 @@
 package world
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,6 +26,10 @@ type joinCore struct {
 	// linked[i]: lock-family fence i is a fence-family fence (a world
 	// with both families, and the fence family's name).
 	linked [MaxFences]bool
+	// shared: the world's device jobs meet another family's objects (a
+	// device tied to a fence, the dma-buf's resv lock, the fence family's
+	// section); without, the cache family's rules run as they always did.
+	shared bool
 }
 
 // deriveJoin resolves the spec's references between families: the
@@ -69,7 +74,7 @@ func (c *core) deriveJoin() error {
 			if len(have) > 0 {
 				msg += " (the world has " + strings.Join(have, ", ") + ")"
 			}
-			return fmt.Errorf("%s", msg)
+			return errors.New(msg)
 		}
 		for e := range d {
 			if c.spec.Devices[e].Fence == dv.Fence {
@@ -115,6 +120,7 @@ func (c *core) checkShared() error {
 	if err := c.checkSharedFences(); err != nil {
 		return err
 	}
+	j.shared = j.tied || j.bufResv >= 0 || c.lay.fence.used
 	if p := &c.spec.P2P; c.p2p.used && c.uses[famCache] {
 		// The p2p family's BAR buffer is the dma-buf: one set of lines.
 		want := DeviceMemory
