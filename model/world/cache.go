@@ -199,7 +199,14 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	s := &v.w.spec
 	switch c.Kind {
 	case KSyncStart, KBeginCPU:
-		return step == 0 || v.bracketWaitOver(c.Dir)
+		if step == 0 {
+			return true
+		}
+		if !v.w.join.shared {
+			// Nothing but the device jobs' implicit fences in the resv.
+			return !v.devicesBusy(usageRW(c.Dir&SyncWrite != 0), -1)
+		}
+		return v.bracketWaitOver(c.Dir)
 	case KSyncEnd, KEndCPU, KSyncInvalid, KCPURead:
 		return true
 	case KCPUWrite:
