@@ -7,10 +7,15 @@ package props
 // their expect: sections, by property, in file order.
 var fileVerdicts = map[string][]FileVerdict{
 	"no-stale-read": {
+		{File: "docs/examples/world/apu-bar-readback-clflush.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/apu-bar-readback.yaml", Verdict: "violated", Length: 7},
 		{File: "docs/examples/world/driver-hooks-resv-signal-under-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/driver-hooks-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/fence-ordered-device-cache-flushed.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/fence-ordered-device-cache.yaml", Verdict: "violated"},
+		{File: "docs/examples/world/gpu-readback-resv-callback-mutex.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv.yaml", Verdict: "violated", Length: 12},
 		{File: "docs/examples/world/scanout-params.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/scanout-unbracketed.yaml", Verdict: "violated", Length: 4},
 		{File: "docs/examples/world/scanout.yaml", Verdict: "holds"},
@@ -46,6 +51,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/x86-i915-noncoherent.yaml", Verdict: "holds"},
 	},
 	"no-lost-write": {
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/arm32-map-from-device.yaml", Verdict: "violated", Length: 6},
 		{File: "scenarios/detach-with-job-in-flight.yaml", Verdict: "violated", Length: 6},
 		{File: "scenarios/device-caches-unmaintained.yaml", Verdict: "violated", Length: 6},
@@ -170,6 +176,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/x86-i915-noncoherent.yaml", Verdict: "holds"},
 	},
 	"begin-end-pairing": {
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/scanout-params.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/scanout-unbracketed.yaml", Verdict: "violated", Length: 1},
 		{File: "docs/examples/world/scanout.yaml", Verdict: "holds"},
@@ -238,6 +245,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/x86-i915-noncoherent.yaml", Verdict: "reached", Length: 7},
 	},
 	"cpu-reads-device-write": {
+		{File: "docs/examples/world/apu-bar-readback-clflush.yaml", Verdict: "reached"},
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "reached"},
 		{File: "scenarios/arm32-map-from-device.yaml", Verdict: "reached", Length: 7},
 		{File: "scenarios/detach-with-job-in-flight.yaml", Verdict: "reached", Length: 7},
 		{File: "scenarios/device-caches-unmaintained.yaml", Verdict: "reached", Length: 7},
@@ -319,6 +328,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/fence-timeout-error-after-signal.yaml", Verdict: "violated", Length: 5},
 	},
 	"resv-idle-means-idle": {
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-to-display-explicit-no-wait.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-to-display-implicit-sync.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Verdict: "holds"},
@@ -437,6 +448,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/fence-timeout-error-after-signal.yaml", Verdict: "reached", Length: 2},
 	},
 	"cpu-waited-for-fence": {
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "reached"},
 		{File: "docs/examples/world/gpu-to-display-explicit-no-wait.yaml", Verdict: "reached"},
 		{File: "scenarios/fence-all-features.yaml", Verdict: "reached", Length: 5},
 		{File: "scenarios/fence-bookkeep-then-usage.yaml", Verdict: "reached", Length: 5},
@@ -470,6 +482,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/fence-timeout-error-after-signal.yaml", Verdict: "reached", Length: 4},
 	},
 	"fences-eventually-signal": {
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Object: "gpu#0", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-to-display-implicit-sync.yaml", Object: "gpu#0", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Object: "gpu0#0", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Object: "gpu0#1", Verdict: "holds"},
@@ -528,6 +541,9 @@ var fileVerdicts = map[string][]FileVerdict{
 	},
 	"no-kernel-api-misuse": {
 		{File: "docs/examples/world/fence-put-after-release.yaml", Verdict: "violated", Length: 2},
+		{File: "docs/examples/world/gpu-readback-resv-callback-mutex.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/ww-acquire-twice.yaml", Verdict: "violated", Length: 3},
 		{File: "docs/examples/world/ww-wound-wait.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock-fixed.yaml", Verdict: "holds"},
@@ -553,8 +569,11 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/deadlock-ww-mutex-no-backoff.yaml", Verdict: "holds"},
 	},
 	"lockdep-fence-signalling": {
-		{File: "docs/examples/world/driver-hooks-resv-signal-under-resv.yaml", Verdict: "violated", Length: 10},
+		{File: "docs/examples/world/driver-hooks-resv-signal-under-resv.yaml", Verdict: "violated", Length: 9},
 		{File: "docs/examples/world/driver-hooks-resv.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv-callback-mutex.yaml", Verdict: "violated", Length: 11},
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/ww-wound-wait.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock.yaml", Verdict: "holds"},
@@ -747,6 +766,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/crossvm-fence-proxy.yaml", Object: "frame2", Verdict: "holds"},
 	},
 	"p2p-mapping-routable": {
+		{File: "docs/examples/world/apu-bar-readback.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/p2p-switch-vs-root-ports.yaml", Verdict: "violated", Length: 1},
 		{File: "scenarios/p2p-acs-naive-exporter.yaml", Verdict: "violated", Length: 1},
 		{File: "scenarios/p2p-acs-redirect-sysmem.yaml", Verdict: "holds"},
@@ -787,6 +807,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/p2p-switch-bus-addr.yaml", Verdict: "holds"},
 	},
 	"p2p-no-stale-read-through-bar": {
+		{File: "docs/examples/world/apu-bar-readback-clflush.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/apu-bar-readback.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-acs-naive-exporter.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-acs-redirect-sysmem.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-acs-whitelisted.yaml", Verdict: "holds"},
@@ -881,10 +903,15 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/p2p-apu-redirect.yaml", Verdict: "reached", Length: 4},
 	},
 	"deadlock": {
+		{File: "docs/examples/world/apu-bar-readback-clflush.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/apu-bar-readback.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/driver-hooks-resv-signal-under-resv.yaml", Verdict: "violated", Length: 11},
 		{File: "docs/examples/world/driver-hooks-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/fence-ordered-device-cache-flushed.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/fence-ordered-device-cache.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv-callback-mutex.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/gpu-readback-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-to-display-implicit-sync.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/p2p-switch-vs-root-ports.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/two-threads-fixed.yaml", Verdict: "holds"},

@@ -20,6 +20,7 @@ import (
 //	  liveness: true              # check that every fence is eventually signalled
 //	  locks:                      # in lockdep's order
 //	    - {name: bo, kind: resv}  # resv, mutex or spinlock
+//	    - {name: buf, kind: resv, dma-buf: true}  # the dma-buf's own dma_resv (at most one)
 //	  fences:
 //	    - {name: job, resv: bo, usage: DMA_RESV_USAGE_WRITE, deps: DMA_RESV_USAGE_WRITE, lock: fence_lock}
 //	    - {name: pt, indefinite: true, published: true, refs: 1}
@@ -32,7 +33,7 @@ import (
 // and lockFenceFields of a fence.
 var (
 	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
-	lockFields        = []string{"name", "kind"}
+	lockFields        = []string{"name", "kind", "dma-buf"}
 	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
 	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
@@ -64,7 +65,19 @@ func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
 			} else {
 				f.fail(c, "lock %s needs a kind (%s)", name, strings.Join(lockKinds, ", "))
 			}
-			ls.Locks = append(ls.Locks, world.LockObj{Name: name, Kind: world.LockKind(kind)})
+			lo := world.LockObj{Name: name, Kind: world.LockKind(kind)}
+			if v, ok := lm["dma-buf"]; ok {
+				lo.DmaBuf = f.bool(v)
+				switch {
+				case lo.DmaBuf && lo.Kind != world.ResvLock:
+					f.fail(v, "lock %s: only a resv lock is the dma-buf's reservation", name)
+				case lo.DmaBuf && slices.ContainsFunc(ls.Locks, func(l world.LockObj) bool { return l.DmaBuf }):
+					f.fail(v, "lock %s: the world has one dma-buf, whose resv lock is already declared", name)
+				case !lo.DmaBuf:
+					f.fail(v, "lock %s: dma-buf: false is the default (write it only for the dma-buf's resv lock)", name)
+				}
+			}
+			ls.Locks = append(ls.Locks, lo)
 		}
 	}
 	if v, ok := m["fences"]; ok {
@@ -237,7 +250,11 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 			if int(lk.Kind) >= len(lockKinds) {
 				return nil, fmt.Errorf("lock %s: unknown kind %d", lk.Name, lk.Kind)
 			}
-			l.Content = append(l.Content, flow("name", lk.Name, "kind", lockKinds[lk.Kind]))
+			kv := []string{"name", lk.Name, "kind", lockKinds[lk.Kind]}
+			if lk.DmaBuf {
+				kv = append(kv, "dma-buf", "true")
+			}
+			l.Content = append(l.Content, flow(kv...))
 		}
 		add("locks", l)
 	}

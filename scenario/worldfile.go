@@ -87,12 +87,15 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	if n, ok := fields["dma-api-syncs-device-caches"]; ok {
 		spec.DMASyncsDeviceCaches = f.bool(n)
 	}
+	var fenceOf []*yaml.Node // each device's fence: field, checked once the families' objects are read
 	if n, ok := fields["devices"]; ok {
 		if n.Kind != yaml.SequenceNode || len(n.Content) > world.MaxDevices {
 			f.fail(n, "devices: want a list of at most %d devices", world.MaxDevices)
 		} else {
 			for _, d := range n.Content {
-				spec.Devices = append(spec.Devices, f.worldDevice(d))
+				dev, fn := f.worldDevice(d)
+				spec.Devices = append(spec.Devices, dev)
+				fenceOf = append(fenceOf, fn)
 			}
 		}
 	}
@@ -104,6 +107,26 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	for _, sec := range familySections {
 		if n, ok := fields[sec.key]; ok {
 			sec.read(f, n, &spec)
+		}
+	}
+	for i, fn := range fenceOf {
+		if fn == nil {
+			continue
+		}
+		// A device's jobs signal a ring's fences or a lock-family fence.
+		var names []string
+		for _, r := range spec.Fence.Rings {
+			names = append(names, r.Name)
+		}
+		for _, fc := range spec.Locks.Fences {
+			names = append(names, fc.Name)
+		}
+		if name := spec.Devices[i].Fence; f.err == nil && !slices.Contains(names, name) {
+			detail := " (the world declares no ring or lock-family fence)"
+			if len(names) > 0 {
+				detail = didYouMean(name, names) + " (want one of: " + strings.Join(names, ", ") + ")"
+			}
+			f.fail(fn, "device %s: %q is not a ring (fence: rings) or a fence (locks: fences)%s", spec.Devices[i].Name, name, detail)
 		}
 	}
 	if n, ok := fields["symmetry"]; ok {
@@ -244,17 +267,18 @@ func (f *fileReader) buildError(err error, top *yaml.Node, fields map[string]*ya
 }
 
 // worldDevice reads a device: a preset name, or a mapping (base: PRESET
-// plus fields, or every field).
-func (f *fileReader) worldDevice(n *yaml.Node) world.Device {
+// plus fields, or every field); it returns the node of its fence: field,
+// if any.
+func (f *fileReader) worldDevice(n *yaml.Node) (world.Device, *yaml.Node) {
 	names := world.DevicePresetNames()
 	if n.Kind == yaml.ScalarNode {
 		d, ok := world.DevicePreset(n.Value)
 		if !ok {
 			f.fail(n, "unknown device preset %q%s (want one of: %s, or a mapping with name and fields)", n.Value, didYouMean(n.Value, names), strings.Join(names, ", "))
 		}
-		return d
+		return d, nil
 	}
-	dm := f.mapping(n, []string{"base", "name", "coherent", "own-cache", "dynamic", "bounce", "iommu"})
+	dm := f.mapping(n, []string{"base", "name", "coherent", "own-cache", "dynamic", "bounce", "iommu", "fence"})
 	var d world.Device
 	if b, ok := dm["base"]; ok {
 		p, ok := world.DevicePreset(f.str(b))
@@ -273,7 +297,11 @@ func (f *fileReader) worldDevice(n *yaml.Node) world.Device {
 			*ptr = f.bool(v)
 		}
 	}
-	return d
+	fn := dm["fence"]
+	if fn != nil {
+		d.Fence = f.str(fn)
+	}
+	return d, fn
 }
 
 // worldExporter reads the exporter: a preset name, or a mapping of its

@@ -45,6 +45,9 @@ func WorldYAML(s world.Spec, description string, expect []Expectation) ([]byte, 
 					dn.Content = append(dn.Content, scalar(b.k), scalar("true"))
 				}
 			}
+			if d.Fence != "" {
+				dn.Content = append(dn.Content, scalar("fence"), scalar(d.Fence))
+			}
 			devs.Content = append(devs.Content, dn)
 		}
 		add("devices", devs)

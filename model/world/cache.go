@@ -199,10 +199,14 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	s := &v.w.spec
 	switch c.Kind {
 	case KSyncStart, KBeginCPU:
-		if step == 1 {
-			return !v.mustWait(c.Dir)
+		if step == 0 {
+			return true
 		}
-		return true
+		if !v.w.join.shared {
+			// Nothing but the device jobs' implicit fences in the resv.
+			return !v.devicesBusy(usageRW(c.Dir&SyncWrite != 0), -1)
+		}
+		return v.bracketWaitOver(c.Dir)
 	case KSyncEnd, KEndCPU, KSyncInvalid, KCPURead:
 		return true
 	case KCPUWrite:
@@ -237,9 +241,20 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 		if c.Kind == KJobWrite && *v.writes() >= uint8(s.Writes) {
 			return false
 		}
-		// Implicit sync: the scheduler waits for the job's dependencies,
-		// the other jobs' fences in the resv (dma_resv_usage_rw): a
-		// reader waits for writers, a writer for everyone.
+		if v.w.join.shared {
+			if r := v.w.tiedRing(d); r >= 0 {
+				// The ring's head job runs (drm_sched run_job): submitted,
+				// its dependencies signalled.
+				return v.fenceEnabled(ag, JobRun(r), 0)
+			}
+			// Implicit sync: the scheduler waits for the job's
+			// dependencies, the other fences in the dma-buf's resv
+			// (dma_resv_usage_rw): a reader waits for writers, a writer
+			// for everyone.
+			return !v.resvBusyNow(usageRW(c.Kind == KJobWrite), d)
+		}
+		// The same without shared objects: the other devices' jobs are
+		// the resv's fences.
 		for j := range s.Devices {
 			if j == d {
 				continue
@@ -250,6 +265,14 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 		}
 		return true
 	case KJobDone:
+		if v.w.join.shared {
+			if f := v.w.tiedLock(c.Dev); f >= 0 && !v.lkCanSignal(f) {
+				return false // its dma_fence_signal waits for fence->lock
+			}
+			if r := v.w.tiedRing(c.Dev); r >= 0 && !v.fenceEnabled(ag, JobDoneSignal(r), 0) {
+				return false
+			}
+		}
 		return v.jobKind(c.Dev) != jobIdle
 	case KSyncForCPU, KSyncForDevice:
 		return v.attached(c.Dev)
@@ -272,38 +295,17 @@ func (v View) cacheEnabled(ag int, c Call, step int) bool {
 	return false
 }
 
-// mustWait is the implicit fence wait of begin_cpu_access: a CPU read
-// waits for device writes, a CPU write for every device job.
-func (v View) mustWait(dir uint8) bool {
-	for j := range v.w.spec.Devices {
-		k := v.jobKind(j)
-		if k == jobWrite || k == jobRead && dir&SyncWrite != 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // cacheApply performs a cache-family call's step.
 func (v View) cacheApply(ag int, c Call, step int) {
+	if c.Kind <= KEndCPU { // the CPU bracket (isBracket)
+		v.bracketApply(ag, c, step)
+		return
+	}
 	s := &v.w.spec
 	if v.released() {
 		v.raise(FlagUseAfterFree) // every call here touches the buffer
 	}
 	switch c.Kind {
-	case KSyncStart, KBeginCPU:
-		v.begin(ag, c.Dir, step)
-	case KSyncEnd, KEndCPU:
-		v.b[v.w.lay.syncErr[ag]] = errNone
-		if v.phase(ag) != phaseInside || v.accDir(ag) != c.Dir {
-			v.raise(FlagPairing)
-		}
-		v.setAccess(ag, phaseIdle, 0)
-		v.runHook(s.Exporter.End, false, ag)
-	case KSyncInvalid:
-		// dma_buf_ioctl: flags outside DMA_BUF_SYNC_VALID_FLAGS_MASK, or
-		// neither READ nor WRITE: -EINVAL and nothing else happens.
-		v.b[v.w.lay.syncErr[ag]] = errInval
 	case KCPURead:
 		if !v.InsideAllowing(ag, SyncRead) {
 			v.raise(FlagPairing) // through the mmap without SYNC
@@ -357,6 +359,9 @@ func (v View) cacheApply(ag int, c Call, step int) {
 		*v.job(d) = jobRead | uint8(c.Line)<<2 | ver<<3
 		*v.mp(d) &^= mapFresh
 		v.observe(c.Line, ver)
+		if r := v.w.tiedRing(d); r >= 0 {
+			v.fenceApply(ag, JobRun(r), 0)
+		}
 	case KJobWrite:
 		d := c.Dev
 		if *v.mp(d)&mapStale != 0 {
@@ -364,6 +369,9 @@ func (v View) cacheApply(ag int, c Call, step int) {
 		}
 		*v.job(d) = jobWrite | uint8(c.Line)<<2
 		*v.mp(d) &^= mapFresh
+		if r := v.w.tiedRing(d); r >= 0 {
+			v.fenceApply(ag, JobRun(r), 0)
+		}
 	case KJobDone:
 		d := c.Dev
 		if v.jobKind(d) == jobWrite {
@@ -372,6 +380,12 @@ func (v View) cacheApply(ag int, c Call, step int) {
 			v.devStore(d, l, ver)
 		}
 		*v.job(d) = 0
+		if f := v.w.tiedLock(d); f >= 0 {
+			v.lkSignal(ag, f) // the job's fence: one dma_fence_signal
+		}
+		if r := v.w.tiedRing(d); r >= 0 {
+			v.fenceApply(ag, JobDoneSignal(r), 0) // the ring's job completes, its fence signals
+		}
 	case KSyncForCPU, KSyncForDevice:
 		v.driverSync(c.Dev, c.Kind == KSyncForCPU)
 	case KDevWriteback:

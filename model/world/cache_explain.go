@@ -148,7 +148,7 @@ func (n *cacheNarrator) step(i int) {
 }
 
 // blocks reports whether device d's job in v is one a CPU access in
-// direction dir waits for (mustWait).
+// direction dir waits for (resvBusyNow).
 func blocks(v View, d int, dir uint8) bool {
 	k := v.jobKind(d)
 	return k == jobWrite || k == jobRead && dir&SyncWrite != 0
@@ -229,6 +229,8 @@ func (n *cacheNarrator) who(l int, v uint8) string {
 	switch by := *n.t.state(i).latestBy(l); {
 	case by == writerCPU:
 		return n.c.cpuName(n.t.action(i).ag)
+	case by == p2pByDevice:
+		return "a p2p importer"
 	case by >= writerDevice0:
 		return "the " + n.c.devName(int(by-writerDevice0))
 	}

@@ -186,10 +186,10 @@ type callDef struct {
 }
 
 var cacheCallDefs = [numCacheCalls]callDef{
-	KSyncStart:     {name: "DMA_BUF_IOCTL_SYNC(START)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_begin_cpu_access", steps: 2},
+	KSyncStart:     {name: "DMA_BUF_IOCTL_SYNC(START)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_begin_cpu_access, __dma_buf_begin_cpu_access; drivers/dma-buf/dma-resv.c: dma_resv_wait_timeout", steps: 2},
 	KSyncEnd:       {name: "DMA_BUF_IOCTL_SYNC(END)", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl, dma_buf_end_cpu_access", steps: 1},
 	KSyncInvalid:   {name: "DMA_BUF_IOCTL_SYNC", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_ioctl (DMA_BUF_SYNC_VALID_FLAGS_MASK)", steps: 1},
-	KBeginCPU:      {name: "dma_buf_begin_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_begin_cpu_access", steps: 2},
+	KBeginCPU:      {name: "dma_buf_begin_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_begin_cpu_access, __dma_buf_begin_cpu_access; drivers/dma-buf/dma-resv.c: dma_resv_wait_timeout", steps: 2},
 	KEndCPU:        {name: "dma_buf_end_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_end_cpu_access", steps: 1},
 	KCPURead:       {name: "cpu_read", kernel: "a load through dma_buf_mmap / dma_buf_vmap", steps: 1, line: true},
 	KCPUWrite:      {name: "cpu_write", kernel: "a store through dma_buf_mmap / dma_buf_vmap", steps: 1, line: true},
@@ -350,8 +350,17 @@ func (c *core) cacheCallName(call Call, step int) string {
 	case KMap:
 		return fmt.Sprintf("dma_buf_map_attachment(%s, %s)", dev(), dirNames[call.Dir&3])
 	case KJobRead, KJobWrite, KDevWriteback, KDevEvict:
+		if r := c.tiedRing(call.Dev); r >= 0 && call.Kind != KDevWriteback && call.Kind != KDevEvict {
+			return fmt.Sprintf("%s: run_job of ring %s: %s (line %d)", dev(), c.spec.Fence.Rings[r].Name, cacheCallDefs[call.Kind].name, call.Line)
+		}
 		return fmt.Sprintf("%s: %s (line %d)", dev(), cacheCallDefs[call.Kind].name, call.Line)
 	case KJobDone:
+		if f := c.tiedLock(call.Dev); f >= 0 {
+			return fmt.Sprintf("%s: job done, dma_fence_signal(%s)", dev(), c.spec.Locks.Fences[f].Name)
+		}
+		if r := c.tiedRing(call.Dev); r >= 0 {
+			return fmt.Sprintf("%s: job done, dma_fence_signal of ring %s's job", dev(), c.spec.Fence.Rings[r].Name)
+		}
 		return fmt.Sprintf("%s: %s", dev(), cacheCallDefs[call.Kind].name)
 	case KAttach, KDetach, KUnmap, KPin, KUnpin, KSyncForCPU, KSyncForDevice:
 		return fmt.Sprintf("%s(%s)", cacheCallDefs[call.Kind].name, dev())

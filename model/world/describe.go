@@ -35,6 +35,8 @@ func (c *core) describe(s []byte) []statespace.Field {
 			switch by := *v.latestBy(l); {
 			case by == writerCPU:
 				w = "cpu"
+			case by == p2pByDevice:
+				w = "a p2p importer"
 			case by >= writerDevice0:
 				w = c.devName(int(by - writerDevice0))
 			}

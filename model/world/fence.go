@@ -111,9 +111,12 @@ const (
 	MaxSyncFileOps = 3
 	// maxFenceSlots bounds the fence slots (masks are 16 bits; an entry
 	// holds slot+1 in 4 bits).
-	maxFenceSlots = 12
-	// maxEntries bounds the resv's entries.
-	maxEntries = 12
+	maxFenceSlots = 15
+	// maxEntries bounds the resv's entries the fence family's own fences
+	// make; maxJoinedEntries those with the lock family's fences added to
+	// the dma-buf's resv.
+	maxEntries       = 12
+	maxJoinedEntries = 15
 )
 
 func (s *FenceSpec) validate(*Spec) error {
@@ -383,6 +386,14 @@ func (c *core) fenceCheckCall(call Call) error {
 	case KJobSubmit, KJobRun, KJobSignal, KJobTimeout, KJobTimeoutSignal, KJobSetErrorLate:
 		if call.Obj < 0 || call.Obj >= len(f.Rings) {
 			return fmt.Errorf("%s: no ring %d (the world has %d)", d.name, call.Obj, len(f.Rings))
+		}
+		if call.Kind == KJobRun || call.Kind == KJobSignal {
+			for dv, t := range c.join.tieRing {
+				if int(t)-1 == call.Obj {
+					return fmt.Errorf("%s(%s): ring %s's jobs are device %s's: they run with device_dma_read/device_dma_write(%s, LINE) and complete with device_job_done(%s)",
+						map[CallKind]string{KJobRun: "run_job", KJobSignal: "dma_fence_signal"}[call.Kind], f.Rings[call.Obj].Name, f.Rings[call.Obj].Name, c.spec.Devices[dv].Name, c.spec.Devices[dv].Name, c.spec.Devices[dv].Name)
+				}
+			}
 		}
 		if call.Kind == KJobSubmit {
 			p := unpackPolicy(call.N)

@@ -70,12 +70,18 @@ func (c *core) fenceProps() []propDef {
 		}
 	}
 	userSignals := sp.Points > 0 && (l.hasInc || l.hasClose)
+	// The lock family's own fences added to the dma-buf's resv are
+	// dependencies too (docs/world.md, "dma_fence: one kind").
+	lockAdds := false
+	for _, f := range c.spec.Locks.Fences {
+		lockAdds = lockAdds || l.joined && f.Resv >= 0 && f.Resv == c.join.bufResv
+	}
 	canDepend := false
 	for r := range sp.Rings {
 		if !active(r) {
 			continue
 		}
-		if l.ringImplicit[r] && (producers > 1 || producers == 1 && !l.ringUsage[r] || userSignals || sp.CopyEngine) ||
+		if l.ringImplicit[r] && (producers > 1 || producers == 1 && !l.ringUsage[r] || userSignals || sp.CopyEngine || lockAdds) ||
 			l.ringExplicitKernel[r] && sp.CopyEngine {
 			canDepend = true
 		}
@@ -156,8 +162,8 @@ func (c *core) kernelFences() []int {
 // the resv is covered by an entry of the same context at least as late in
 // issue order (slot order within a context is issue order).
 func (s fs) keepsNewest() bool {
-	var newest [2 + MaxRings + 1]int
-	for ctx := range newest {
+	var newest [3 + MaxRings + MaxFences]int
+	for ctx := range s.l.nctx {
 		newest[ctx] = -1
 	}
 	for f := range s.l.slots {
@@ -166,7 +172,7 @@ func (s fs) keepsNewest() bool {
 		}
 	}
 	n := s.numEntries()
-	for ctx, f := range newest {
+	for ctx, f := range newest[:s.l.nctx] {
 		if f < 0 {
 			continue
 		}
@@ -266,6 +272,10 @@ func (c *core) fenceFairness() []statespace.Fairness {
 		switch op.Kind {
 		case KJobRun, KJobSignal, KJobTimeout, KJobTimeoutSignal, KJobSetErrorLate:
 			addTo(c.spec.Fence.Rings[op.Obj].Name+": device and scheduler", a)
+		case KJobRead, KJobWrite, KJobDone:
+			if r := c.tiedRing(op.Dev); r >= 0 {
+				addTo(c.spec.Fence.Rings[r].Name+": device and scheduler", a) // the ring's jobs are the device's
+			}
 		case KExporterMove:
 			if t.e.Step == 1 {
 				addTo("exporter: move and copy engine", a)
@@ -357,6 +367,8 @@ func (c *core) fenceShortName(f int) string {
 		return fmt.Sprintf("%s#%d", c.spec.Fence.Rings[r].Name, f-l.ring0[r])
 	case f < l.fPoint+c.spec.Fence.Points:
 		return fmt.Sprintf("pt%d", f-l.fPoint+1)
+	case f >= l.driver0:
+		return c.spec.Locks.Fences[l.lockOf[f]].Name // the lock family's own fence
 	}
 	return "copy"
 }

@@ -1,6 +1,9 @@
 package world
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // The fence family's section of the state and its kernel rules, one
 // function each, as operations on the packed bytes. The encodings are the
@@ -118,6 +121,16 @@ type fenceLay struct {
 	hasCPU, hasPoll, hasSyncFile, hasMove, hasInc, hasClose   bool
 	ringWrites, ringUsage, ringAny, ringImplicit, ringTimeout [MaxRings]bool
 	ringExplicitKernel, ringAddsWrite                         [MaxRings]bool
+	// joined: the world's lock-family fences are fence slots too
+	// (docs/world.md, "dma_fence: one kind"). lockSlot[i] is lock fence
+	// i's slot; lockOf[s] is the lock fence of slot s, or -1; driver0 is
+	// the first slot of the lock family's own fences (after the copy).
+	joined   bool
+	driver0  int
+	lockSlot [MaxFences]int8
+	lockOf   [maxFenceSlots]int8
+	// nctx is the number of fence contexts (the stub's 0 included).
+	nctx int
 }
 
 // fenceLayout places the family's fields, sized for the world's rings,
@@ -130,7 +143,10 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 		for _, n := range p.nodes {
 			for _, e := range n {
 				for _, op := range e.Ops {
-					if familyOf(op.Kind) != famFence {
+					if isBracketBegin(op.Kind) {
+						f.hasCPU = true // the bracket's fence part (bracket.go)
+					}
+					if familyOf(op.Kind) != famFence || isBracket(op.Kind) {
 						continue
 					}
 					f.used = true
@@ -158,8 +174,6 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 						}
 					case KJobTimeout, KJobTimeoutSignal:
 						f.ringTimeout[op.Obj] = true
-					case KResvBeginCPU:
-						f.hasCPU = true
 					case KPoll:
 						f.hasPoll = true
 					case KExporterMove:
@@ -173,7 +187,7 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 			}
 		}
 	}
-	if len(sp.Rings) > 0 || sp.Points > 0 || sp.CopyEngine || sp.Exports > 0 || sp.Imports > 0 {
+	if sp.declaresObjects() {
 		f.used = true
 	}
 	if !f.used {
@@ -194,11 +208,40 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 		f.fCopy = slot
 		slot++
 	}
-	f.slots = slot
 	f.ctxTimeline = 1 + f.rings
 	f.ctxCopy = 2 + f.rings
+	f.nctx = 3 + f.rings
+	// The lock family's fences: one with a fence-family fence's name is
+	// that fence; any other is a slot of its own, with a context of its own.
+	f.driver0 = slot
+	var driverAdds int
+	lockFences := c.spec.Locks.Fences
+	f.joined = c.spec.fencesJoined()
+	for s := range f.lockOf {
+		f.lockOf[s] = -1
+	}
+	if f.joined {
+		names := fenceNames(&c.spec)
+		for i, lf := range lockFences {
+			if k := slices.Index(names, lf.Name); k >= 0 && k < f.driver0-1 {
+				f.lockSlot[i] = int8(k + 1)
+			} else {
+				f.lockSlot[i] = int8(slot)
+				f.ctx[slot], f.base[slot] = uint8(f.nctx), 1
+				f.nctx++
+				slot++
+				if lf.Resv >= 0 && c.join.bufResv == lf.Resv {
+					driverAdds++
+				}
+			}
+			f.lockOf[f.lockSlot[i]] = int8(i)
+		}
+	}
+	f.slots = slot
 	for s := range f.slots {
 		f.ringOf[s] = -1
+	}
+	for s := range f.driver0 {
 		switch {
 		case s == fStub:
 		case s < f.fPoint:
@@ -226,7 +269,7 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 	if sp.CopyEngine {
 		adds++
 	}
-	f.entries = min(adds, maxEntries)
+	f.entries = min(min(adds, maxEntries)+driverAdds, maxJoinedEntries)
 	f.points, f.exports, f.imports, f.rule, f.cmp = sp.Points, sp.Exports, sp.Imports, sp.Rule, sp.Compare
 	f.ghost = take(1)
 	f.fence = take(f.slots - 1)
@@ -508,7 +551,7 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 	switch c.Kind {
 	case KJobSubmit:
 		n, _ := s.submitted(c.Obj)
-		return s.lockFree() && n < s.ringJobs(c.Obj) // dma_resv_lock; a job slot of the ring left
+		return s.lockFree() && n < s.ringJobs(c.Obj) && v.bufLockFree(ag, true) // dma_resv_lock; a job slot of the ring left
 	case KJobRun, KJobSignal, KJobTimeout, KJobTimeoutSignal:
 		_, h := s.submitted(c.Obj)
 		if h < 0 {
@@ -519,7 +562,7 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 		case KJobRun:
 			return p == jQueued && s.deps(h) == 0
 		case KJobSignal:
-			return p == jRunning
+			return p == jRunning && v.lockFacetFree(h)
 		}
 		return p == jQueued && s.deps(h) != 0 // a job stuck on a dependency
 	case KJobSetErrorLate:
@@ -530,18 +573,15 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 		}
 		return false
 	case KResvBeginCPU:
-		if step == 1 {
-			return s.allSignaled(s.mask(s.l.cpuWait)) // dma_resv_wait_timeout returns
-		}
-		return true
+		return step == 0 || v.bracketWaitOver(bracketDir(c))
 	case KResvEndCPU:
 		return true
 	case KPoll:
-		return s.pollB()&pollPhase != pollArmed && s.lockFree() // asleep on the callback; dma_buf_poll takes the resv lock
+		return s.pollB()&pollPhase != pollArmed && s.lockFree() && v.bufLockFree(ag, false) // asleep on the callback; dma_buf_poll takes the resv lock
 	case KExportSyncFile:
 		return s.exports() < s.l.exports
 	case KImportSyncFile:
-		return s.syncFileMask() != 0 && s.imports() < s.l.imports && s.lockFree()
+		return s.syncFileMask() != 0 && s.imports() < s.l.imports && s.lockFree() && v.bufLockFree(ag, false)
 	case KSwSyncCreate:
 		return s.points() == c.N && s.timeline()&timelineClosed == 0
 	case KSwSyncInc:
@@ -552,9 +592,9 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 		if step == 1 {
 			return s.testSignaled(UsageBookkeep) // dma_resv_wait_timeout(BOOKKEEP) returns
 		}
-		return s.exporter()&expPhase == expIdle // the world's exporter moves the buffer once
+		return s.exporter()&expPhase == expIdle && v.bufLockFree(ag, false) // the world's exporter moves the buffer once
 	case KCopyDone:
-		return s.exporter()&expPhase == expCopying
+		return s.exporter()&expPhase == expCopying && v.lockFacetFree(s.l.fCopy)
 	}
 	return false
 }
@@ -564,7 +604,14 @@ func (v View) fenceEnabled(ag int, c Call, step int) bool {
 // that changes after the signal, or a seqno that changes, is a
 // fence-monotonicity violation whatever step did it.
 func (v View) fenceApply(ag int, c Call, step int) {
+	if isBracket(c.Kind) {
+		v.bracketApply(ag, c, step)
+		return
+	}
 	s := v.fs()
+	if v.w.join.bufResv >= 0 || s.l.joined {
+		v.fenceShared(ag, c, step)
+	}
 	var before [maxFenceSlots]uint8
 	n := s.l.slots - 1
 	copy(before[:n], s.b[s.l.fence:s.l.fence+n])
@@ -615,39 +662,6 @@ func (s fs) apply(c Call, step int) {
 				break
 			}
 		}
-	case KResvBeginCPU:
-		if step == 0 {
-			w := c.Dir == 1
-			u := usageRW(w)
-			q := s.query(u)
-			s.enableAll(q) // dma_fence_wait_timeout on each
-			s.setMask(s.l.cpuWait, q)
-			s.setMask(s.l.cpuTruth, s.published(u))
-			x := cpuWaiting
-			if w {
-				x |= cpuWrite
-			}
-			if q != 0 {
-				x |= cpuBlocked
-			}
-			s.b[s.l.cpu] = x
-			return
-		}
-		// Every fence published ≤ usage before the wait began must have
-		// signalled by now.
-		if s.mask(s.l.cpuTruth)&^s.signaledMask() != 0 {
-			truth := s.mask(s.l.cpuTruth)
-			for f := range s.l.slots {
-				if truth&(1<<f) != 0 && s.pending(f) {
-					s.raise(fflagIdleLied)
-				}
-			}
-		}
-		s.b[s.l.cpu] = s.cpu()&^cpuPhase | cpuInside
-		s.setMask(s.l.cpuWait, 0)
-		s.setMask(s.l.cpuTruth, 0)
-	case KResvEndCPU:
-		s.b[s.l.cpu] = cpuIdle
 	case KPoll:
 		s.poll()
 	case KExportSyncFile:

@@ -25,8 +25,25 @@ func ringNames(s *Spec) []string {
 }
 
 // fenceNames lists the fence objects by name, index i naming slot i+1 (the
-// layout's order: each ring's jobs, the sw_sync points, the copy fence).
+// layout's order: each ring's jobs, the sw_sync points, the copy fence,
+// and, in a world that also declares the lock family's fences, those of
+// them that are not one of these: docs/world.md, "dma_fence: one kind").
 func fenceNames(s *Spec) []string {
+	out := ownFenceNames(s)
+	if s.fencesJoined() {
+		own := len(out)
+		for _, f := range s.Locks.Fences {
+			if !slices.Contains(out[:own], f.Name) {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	return out
+}
+
+// ownFenceNames lists the fence family's own fences: each ring's jobs, the
+// sw_sync points, the copy fence.
+func ownFenceNames(s *Spec) []string {
 	var out []string
 	for _, r := range s.Fence.Rings {
 		for k := range r.Jobs {
@@ -40,6 +57,16 @@ func fenceNames(s *Spec) []string {
 		out = append(out, "copy")
 	}
 	return out
+}
+
+// fencesJoined reports whether the lock family's fences are fence slots
+// of the fence family: the world declares fences of both.
+func (s *Spec) fencesJoined() bool { return len(s.Locks.Fences) > 0 && s.Fence.declaresObjects() }
+
+// declaresObjects reports whether the spec declares fence-family objects
+// (then the family's section is laid out).
+func (s *FenceSpec) declaresObjects() bool {
+	return len(s.Rings) > 0 || s.Points > 0 || s.CopyEngine || s.Exports > 0 || s.Imports > 0
 }
 
 // jobNames lists the ring jobs' fences (RING#K), index i naming slot i+1.
@@ -177,8 +204,8 @@ var fenceSyntaxes = []Syntax{
 	{Name: "timedout_job", Kind: KJobTimeout, Args: []Arg{argRing}, Help: "drm_sched times out the ring's head job stuck on a dependency: dma_fence_set_error(-ETIME), dma_fence_signal"},
 	{Name: "timedout_job_signal_first", Kind: KJobTimeoutSignal, Args: []Arg{argRing}, Help: "a timeout path that signals the stuck job's fence first; dma_fence_set_error comes later"},
 	{Name: "dma_fence_set_error", Kind: KJobSetErrorLate, Args: []Arg{argRing, fixedArg("-ETIME")}, Help: "the error of a fence the ring's timeout already signalled (WARNs)"},
-	{Name: "__dma_buf_begin_cpu_access", Kind: KResvBeginCPU, Args: []Arg{argResvDir}, Help: "dma_buf_begin_cpu_access's wait for the implicit fences: dma_resv_wait_timeout(dma_resv_usage_rw(write)) (two steps: the wait begins, it returns)"},
-	{Name: "__dma_buf_end_cpu_access", Kind: KResvEndCPU, Args: []Arg{argResvDir}, Help: "dma_buf_end_cpu_access: the CPU access begun by __dma_buf_begin_cpu_access ends"},
+	{Name: "__dma_buf_begin_cpu_access", Kind: KResvBeginCPU, Args: []Arg{argResvDir}, Help: "an alias of dma_buf_begin_cpu_access(DMA_FROM_DEVICE|DMA_TO_DEVICE), the same call (the generated scenarios/fence-*.yaml are written with it; new files use the kernel's name)"},
+	{Name: "__dma_buf_end_cpu_access", Kind: KResvEndCPU, Args: []Arg{argResvDir}, Help: "an alias of dma_buf_end_cpu_access (no kernel function has this name; kept for the generated scenarios/fence-*.yaml)"},
 	{Name: "poll", Kind: KPoll, Args: []Arg{fixedArg("EPOLLIN")}, Help: "poll(dmabuf fd, EPOLLIN): dma_buf_poll, asleep on dma_buf_poll_cb until the WRITE fences signalled"},
 	{Name: "DMA_BUF_IOCTL_EXPORT_SYNC_FILE", Kind: KExportSyncFile, Args: []Arg{argFlagRW}, Help: "user space exports the resv's fences for that access as a sync_file (dma_resv_get_singleton)"},
 	{Name: "DMA_BUF_IOCTL_IMPORT_SYNC_FILE", Kind: KImportSyncFile, Args: []Arg{argFlagRW}, Help: "user space imports the sync_file it holds: each leaf added as WRITE (WRITE) or READ (READ)"},
@@ -261,9 +288,9 @@ var fenceAtoms = []Atom{
 		return fenceAtom(t, 0, func(s fs) int { return s.numEntries() })
 	}},
 	{Name: "resv_locked", Help: "the exporter holds the resv lock across its move", Build: fencePred(false, func(s fs) bool { return !s.lockFree() })},
-	{Name: "cpu_access_idle", Help: "no __dma_buf_begin_cpu_access is open", Build: fencePred(true, func(s fs) bool { return s.cpu()&cpuPhase == cpuIdle })},
-	{Name: "cpu_access_waiting", Help: "__dma_buf_begin_cpu_access waits for the implicit fences", Build: fencePred(false, func(s fs) bool { return s.cpu()&cpuPhase == cpuWaiting })},
-	{Name: "in_cpu_access", Args: []Arg{argResvDir}, Help: "__dma_buf_begin_cpu_access of that direction returned and its end has not come", Build: func(t string, a []int, _ []string) Expr {
+	{Name: "cpu_access_idle", Help: "no CPU access is begun (dma_buf_begin_cpu_access) and not ended", Build: fencePred(true, func(s fs) bool { return s.cpu()&cpuPhase == cpuIdle })},
+	{Name: "cpu_access_waiting", Help: "dma_buf_begin_cpu_access waits for the fences in the dma-buf's resv", Build: fencePred(false, func(s fs) bool { return s.cpu()&cpuPhase == cpuWaiting })},
+	{Name: "in_cpu_access", Args: []Arg{argResvDir}, Help: "dma_buf_begin_cpu_access of that direction returned and its end has not come", Build: func(t string, a []int, _ []string) Expr {
 		w := a[0] == 1
 		return fenceAtom(t, 0, func(s fs) int { x := s.cpu(); return b2i(x&cpuPhase == cpuInside && (x&cpuWrite != 0) == w) })
 	}},

@@ -15,7 +15,7 @@ type layout struct {
 	writes int
 	// mem, latest, latestBy and cpu are per line: the version in memory,
 	// the ghost latest completed write and its writer, and the CPU cache
-	// line (a line value).
+	// line (a line value). The p2p family's BAR buffer uses them too.
 	mem, latest, latestBy, cpu int
 	// access and syncErr are per agent, or -1: the agent's CPU bracket
 	// (phase<<2 | SYNC dir) and the errno of its last SYNC.
@@ -45,13 +45,14 @@ type devLayout struct {
 }
 
 // usesBracket reports whether a program makes CPU calls that need a
-// bracket.
+// bracket (the cache family's part of it exists only in a world with the
+// buffer's data: bracket.go).
 func usesBracket(p *program) bool {
 	for _, n := range p.nodes {
 		for _, e := range n {
 			for _, op := range e.Ops {
 				switch op.Kind {
-				case KSyncStart, KSyncEnd, KSyncInvalid, KBeginCPU, KEndCPU, KCPURead, KCPUWrite:
+				case KSyncStart, KSyncEnd, KSyncInvalid, KBeginCPU, KEndCPU, KResvBeginCPU, KResvEndCPU, KCPURead, KCPUWrite:
 					return true
 				}
 			}
@@ -65,6 +66,9 @@ func newLayout(c *core) layout {
 	off := 0
 	take := func(n int) int { o := off; off += n; return o }
 	lines := c.spec.Lines
+	if p := &c.spec.P2P; p.used() && p.Lines > lines {
+		lines = p.Lines // the p2p family's BAR buffer is the dma-buf: its lines are these
+	}
 	l.ghost = take(2)
 	l.buf = take(1)
 	l.writes = take(1)
@@ -73,7 +77,7 @@ func newLayout(c *core) layout {
 	l.latestBy = take(lines)
 	l.cpu = take(lines)
 	for ag, p := range c.progs {
-		if usesBracket(p) {
+		if usesBracket(p) && c.uses[famCache] {
 			l.access = append(l.access, take(1))
 			l.syncErr = append(l.syncErr, take(1))
 			l.bracketAgents = append(l.bracketAgents, ag)

@@ -56,6 +56,11 @@ const (
 type LockObj struct {
 	Name string
 	Kind LockKind
+	// DmaBuf marks the resv lock of the world's dma-buf (dmabuf->resv):
+	// its dma_resv is the one the cache family's waits and jobs and the
+	// fence family's calls use, and the lock the fence family takes
+	// (docs/world.md, "The dma-buf's dma_resv"). At most one lock.
+	DmaBuf bool
 }
 
 // ResvUsage is enum dma_resv_usage: KERNEL < WRITE < READ < BOOKKEEP; a
@@ -616,6 +621,10 @@ func (c *core) lockCheckCall(call Call) error {
 		case lkSchedWaitDeps:
 			if !f.Deps {
 				return fmt.Errorf("%s: fence %s has no dependencies", name, f.Name)
+			}
+		case lkFencePublish:
+			if c.join.linked[call.Obj] {
+				return fmt.Errorf("%s: fence %s is the fence family's: job_submit creates and publishes it", name, f.Name)
 			}
 		case lkRunCallback, lkNoCallback:
 			if call.N < 0 || call.N >= len(c.spec.Agents) {

@@ -412,12 +412,10 @@ func (c *core) lockWaits(v View) []statespace.WaitEdge {
 			edge([]int{o}, why)
 		}
 		signallers := func(f int) []int {
-			return v.lkProviders(func(x Call) bool {
-				return (x.Kind == lkFenceSignal || x.Kind == lkFenceSignalLocked) && x.Obj == f
-			})
+			return v.lkProviders(func(x Call) bool { return c.signalsLockFence(x, f) })
 		}
 		publishers := func(f int) []int {
-			return v.lkProviders(func(x Call) bool { return x.Kind == lkFencePublish && x.Obj == f })
+			return v.lkProviders(func(x Call) bool { return c.publishesLockFence(x, f) })
 		}
 		fenceEdge := func(f int, why string) {
 			if !v.lkPublished(f) {
@@ -455,6 +453,11 @@ func (c *core) lockWaits(v View) []statespace.WaitEdge {
 				if v.lkInResv(g) && (r < 0 || fg.Resv == r) && fg.Usage <= u && !v.lkSignalled(g) {
 					fenceEdge(g, " in "+ls.Locks[fg.Resv].Name+"'s resv")
 				}
+			}
+			if b := c.join.bufResv; b >= 0 && (r < 0 || r == b) {
+				// The dma-buf's resv also holds the fence family's fences and
+				// the device jobs' implicit fences.
+				edges = append(edges, c.resvWaits(v, from, call, Usage(u), -1)...)
 			}
 		case lkRecv:
 			who := v.lkProviders(func(x Call) bool { return x.Kind == lkSend && x.Obj == in.Obj })
@@ -568,6 +571,10 @@ func (c *core) lockDescribe(v View, add func(name, value string)) {
 		}
 		if cb := v.b[ls.d.cbs+i]; cb != 0 {
 			s += ", callbacks of " + v.lkAgentList(cb)
+		}
+		if c.lay.fence.joined {
+			add("fence "+fc.Name+" (lock family)", s) // the fence family shows it as "fence NAME"
+			continue
 		}
 		add("fence "+fc.Name, s)
 	}

@@ -68,9 +68,22 @@ func lockLayout(c *core, l *layout, take func(n int) int) {
 	for ag, p := range c.progs {
 		d.at[ag] = make([]lockPoint, len(p.nodes))
 		for pc, n := range p.nodes {
-			if len(n) > 0 && len(n[0].Ops) == 1 && isLockKind(n[0].Ops[0].Kind) {
-				d.at[ag][pc] = c.lkPointOf(n[0].Ops[0])
+			if len(n) == 0 || len(n[0].Ops) != 1 {
+				continue
+			}
+			switch op := n[0].Ops[0]; {
+			case isLockKind(op.Kind):
+				d.at[ag][pc] = c.lkPointOf(op)
 				d.used = true
+			case op.Kind == KJobDone && c.tiedLock(op.Dev) >= 0:
+				// The device's job completes: dma_fence_signal of its
+				// fence, for lockdep and the wait-for graph.
+				sig := Lk.Said(Lk.FenceSignal(c.tiedLock(op.Dev)), "device_job_done("+c.devName(op.Dev)+")", "")
+				d.at[ag][pc] = c.lkPointOf(sig)
+			case isBracketBegin(op.Kind) && n[0].Step == 1:
+				// dma_buf_begin_cpu_access waits for the dma-buf's fences:
+				// lockdep's __dma_fence_might_wait.
+				d.at[ag][pc] = lockPoint{waits: true}
 			}
 		}
 	}
@@ -135,6 +148,9 @@ func (v View) lockInit() {
 	for i, f := range v.w.spec.Locks.Fences {
 		if f.Published {
 			v.b[d.fence+i] = lkPublished
+			if l := &v.w.lay.fence; l.joined {
+				v.fs().create(int(l.lockSlot[i]), 1) // the one status: pending
+			}
 		}
 		v.b[d.refs+i] = f.Refs
 		v.b[d.pending+i] = f.Pending
@@ -144,10 +160,31 @@ func (v View) lockInit() {
 func (v View) lkOwner(l int) int {
 	return int(v.b[v.w.spec.Locks.d.owner+l]) - 1
 }
-func (v View) lkFence(f int) uint8        { return v.b[v.w.spec.Locks.d.fence+f] }
-func (v View) lkPublished(f int) bool     { return v.lkFence(f)&lkPublished != 0 }
-func (v View) lkSignalled(f int) bool     { return v.lkFence(f)&lkSignalled != 0 }
-func (v View) lkInResv(f int) bool        { return v.lkFence(f)&lkInResv != 0 }
+func (v View) lkFence(f int) uint8 { return v.b[v.w.spec.Locks.d.fence+f] }
+
+// lkPublished, lkSignalled and lkInResv read a lock-family fence's state.
+// In a world that also has the fence family, the fence is a fence slot
+// (docs/world.md, "dma_fence: one kind"): its status is the slot's, and a
+// fence-family fence the lock section names is published when the fence
+// family created it; it is in the dma-buf's resv as the fence family's
+// entries say (lkResvIdle reads them), never through the lock family's
+// own resv bit.
+func (v View) lkPublished(f int) bool {
+	if l := &v.w.lay.fence; l.joined && int(l.lockSlot[f]) < l.driver0 {
+		return v.fs().status(int(l.lockSlot[f])) != fenceUnused
+	}
+	return v.lkFence(f)&lkPublished != 0
+}
+
+func (v View) lkSignalled(f int) bool {
+	if l := &v.w.lay.fence; l.joined {
+		return v.fs().signaled(int(l.lockSlot[f]))
+	}
+	return v.lkFence(f)&lkSignalled != 0
+}
+
+func (v View) lkInResv(f int) bool { return v.lkFence(f)&lkInResv != 0 }
+
 func (v View) lkFlags(ag int) *uint8      { return &v.b[v.w.spec.Locks.d.flags+ag] }
 func (v View) lkHas(ag int, f uint8) bool { return *v.lkFlags(ag)&f != 0 }
 func (v View) lkSigDepth(ag int) uint8    { return *v.lkFlags(ag) & lkSigDepth }
@@ -191,10 +228,17 @@ func (v View) lkYounger(a, b int) bool {
 
 // lkResvIdle reports whether every fence in reservation object r with
 // usage ≤ u has signalled (dma_resv_wait_timeout's condition); r < 0 is
-// every reservation object (a shrinker walking its LRU).
+// every reservation object (a shrinker walking its LRU). The dma-buf's
+// resv (LockObj.DmaBuf) also holds the implicit fences of the device jobs
+// in flight (shared.go).
 func (v View) lkResvIdle(r int, u ResvUsage) bool {
 	for f, fc := range v.w.spec.Locks.Fences {
 		if v.lkInResv(f) && (r < 0 || fc.Resv == r) && fc.Usage <= u && !v.lkSignalled(f) {
+			return false
+		}
+	}
+	if b := v.w.join.bufResv; b >= 0 && (r < 0 || r == b) {
+		if v.devicesBusy(Usage(u), -1) || v.w.lay.fence.used && v.fs().query(Usage(u)) != 0 {
 			return false
 		}
 	}
@@ -257,8 +301,7 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 	case lkResvWait:
 		return v.lkResvIdle(c.Obj, ResvUsage(c.N))
 	case lkFenceSignal:
-		l := ls.Fences[c.Obj].Lock
-		return l < 0 || v.lkOwner(l) < 0
+		return v.lkCanSignal(c.Obj)
 	case lkShrink:
 		return v.lkResvIdle(-1, ResvUsageBookkeep)
 	case lkFencePut, lkFencePutLast:
@@ -291,6 +334,31 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 		return !v.lkSuspended(c.Obj) || !v.lkHas(c.N, lkP2P)
 	}
 	return false
+}
+
+// lkCanSignal is dma_fence_signal(f)'s condition: it takes fence->lock,
+// when the world declares it, and waits while another holds it.
+func (v View) lkCanSignal(f int) bool {
+	l := v.w.spec.Locks.Fences[f].Lock
+	return l < 0 || v.lkOwner(l) < 0
+}
+
+// lkSignal is dma_fence_signal(f) by agent ag, whichever family's call
+// makes it: the lock family's rules (published first, fence->lock taken
+// for lockdep) and the one status of the fence.
+func (v View) lkSignal(ag, f int) {
+	ls := &v.w.spec.Locks
+	if !v.lkPublished(f) {
+		v.lockError(ag, "signals %s before it is published", ls.Fences[f].Name)
+	}
+	if l := ls.Fences[f].Lock; l >= 0 {
+		v.lkNoteAcquire(ag, 1<<l)
+	}
+	if l := &v.w.lay.fence; l.joined {
+		v.signalSlot(int(l.lockSlot[f])) // the one status is the slot's
+		return
+	}
+	v.b[ls.d.fence+f] |= lkSignalled
 }
 
 // lkAcquire gives lock l to agent ag, recording for lockdep an acquisition
@@ -437,21 +505,22 @@ func (v View) lockApply(ag int, c Call, step int) {
 			v.lockError(ag, "publishes %s twice", f.Name)
 		}
 		b[d.fence+c.Obj] |= lkPublished
+		if l := &v.w.lay.fence; l.joined {
+			v.publishSlot(c.Obj)
+		}
 	case lkFenceWait, lkResvWait:
 		v.lkNoteWait(ag)
 	case lkFenceSignal:
-		if !v.lkPublished(c.Obj) {
-			v.lockError(ag, "signals %s before it is published", ls.Fences[c.Obj].Name)
-		}
-		if l := ls.Fences[c.Obj].Lock; l >= 0 {
-			v.lkNoteAcquire(ag, 1<<l)
-		}
-		b[d.fence+c.Obj] |= lkSignalled
+		v.lkSignal(ag, c.Obj)
 	case lkFenceSignalLocked:
 		if v.lkOwner(ls.Fences[c.Obj].Lock) != ag || !v.lkPublished(c.Obj) {
 			v.lockError(ag, "dma_fence_signal_locked(%s) without its lock or before it is published", ls.Fences[c.Obj].Name)
 		}
-		b[d.fence+c.Obj] |= lkSignalled
+		if l := &v.w.lay.fence; l.joined {
+			v.signalSlot(int(l.lockSlot[c.Obj]))
+		} else {
+			b[d.fence+c.Obj] |= lkSignalled
+		}
 	case lkBeginSignalling:
 		if v.lkSigDepth(ag) == lkSigDepth {
 			v.lockError(ag, "signalling sections nested too deep")

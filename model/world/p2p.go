@@ -15,10 +15,12 @@ import (
 // each importer's attachment and DMA, and the BAR's lines with the CPU
 // cache in front of a stolen-memory BAR.
 //
-// The CPU cache over a stolen BAR is the family's own (the p2p.cache
-// field), not the cache family's: the two differ in what a peer access
-// snoops, and merging them is left to a later step. A world that only
-// makes p2p calls still carries the cache family's section, untouched.
+// The BAR's buffer is the world's dma-buf (docs/world.md, "The buffer's
+// lines"): its lines, their versions in memory, the latest write and its
+// writer, the CPU's cache line over a stolen BAR and the write count are
+// the cache family's fields; the family's calls keep their own semantics
+// on them (its cache_evict writes a dirty line back; a peer access
+// through a stolen BAR does not snoop the CPU cache).
 
 // P2PAttachPolicy is the exporter's ops->attach policy for an importer
 // that allows peer2peer.
@@ -276,11 +278,13 @@ const (
 	p2pPlaceSys uint8 = 1 // migrated to system memory (GTT)
 )
 
-// Writers in p2p.latestBy.
+// Writers in the buffer's latestBy: the CPU (the cache family's
+// writerCPU) and the p2p family's importers, numbered after the cache
+// family's devices.
 const (
-	p2pByNone   uint8 = 0
-	p2pByCPU    uint8 = 1
-	p2pByDevice uint8 = 2
+	p2pByNone   uint8 = writerNone
+	p2pByCPU    uint8 = writerCPU
+	p2pByDevice uint8 = writerDevice0 + MaxDevices
 )
 
 // P2P violation flags (the family's ghost byte).
@@ -338,13 +342,15 @@ func p2pLayout(c *core, l *layout, take func(n int) int) {
 		c.p2p = p2pCore{}
 		return
 	}
-	n, lines := len(s.Importers), s.Lines
+	n := len(s.Importers)
 	p := p2pCore{used: true, cache: -1, cached: s.Exporter.BAR == BARStolen}
-	p.ghost, p.cover, p.place, p.writes = take(1), take(1), take(1), take(1)
+	p.ghost, p.cover, p.place = take(1), take(1), take(1)
 	p.att, p.dma = take(n), take(n)
-	p.mem, p.latest, p.latestBy = take(lines), take(lines), take(lines)
+	// The BAR's buffer is the dma-buf: its lines are the cache family's
+	// (newLayout lays out at least the p2p section's lines).
+	p.writes, p.mem, p.latest, p.latestBy = l.writes, l.mem, l.latest, l.latestBy
 	if p.cached {
-		p.cache = take(lines)
+		p.cache = l.cpu
 	}
 	t := &s.Topology
 	p.prov = t.index(s.Exporter.Device)
@@ -776,14 +782,24 @@ func (c *core) p2pDescribe(v View, add func(name, value string)) {
 		if c.p2p.cached {
 			cache = append(cache, p2pLineString(*v.p2pCache(l)))
 		}
-		who := [...]string{"", " by the cpu", " by a device"}[*v.p2pLatestBy(l)]
+		who := ""
+		switch by := *v.p2pLatestBy(l); {
+		case by == p2pByCPU:
+			who = " by the cpu"
+		case by == p2pByDevice:
+			who = " by a device"
+		case by >= writerDevice0:
+			who = " by " + c.devName(int(by-writerDevice0))
+		}
 		latest = append(latest, fmt.Sprintf("v%d%s", *v.p2pLatest(l), who))
 	}
-	add("p2p.mem", strings.Join(mem, ", "))
-	if c.p2p.cached {
-		add("p2p.cpu-cache", strings.Join(cache, ", "))
+	if !c.uses[famCache] { // else the cache family shows the buffer's lines
+		add("p2p.mem", strings.Join(mem, ", "))
+		if c.p2p.cached {
+			add("p2p.cpu-cache", strings.Join(cache, ", "))
+		}
+		add("p2p.latest-write", strings.Join(latest, ", "))
 	}
-	add("p2p.latest-write", strings.Join(latest, ", "))
 	var flags []string
 	for i, name := range p2pFlagNames {
 		if *v.p2pGhost()&(1<<i) != 0 {

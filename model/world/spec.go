@@ -106,6 +106,12 @@ type Device struct {
 	// dma-direct: a dma_sync on a table never dma_map'ed still maintains
 	// the right pages.
 	IOMMU bool
+	// Fence names the dma_fence the device's DMA jobs signal when they
+	// complete (docs/world.md, "Devices and their jobs' fences"): a ring
+	// of the fence family (the device's jobs are the ring's jobs) or a
+	// fence of the lock family (device_job_done is also its
+	// dma_fence_signal); "" for the cache family's implicit fence.
+	Fence string
 }
 
 // Exporter is the exporter's behaviour: the dma_buf_ops it implements, as
@@ -283,13 +289,16 @@ func containsKind(ks []HookKind, k HookKind) bool {
 }
 
 // UsesCacheFamily reports whether any agent's program makes a call of the
-// cache family (the buffer, its lines and the CPU cache): without one the
-// arch, backing, lines and writes of the spec change nothing.
+// cache family (the buffer, its lines and the CPU cache) other than the
+// CPU bracket: without one the arch, backing, lines and writes of the
+// spec change nothing.
 func (s *Spec) UsesCacheFamily() bool { return s.usesFamily(famCache) }
 
 // UsesFamily reports whether any agent's program makes a call of the named
 // family ("cache", "fence", "lock", "vm", "p2p"): a declared section of a
-// family no program calls would change nothing.
+// family no program calls would change nothing. The CPU bracket
+// (DMA_BUF_IOCTL_SYNC, dma_buf_begin/end_cpu_access) is every family's
+// and counts for none: it acts on what the families declare.
 func (s *Spec) UsesFamily(name string) bool {
 	for f, n := range familyNames {
 		if n == name {
@@ -305,7 +314,7 @@ func (s *Spec) usesFamily(fam int) bool {
 	walk = func(st Stmt) {
 		switch st := st.(type) {
 		case Call:
-			found = found || familyOf(st.Kind) == fam
+			found = found || familyOf(st.Kind) == fam && !isBracket(st.Kind)
 		case Atomic:
 			for _, c := range st {
 				walk(c)

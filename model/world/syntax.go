@@ -113,10 +113,10 @@ type Syntax struct {
 
 // cacheSyntaxes lists the cache family's calls, in documentation order.
 var cacheSyntaxes = []Syntax{
-	{Name: "DMA_BUF_IOCTL_SYNC", Lead: "START", Kind: KSyncStart, Args: []Arg{argSyncDir}, Help: "user space begins CPU access: the exporter's begin_cpu_access hook, then the wait for the implicit fences (two steps)"},
+	{Name: "DMA_BUF_IOCTL_SYNC", Lead: "START", Kind: KSyncStart, Args: []Arg{argSyncDir}, Help: "user space begins CPU access: the exporter's begin_cpu_access hook, then the wait for the fences in the dma-buf's resv (two steps)"},
 	{Name: "DMA_BUF_IOCTL_SYNC", Lead: "END", Kind: KSyncEnd, Args: []Arg{argSyncDir}, Help: "user space ends CPU access: the exporter's end_cpu_access hook"},
-	{Name: "dma_buf_begin_cpu_access", Kind: KBeginCPU, Args: []Arg{argCPUDir}, Help: "a kernel user begins CPU access (two steps, as the ioctl)"},
-	{Name: "dma_buf_end_cpu_access", Kind: KEndCPU, Args: []Arg{argCPUDir}, Help: "a kernel user ends CPU access"},
+	{Name: "dma_buf_begin_cpu_access", Kind: KBeginCPU, Args: []Arg{argCPUDir}, Help: "a kernel user begins CPU access (two steps, as the ioctl); in a world with the fence family, the CPU's access whose wait is the fence family's"},
+	{Name: "dma_buf_end_cpu_access", Kind: KEndCPU, Args: []Arg{argCPUDir}, Help: "a kernel user ends CPU access: the exporter's end_cpu_access hook"},
 	{Name: "cpu_read", Kind: KCPURead, Args: []Arg{argLine}, Help: "a load through the mmap or vmap"},
 	{Name: "cpu_write", Kind: KCPUWrite, Args: []Arg{argLine}, Help: "a store through the mmap or vmap"},
 	{Name: "cache_prefetch", Kind: KPrefetch, Args: []Arg{argLine}, Help: "the CPU cache fills an invalid line speculatively"},

@@ -57,6 +57,9 @@ type core struct {
 	// sym is the proven symmetry of the spec's declaration (symmetry.go),
 	// or nil.
 	sym *symmetry
+	// join is what the world knows of the objects its families share
+	// (shared.go).
+	join joinCore
 }
 
 // maxCachedGuards bounds the guards whose values Actions remembers while
@@ -80,6 +83,9 @@ func Build(spec Spec) (*Model, error) {
 		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
 	c := &core{spec: spec}
+	if err := c.deriveJoin(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
+	}
 	for _, a := range spec.Agents {
 		p, err := compile(a.Program)
 		if err != nil {
@@ -89,6 +95,23 @@ func Build(spec Spec) (*Model, error) {
 			return nil, fmt.Errorf("world %s: agent %s: %w", spec.Name, a.Name, err)
 		}
 		c.progs = append(c.progs, p)
+	}
+	// The families the programs use; the CPU bracket is every family's
+	// (bracket.go): the cache family's part of it exists when the world has
+	// the buffer's data, a cache-family call of another kind or a device.
+	for _, p := range c.progs {
+		for _, n := range p.nodes {
+			for _, e := range n {
+				for _, op := range e.Ops {
+					if !isBracket(op.Kind) {
+						c.uses[familyOf(op.Kind)] = true
+					}
+				}
+			}
+		}
+	}
+	if len(spec.Devices) > 0 {
+		c.uses[famCache] = true
 	}
 	c.lay = newLayout(c)
 	if c.lay.size > sizeClasses[len(sizeClasses)-1] {
@@ -126,14 +149,8 @@ func Build(spec Spec) (*Model, error) {
 			c.names[a] = n + " @" + at
 		}
 	}
-	for _, p := range c.progs {
-		for _, n := range p.nodes {
-			for _, e := range n {
-				for _, op := range e.Ops {
-					c.uses[familyOf(op.Kind)] = true
-				}
-			}
-		}
+	if err := c.checkShared(); err != nil {
+		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
 	if err := c.checkLabels(); err != nil {
 		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
@@ -174,7 +191,7 @@ func (c *core) checkLabels() error {
 		for _, r := range e.labels {
 			p := c.progs[r.agent]
 			if r.bracket != "" {
-				if !usesBracket(p) {
+				if c.lay.access[r.agent] < 0 {
 					return &LabelError{Expr: e.Text, Offset: r.offset, Msg: fmt.Sprintf("%s: agent %s makes no CPU access, so it has no bracket", r.bracket, c.spec.Agents[r.agent].Name)}
 				}
 				continue
@@ -454,6 +471,9 @@ func (w World[S]) WaitsFor(s *S) []statespace.WaitEdge {
 	out = append(out, w.lockWaits(v)...)
 	out = append(out, w.vmWaits(v)...)
 	out = append(out, w.p2pWaits(v)...)
+	if w.join.bufResv >= 0 || w.join.tied {
+		out = append(out, w.sharedWaits(v)...)
+	}
 	return out
 }
 
