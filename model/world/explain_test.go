@@ -2,14 +2,20 @@ package world_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/datadriven"
+
 	"github.com/dmabufcheck/dmabufcheck/model"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/props"
+	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
+	"github.com/dmabufcheck/dmabufcheck/traces"
 )
 
 // cacheSafety are the cache family's properties, which both the earlier
@@ -394,4 +400,68 @@ func TestExplainMisusesOnlyAWorldProgramMakes(t *testing.T) {
 			t.Errorf("%s:\n got %q\nwant %q", c.property, got, c.want)
 		}
 	}
+}
+
+// TestExplainScenarioFiles pins the world's account of the shortest
+// counterexample of each property of the fence, lock, vm and p2p families
+// on a world file that violates it (testdata/explain; -rewrite accepts a
+// deliberate change): "explain file=F property=P [set=k=v...]" prints the
+// closing account as traces render it, then what each step saw and the
+// messages between agents. Every account must name its rule, not fall
+// back to the generic "violated by step n, which sets ...".
+func TestExplainScenarioFiles(t *testing.T) {
+	datadriven.Walk(t, "testdata/explain", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			if d.Cmd != "explain" {
+				t.Fatalf("%s: unknown directive %q", d.Pos, d.Cmd)
+			}
+			var file, property string
+			var settings []string
+			for _, a := range d.CmdArgs {
+				switch a.Key {
+				case "file":
+					file = a.Vals[0]
+				case "property":
+					property = a.Vals[0]
+				case "set":
+					settings = append(settings, a.Vals...)
+				default:
+					t.Fatalf("%s: unknown argument %q", d.Pos, a.Key)
+				}
+			}
+			b, err := os.ReadFile(filepath.Join("..", "..", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, v, _, err := scenario.ParseFileWith(scenario.Builtin(), file, b, settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := sc.Check(v, statespace.Options{Workers: 1, Only: []string{property}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Violation == nil || r.Violation.Property != property {
+				t.Fatalf("%s: %s is not violated", d.Pos, property)
+			}
+			doc, err := traces.FromViolation(sc.Name, v.Map(), r.Violation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if doc.Explanation == "" {
+				t.Errorf("%s: %s has only the generic account: %s", d.Pos, property, doc.Explain())
+			}
+			var out strings.Builder
+			out.WriteString(doc.Explain() + "\n")
+			for _, st := range doc.Steps {
+				if st.Observed != "" {
+					fmt.Fprintf(&out, "step %d saw: %s\n", st.Index, st.Observed)
+				}
+				for _, m := range st.Messages {
+					fmt.Fprintf(&out, "step %d: %s -> %s: %s\n", st.Index, m.From, m.To, m.Text)
+				}
+			}
+			return out.String()
+		})
+	})
 }

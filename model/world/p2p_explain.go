@@ -1,0 +1,3 @@
+package world
+
+func (c *core) p2pExplain(t *trail, property string) (string, bool) { return "", false }
