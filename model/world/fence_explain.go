@@ -350,17 +350,17 @@ func (n *fenceNarrator) jobAfterMove(holds func(View) bool) string {
 	switch call.Kind {
 	case KJobRun:
 		_, h := s.submitted(call.Obj)
-		sub := fmt.Sprintf("%s, submitted at step %d (%s)", c.jobName(h), n.submitted[h], submitSummary(n.policy[h], s.job(h)&jWrite != 0))
+		sub := fmt.Sprintf("%s (submitted at step %d: %s)", c.jobName(h), n.submitted[h], submitSummary(n.policy[h], s.job(h)&jWrite != 0))
 		if s.job(h)&jStale != 0 {
 			why := "its fence was not in the resv, so the move's dma_resv_wait_timeout(BOOKKEEP) did not wait for it"
 			if n.policy[h].Adds != AddNone {
 				why = "it was bound to the pages before the move"
 			}
-			return fmt.Sprintf("at step %d %s ran %s on the pages the exporter moved the buffer away from at step %d (dma_buf_move_notify at step %d): %s; %s.",
+			return fmt.Sprintf("at step %d %s's run_job started %s on the pages the exporter moved the buffer away from at step %d (after dma_buf_move_notify at step %d): %s; %s.",
 				i, t.agent(i), sub, n.moved, n.move, why, rule)
 		}
 		if s.exporter()&expPhase == expCopying && s.l.fCopy >= 0 {
-			return fmt.Sprintf("at step %d %s ran %s while the exporter's copy, whose fence %s it added as KERNEL at step %d, still writes the new pages: "+
+			return fmt.Sprintf("at step %d %s's run_job started %s while the exporter's copy, whose fence %s it added as KERNEL at step %d, still writes the new pages: "+
 				"every job must wait for the resv's KERNEL fences (memory management), even an explicit-sync one; %s.",
 				i, t.agent(i), sub, c.fenceShortName(s.l.fCopy), n.added[s.l.fCopy], rule)
 		}
@@ -395,11 +395,11 @@ func (n *fenceNarrator) noReservation(holds func(View) bool) string {
 		case p.SkipReserve:
 			return fmt.Sprintf("at step %d %s's job submission called dma_resv_add_fence(%s, %s) without dma_resv_reserve_fences first; %s.",
 				i, t.agent(i), c.fenceShortName(f), usage, rule)
-		case p.Adds == AddBookkeepThenUsage:
+		case p.Adds == AddBookkeepThenUsage && s.l.rule == RuleStrictLater:
 			return fmt.Sprintf("at step %d %s's job submission reserved one slot and added %s twice, with BOOKKEEP then %s: "+
-				"the %s rule does not let a fence replace its own entry (dma_fence_is_later of equal seqnos is false; 95ba893c9f4f made it dma_fence_is_later_or_same), "+
+				"dma_resv_add_fence's rule between a3f7c10a269d and 95ba893c9f4f does not let a fence replace its own entry (dma_fence_is_later of equal seqnos is false; 6.12 asks dma_fence_is_later_or_same), "+
 				"so the second dma_resv_add_fence appended a second entry into a slot nobody reserved; %s.",
-				i, t.agent(i), c.fenceShortName(f), usage, s.l.rule, rule)
+				i, t.agent(i), c.fenceShortName(f), usage, rule)
 		}
 	}
 	return t.story(i, rule)
@@ -418,13 +418,13 @@ func (n *fenceNarrator) monotonicity(holds func(View) bool) string {
 		o, x := sb.fb(f), sa.fb(f)
 		switch {
 		case o&fenceStatus == fenceSignalled && x&fenceStatus == fenceSignalled && x&fenceErrBits != o&fenceErrBits:
-			was := "without an error"
+			was, seen := "without an error", "succeed"
 			if e := sb.ferr(f); e != ferrNone {
-				was = "with error " + ferrNames[e]
+				was, seen = "with error "+ferrNames[e], "fail with "+ferrNames[e]
 			}
 			return fmt.Sprintf("at step %d %s set error %s on %s, which %s signalled %s at step %d (%s): a fence's status is final once it signals, "+
-				"and whatever waited for it took it for that; dma_fence_set_error must come before dma_fence_signal (it WARNs on a signalled fence).",
-				i, t.agent(i), ferrNames[sa.ferr(f)], n.fence(sa, f), n.by[f], was, n.signalled[f], t.label(n.signalled[f]))
+				"and its waiters have seen it %s; dma_fence_set_error must come before dma_fence_signal (it WARNs on a signalled fence).",
+				i, t.agent(i), ferrNames[sa.ferr(f)], n.fence(sa, f), n.by[f], was, n.signalled[f], t.label(n.signalled[f]), seen)
 		case o&fenceStatus == fenceSignalled && x&fenceStatus != fenceSignalled:
 			return fmt.Sprintf("at step %d %s made %s, signalled at step %d, pending again: a signalled fence stays signalled.", i, t.agent(i), n.fence(sa, f), n.signalled[f])
 		case o&fenceStatus == fenceUnused && x&fenceStatus != fenceUnused:
@@ -452,7 +452,7 @@ func (n *fenceNarrator) neverSignalled(f int) string {
 	}
 	var seen fmask
 	chain := n.why(s, f, &seen)
-	head := fmt.Sprintf("%s, created at step %d by %s (%s), never signals", n.fence(s, f), n.created[f], t.agent(n.created[f]), t.label(n.created[f]))
+	head := fmt.Sprintf("the fence %s, created at step %d by %s (%s), never signals", n.fence(s, f), n.created[f], t.agent(n.created[f]), t.label(n.created[f]))
 	if j := t.loopStart(); j >= 0 {
 		head += fmt.Sprintf(" while steps %d..%d repeat", j+1, last)
 	}
