@@ -465,3 +465,69 @@ func TestExplainScenarioFiles(t *testing.T) {
 		})
 	})
 }
+
+// familyProperty reports whether property is one of the fence, lock, vm
+// or p2p families' (or a deadlock, which their waits explain).
+func familyProperty(property string) bool {
+	switch property {
+	case world.FenceMonotonicity, world.ResvIdleMeansIdle, world.ResvKeepsNewest, world.NoJobAfterMove, world.AddFenceNeedsReserve,
+		world.LockdepFenceSignalling, world.NoKernelAPIMisuse, world.NoFenceOnIndefinite, world.EveryFenceEventuallySignalled,
+		world.VMNoUseAfterFree, world.VMNoStaleRead, world.VMNoDeadlock,
+		world.P2PRoutable, world.P2PNoDropped, world.P2PNoStaleRead, world.P2PFallback, world.P2PBAROnlyToP2P,
+		statespace.DeadlockProperty:
+		return true
+	}
+	for _, prefix := range []string{world.FencesEventuallySignal, world.VMRemoteOpAcked, world.VMProxySignals} {
+		if strings.HasPrefix(property, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEveryViolationOfTheFamiliesIsExplained checks every world file the
+// project ships (the built-ins and the examples): each property of the
+// fence, lock, vm and p2p families that a file expects violated has the
+// world's own account, not the generic one.
+func TestEveryViolationOfTheFamiliesIsExplained(t *testing.T) {
+	var files []string
+	for _, dir := range []string{"../../scenarios", "../../docs/examples/world"} {
+		m, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	explained := 0
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, v, opt, err := scenario.ParseFile(scenario.Builtin(), path, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range opt.Expect {
+			if e.Verdict != "violated" || !familyProperty(e.Property) {
+				continue
+			}
+			r, err := sc.Check(v, statespace.Options{Workers: 1, Only: []string{e.Property}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Violation == nil || r.Violation.Trace == nil {
+				t.Errorf("%s: %s is not violated", path, e.Property)
+				continue
+			}
+			if r.Violation.Trace.Explanation == "" {
+				t.Errorf("%s: %s has no account of its own", path, e.Property)
+			}
+			explained++
+		}
+	}
+	t.Logf("%d violations explained", explained)
+	if explained < 60 {
+		t.Errorf("only %d violations explained: the check covers too little", explained)
+	}
+}

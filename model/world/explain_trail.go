@@ -14,8 +14,23 @@ import (
 // a lasso, and the step that last changed something.
 
 // label is step i's call (or atomic calls) as the trace names it, without
-// the agent.
-func (t *trail) label(i int) string { return t.c.edgeName(t.action(i).e) }
+// the agent; "" for a step the trace does not have (a narration's record
+// of a step that never happened is 0).
+func (t *trail) label(i int) string {
+	if i < 1 || i >= len(t.path) {
+		return ""
+	}
+	return t.c.edgeName(t.action(i).e)
+}
+
+// who names the agent of step i, or nobody for a step the trace does not
+// have.
+func (t *trail) who(i int) string {
+	if i < 1 || i >= len(t.path) {
+		return Nobody
+	}
+	return t.agent(i)
+}
 
 // guiltyCall returns the step that broke holds (the last one, see
 // violatedAt) and the call of that step that did, with the states around

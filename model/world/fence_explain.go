@@ -452,7 +452,7 @@ func (n *fenceNarrator) neverSignalled(f int) string {
 	}
 	var seen fmask
 	chain := n.why(s, f, &seen)
-	head := fmt.Sprintf("the fence %s, created at step %d by %s (%s), never signals", n.fence(s, f), n.created[f], t.agent(n.created[f]), t.label(n.created[f]))
+	head := fmt.Sprintf("the fence %s, created at step %d by %s (%s), never signals", n.fence(s, f), n.created[f], t.who(n.created[f]), t.label(n.created[f]))
 	if j := t.loopStart(); j >= 0 {
 		head += fmt.Sprintf(" while steps %d..%d repeat", j+1, last)
 	}
@@ -538,7 +538,7 @@ func (n *fenceNarrator) why(s fs, f int, seen *fmask) []string {
 			out = append(out, fmt.Sprintf("%s's job has run since step %d and never completes", name, n.ran[f]))
 		}
 	case s.isPointSlot(f):
-		p := fmt.Sprintf("%s is a sw_sync point %s created at step %d", name, n.t.agent(n.created[f]), n.created[f])
+		p := fmt.Sprintf("%s is a sw_sync point %s created at step %d", name, n.t.who(n.created[f]), n.created[f])
 		if n.added[f] > 0 {
 			p += fmt.Sprintf(" and imported into the resv with %s at step %d", Usage(s.added(f)-1), n.added[f])
 		}

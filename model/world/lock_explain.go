@@ -386,8 +386,11 @@ func (n *lockNarrator) heldAroundWait(v View, l int) string {
 		if v.lkFinished(ag) || !v.lkWaiting(ag) {
 			continue
 		}
-		if l < 7 && v.lkOwner(l) == ag || l == 7 && v.lkHas(ag, lkReclaim) {
-			return fmt.Sprintf("%s, holding %s since step %d, next waits in %s", a.Name, c.lkLockName(l), n.took[min(l, MaxLocks-1)], v.lkStepText(ag))
+		switch {
+		case l < 7 && v.lkOwner(l) == ag:
+			return fmt.Sprintf("%s, holding %s since step %d, next waits in %s", a.Name, c.lkLockName(l), n.took[l], v.lkStepText(ag))
+		case l == 7 && v.lkHas(ag, lkReclaim):
+			return fmt.Sprintf("%s, in direct reclaim since step %d, next waits in %s", a.Name, n.reclaim[ag], v.lkStepText(ag))
 		}
 	}
 	if at := n.waitAt[l]; at > 0 {

@@ -272,6 +272,9 @@ func (n *p2pNarrator) noFallback(holds func(View) bool) string {
 	ex := &c.spec.P2P.Exporter
 	imp := c.p2pImpName(d)
 	why := "the buffer could not be placed where it reaches it"
+	if n.attached[d] == 0 {
+		return t.story(i, "an importer gives up only after the exporter rejected its attach, and then only when no fallback is left")
+	}
 	v := t.state(n.attached[d] - 1)
 	switch {
 	case !ex.Migratable:

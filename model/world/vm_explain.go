@@ -152,12 +152,12 @@ func (n *vmNarrator) step(i int) {
 		n.begun, n.beginner = i, who
 	case KVMRemoteBeginDone:
 		if k := int(b.RxA >> 4); k >= 1 && k <= MaxVMFrames && n.written[k] > 0 {
-			t.send(i, t.agent(n.written[k]), who, fmt.Sprintf("wait returns: frame %d's write fence signalled at step %d", k, n.written[k]))
+			t.send(i, t.who(n.written[k]), who, fmt.Sprintf("wait returns: frame %d's write fence signalled at step %d", k, n.written[k]))
 		}
 	case KVMRunJob:
 		for k := 1; k <= MaxVMFrames; k++ {
 			if b.Job>>vmJobDepsShift&(1<<(k-1)) != 0 && n.proxied[k] > 0 {
-				t.send(i, t.agent(n.proxied[k]), who, fmt.Sprintf("proxy fence of frame %d signalled at step %d", k, n.proxied[k]))
+				t.send(i, t.who(n.proxied[k]), who, fmt.Sprintf("proxy fence of frame %d signalled at step %d", k, n.proxied[k]))
 			}
 		}
 	}
@@ -196,14 +196,12 @@ func (n *vmNarrator) ring(i int, call Call, before, after *[MaxRingCap]uint8, q 
 			if sent.from != "" && sent.from != who {
 				t.send(i, sent.from, who, fmt.Sprintf("%s (sent at step %d)", name, sent.step))
 			}
-			switch kindOf(m) {
-			case MsgFrame:
-				if toB {
-					n.told[argOf(m)&3] = i
-				}
-			case MsgSignal:
-				if toB {
-					n.signalGot[argOf(m)&3] = i
+			if k := int(argOf(m)); toB && k >= 1 && k <= MaxVMFrames {
+				switch kindOf(m) {
+				case MsgFrame:
+					n.told[k] = i
+				case MsgSignal:
+					n.signalGot[k] = i
 				}
 			}
 		}
@@ -491,13 +489,13 @@ func (n *vmNarrator) notAcked(op string) string {
 	start, what := wfVMBUser, ""
 	if op == "INVALIDATE" {
 		start = wfVMAExporter
-		what = fmt.Sprintf("the INVALIDATE %s's move_notify sent at step %d is never acknowledged", t.agent(n.evicted), n.evicted)
+		what = fmt.Sprintf("the INVALIDATE %s's move_notify sent at step %d is never acknowledged", t.who(n.evicted), n.evicted)
 	} else {
 		r := s.outstanding()
 		if r == 0 || reqNames[r] != op {
 			return ""
 		}
-		what = fmt.Sprintf("the request %s that %s sent at step %d is never acknowledged", op, t.agent(n.requested[r]), n.requested[r])
+		what = fmt.Sprintf("the request %s that %s sent at step %d is never acknowledged", op, t.who(n.requested[r]), n.requested[r])
 	}
 	parts, cyclic := n.waitChain(v, start)
 	if j := t.loopStart(); j >= 0 {
@@ -529,7 +527,7 @@ func (n *vmNarrator) proxyNeverSignals(k int) string {
 	if t.state(last).vm().proxy(k) != proxyPending {
 		return ""
 	}
-	s := fmt.Sprintf("the proxy fence of frame %d, installed by %s at step %d (FRAME(%d), sent at step %d), never signals", k, t.agent(n.told[k]), n.told[k], k, n.submitted[k])
+	s := fmt.Sprintf("the proxy fence of frame %d, installed by %s at step %d (FRAME(%d), sent at step %d), never signals", k, t.who(n.told[k]), n.told[k], k, n.submitted[k])
 	if j := t.loopStart(); j >= 0 {
 		s += fmt.Sprintf(" while steps %d..%d repeat", j+1, last)
 	}
