@@ -407,14 +407,15 @@ func TestExplainMisusesOnlyAWorldProgramMakes(t *testing.T) {
 // on a world file that violates it (testdata/explain; -rewrite accepts a
 // deliberate change): "explain file=F property=P [set=k=v...]" prints the
 // closing account as traces render it, then what each step saw and the
-// messages between agents. Every account must name its rule, not fall
-// back to the generic "violated by step n, which sets ...".
+// messages between agents; every account must name its rule, not fall
+// back to the generic "violated by step n, which sets ...". "steps
+// file=F property=P" prints the steps of a reachability property's
+// example with what they saw and the messages between agents (a fence
+// signalled to its waiter, the wait it ends, a ring's message from its
+// sender to its receiver).
 func TestExplainScenarioFiles(t *testing.T) {
 	datadriven.Walk(t, "testdata/explain", func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			if d.Cmd != "explain" {
-				t.Fatalf("%s: unknown directive %q", d.Pos, d.Cmd)
-			}
 			var file, property string
 			var settings []string
 			for _, a := range d.CmdArgs {
@@ -441,29 +442,67 @@ func TestExplainScenarioFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Violation == nil || r.Violation.Property != property {
-				t.Fatalf("%s: %s is not violated", d.Pos, property)
-			}
-			doc, err := traces.FromViolation(sc.Name, v.Map(), r.Violation)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if doc.Explanation == "" {
-				t.Errorf("%s: %s has only the generic account: %s", d.Pos, property, doc.Explain())
-			}
 			var out strings.Builder
-			out.WriteString(doc.Explain() + "\n")
-			for _, st := range doc.Steps {
-				if st.Observed != "" {
-					fmt.Fprintf(&out, "step %d saw: %s\n", st.Index, st.Observed)
+			switch d.Cmd {
+			case "explain":
+				if r.Violation == nil || r.Violation.Property != property {
+					t.Fatalf("%s: %s is not violated", d.Pos, property)
 				}
-				for _, m := range st.Messages {
-					fmt.Fprintf(&out, "step %d: %s -> %s: %s\n", st.Index, m.From, m.To, m.Text)
+				doc, err := traces.FromViolation(sc.Name, v.Map(), r.Violation)
+				if err != nil {
+					t.Fatal(err)
 				}
+				if doc.Explanation == "" {
+					t.Errorf("%s: %s has only the generic account: %s", d.Pos, property, doc.Explain())
+				}
+				out.WriteString(doc.Explain() + "\n")
+				for _, st := range doc.Steps {
+					if st.Observed != "" {
+						fmt.Fprintf(&out, "step %d saw: %s\n", st.Index, st.Observed)
+					}
+					for _, m := range st.Messages {
+						fmt.Fprintf(&out, "step %d: %s -> %s: %s\n", st.Index, m.From, m.To, m.Text)
+					}
+				}
+			case "steps":
+				tr := example(t, sc, v, r, property)
+				for i, st := range tr.Steps[1:] {
+					fmt.Fprintf(&out, "%d %s\n", i+1, st.Label)
+					if st.Observed != "" {
+						fmt.Fprintf(&out, "  saw: %s\n", st.Observed)
+					}
+					for _, m := range st.Messages {
+						fmt.Fprintf(&out, "  %s -> %s: %s\n", m.From, m.To, m.Text)
+					}
+				}
+			default:
+				t.Fatalf("%s: unknown directive %q", d.Pos, d.Cmd)
 			}
 			return out.String()
 		})
 	})
+}
+
+// example replays the example r found for a reachability property, so
+// that the world annotates its steps.
+func example(t *testing.T, sc *scenario.Scenario, v scenario.Values, r *statespace.Result, property string) *statespace.Trace {
+	t.Helper()
+	for _, p := range r.Properties {
+		if p.Name != property || p.Verdict != "reached" || p.Trace == nil {
+			continue
+		}
+		var steps []statespace.ReplayStep
+		for _, s := range p.Trace.Steps {
+			steps = append(steps, statespace.ReplayStep{Action: s.Action, Label: s.Label, Fingerprint: s.Fingerprint})
+		}
+		tr, err := sc.Replay(v, p.Trace.InitIndex, steps, property, p.Trace.Loop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	t.Fatalf("%s is not reached", property)
+	return nil
 }
 
 // familyProperty reports whether property is one of the fence, lock, vm

@@ -115,35 +115,38 @@ func (n *fenceNarrator) step(i int) {
 				}
 			}
 		}
-		switch call.Kind {
-		case KJobSubmit:
-			k, _ := sb.submitted(call.Obj)
-			j := sb.jobSlot(call.Obj, k)
-			n.submitted[j], n.policy[j], n.deps[j] = i, unpackPolicy(call.N), sa.deps(j)
-		case KJobRun:
-			_, h := sb.submitted(call.Obj)
-			n.ran[h] = i
-			n.tellReturn(i, n.deps[h], ag, "dependency %s signalled at step %d")
-		case KResvBeginCPU:
-			if t.action(i).e.Step == 0 {
-				n.begin, n.beginAg, n.wait = i, ag, sa.mask(sa.l.cpuWait)
-				break
+		// What the call did, read off the state (a bracket or a device
+		// of another family may make the fence family's moves).
+		for j := 1; j <= sa.l.jobSlots; j++ {
+			switch was, is := jobPhaseOf(sb.job(j)), jobPhaseOf(sa.job(j)); {
+			case was == jNone && is != jNone:
+				n.submitted[j], n.deps[j] = i, sa.deps(j)
+				if call.Kind == KJobSubmit {
+					n.policy[j] = unpackPolicy(call.N)
+				}
+			case was == jQueued && is == jRunning:
+				n.ran[j] = i
+				n.tellReturn(i, n.deps[j], ag, "dependency %s signalled at step %d")
 			}
+		}
+		switch was, is := sb.cpu()&cpuPhase, sa.cpu()&cpuPhase; {
+		case was != cpuWaiting && is == cpuWaiting:
+			n.begin, n.beginAg, n.wait = i, ag, sa.mask(sa.l.cpuWait)
+		case was == cpuWaiting && is == cpuInside:
 			n.tellReturn(i, n.wait, ag, "wait returns: %s signalled at step %d")
-		case KExporterMove:
-			if t.action(i).e.Step == 0 {
-				n.move, n.moveAg, n.moveWait = i, ag, sa.query(UsageBookkeep)
-				break
-			}
+		}
+		switch was, is := sb.exporter()&expPhase, sa.exporter()&expPhase; {
+		case was == expIdle && is == expNotified:
+			n.move, n.moveAg, n.moveWait = i, ag, sa.query(UsageBookkeep)
+		case was == expNotified && is != expNotified:
 			n.moved = i
 			n.tellReturn(i, n.moveWait, ag, "wait returns: %s signalled at step %d")
-		case KPoll:
-			if p := sb.pollB(); p&pollPhase == pollWoken {
-				n.tellReturn(i, 1<<(p&pollFence>>pollShift), ag, "woken: %s signalled at step %d")
-			}
-			if sa.pollB()&pollPhase == pollArmed {
-				n.polled, n.pollAg = i, ag
-			}
+		}
+		if p := sb.pollB(); p&pollPhase == pollWoken && call.Kind == KPoll {
+			n.tellReturn(i, 1<<(p&pollFence>>pollShift), ag, "woken: %s signalled at step %d")
+		}
+		if sb.pollB()&pollPhase != pollArmed && sa.pollB()&pollPhase == pollArmed {
+			n.polled, n.pollAg = i, ag
 		}
 	})
 }
