@@ -907,7 +907,3 @@ func (c *core) p2pWaits(v View) []statespace.WaitEdge { return nil }
 
 // p2pFairness: the family has no liveness properties.
 func (c *core) p2pFairness() []statespace.Fairness { return nil }
-
-// p2pExplain is the p2p family's narration of a counterexample (a
-// familyExplain): nothing yet, so the generic account stands.
-func (c *core) p2pExplain(t *trail, property string) (string, bool) { return "", false }
