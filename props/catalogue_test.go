@@ -85,7 +85,7 @@ func verdictsSource(t *testing.T, data map[string][]props.FileVerdict) []byte {
 
 // TestCatalogueIsCurrent: the catalogue's verdicts are the files'
 // expectations, which the scenario package's tests hold the files to
-// (TestScenarioFilesAreCurrent, TestEveryWorldFileMeetsItsExpectations).
+// (TestEveryBuiltinFileMeetsItsExpectations, TestEveryWorldFileMeetsItsExpectations).
 // With -update, verdicts.go is rewritten from the files.
 func TestCatalogueIsCurrent(t *testing.T) {
 	want := verdictsSource(t, fileVerdicts(t))

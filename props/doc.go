@@ -22,7 +22,4 @@
 // found, and not vacuously), seeded bugs (found, and shrunk to the
 // BFS-shortest length) and configurations too large for exhaustive search.
 // docs/testing.md says what runs where and how to reproduce a failure.
-//
-// legacy.go still holds the earlier cache model's properties (Check, Doc),
-// removed with the earlier models.
 package props

@@ -1,88 +1,8 @@
 package scenario
 
 import (
-	"fmt"
-	"strings"
 	"testing"
-
-	"github.com/dmabufcheck/dmabufcheck/model/deadlock"
-	"github.com/dmabufcheck/dmabufcheck/model/world"
-	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
-
-// TestWorldFilesRoundTripTheDeadlockScenarios: every built-in scenario of
-// the earlier locking model, as a world (FromDeadlockConfig), written as a
-// world file and read back, is the same world: the same states,
-// transitions and verdict, and the same action names.
-func TestWorldFilesRoundTripTheDeadlockScenarios(t *testing.T) {
-	type named struct {
-		name, desc string
-		cfg        deadlock.Config
-	}
-	var all []named
-	for _, sc := range deadlock.Scenarios() {
-		all = append(all, named{sc.Name, sc.Description, sc.Config()})
-	}
-	for _, name := range []string{"ww-mutex-misuse-fixed", "ww-mutex-no-backoff"} {
-		sc, _ := deadlock.ScenarioByName(name)
-		cfg := sc.Config()
-		cfg.WW = deadlock.WoundWait
-		all = append(all, named{name + "/wound-wait", sc.Description, cfg})
-	}
-	for _, name := range []string{"wait-under-lock", "runtime-pm-suspended-exporter-fixed"} {
-		sc, _ := deadlock.ScenarioByName(name)
-		all = append(all, named{name + "/importers=3", sc.Description, sc.Build(deadlock.Params{Importers: 3, Jobs: 2})})
-	}
-	for _, sc := range all {
-		t.Run(sc.name, func(t *testing.T) {
-			spec, err := world.FromDeadlockConfig(sc.name, sc.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			back, v, m, text := writeAndReadBack(t, spec, sc.desc)
-			o := statespace.Options{Workers: 1} // every property, liveness included
-			want, err := world.Check(m, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := back.Check(v, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sameResult(t, "every property", got, want, text)
-			if fmt.Sprint(propVerdicts(got)) != fmt.Sprint(propVerdicts(want)) {
-				t.Errorf("properties: read back %v, written %v", propVerdicts(got), propVerdicts(want))
-			}
-			if got.Violation != nil && strings.Join(labels(got.Violation.Trace), "\n") != strings.Join(labels(want.Violation.Trace), "\n") {
-				t.Errorf("counterexample steps differ:\n%s\nwritten:\n%s", strings.Join(labels(got.Violation.Trace), "\n"), strings.Join(labels(want.Violation.Trace), "\n"))
-			}
-		})
-	}
-}
-
-// propVerdicts lists each property's verdict and its counterexample's length.
-func propVerdicts(r *statespace.Result) []string {
-	var out []string
-	for _, p := range r.Properties {
-		n := 0
-		if p.Trace != nil {
-			n = p.Trace.Len()
-		}
-		out = append(out, fmt.Sprintf("%s=%s/%d", p.Name, p.Verdict, n))
-	}
-	return out
-}
-
-func labels(tr *statespace.Trace) []string {
-	if tr == nil {
-		return nil
-	}
-	var out []string
-	for _, s := range tr.Steps {
-		out = append(out, s.Label)
-	}
-	return out
-}
 
 // TestLocksSectionErrors: mistakes in the locks section are reported where
 // they are written, with the nearest name.

@@ -15,22 +15,22 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/traces"
 )
 
-// family groups scenarios whose models share a property list, so each gets
+// family groups scenarios whose worlds share a family (one property list), so each gets
 // one table.
 func family(name string) string {
 	switch {
 	case strings.HasPrefix(name, "fence-"):
-		return "Fences and dma_resv (model/fence)"
+		return "Fences and dma_resv (the fence family)"
 	case strings.HasPrefix(name, "deadlock-"):
-		return "Locks and deadlock patterns (model/deadlock)"
+		return "Locks and deadlock patterns (the lock family)"
 	case strings.HasPrefix(name, "crossvm-"):
-		return "Sharing across virtual machines (model/crossvm)"
+		return "Sharing across virtual machines (the vm family)"
 	case strings.HasPrefix(name, "p2p-"):
-		return "Peer-to-peer DMA (model/p2p)"
+		return "Peer-to-peer DMA (the p2p family)"
 	case name == "german" || name == "dmabuf-bench":
 		return "Reference models (refmodels)"
 	}
-	return "Caches, attachments and CPU access (model)"
+	return "Caches, attachments and CPU access (the cache family)"
 }
 
 const reviewHelp = `usage: check review [flags] [DIR]

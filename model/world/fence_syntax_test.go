@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dmabufcheck/dmabufcheck/model/fence"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 )
 
@@ -59,13 +58,6 @@ func TestFenceCallsRoundTrip(t *testing.T) {
 		}
 		if back != c {
 			t.Errorf("%q reads back as %+v, not %+v", text, back, c)
-		}
-	}
-	// The earlier model's every configuration: the translator's calls all
-	// have texts (the scenario package round-trips the whole worlds).
-	for _, sc := range fence.Scenarios() {
-		if _, err := world.FromFenceConfig(sc.Name, sc.Config); err != nil {
-			t.Errorf("%s: %v", sc.Name, err)
 		}
 	}
 }

@@ -9,15 +9,15 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/world-reference.md")
+var update = flag.Bool("update", false, "rewrite docs/model.md")
 
 // reference renders the world's language and semantics tables: every call
 // with its kernel function, every atom, every hook operation, the presets
-// and every property with its kernel rule. docs/world-reference.md is this
+// and every property with its kernel rule. docs/model.md is this
 // text; TestReferenceIsCurrent keeps it so.
 func reference() string {
 	var b strings.Builder
-	b.WriteString("# The world's reference\n\n")
+	b.WriteString("# The model: the world's reference\n\n")
 	b.WriteString("Generated from `model/world`'s tables by `go test ./model/world -run TestReferenceIsCurrent -update`;\n")
 	b.WriteString("do not edit. [world.md](world.md) is the design, [writing-scenarios.md](writing-scenarios.md) the guide,\n")
 	b.WriteString("[kernel-rules.md](kernel-rules.md) the rules the semantics follow.\n\n")
@@ -110,10 +110,10 @@ func hookText(h Hook) string {
 
 func cell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
-// TestReferenceIsCurrent keeps docs/world-reference.md equal to the
+// TestReferenceIsCurrent keeps docs/model.md equal to the
 // world's tables (go test -run TestReferenceIsCurrent -update rewrites it).
 func TestReferenceIsCurrent(t *testing.T) {
-	const path = "../../docs/world-reference.md"
+	const path = "../../docs/model.md"
 	want := reference()
 	if *update {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
@@ -125,7 +125,7 @@ func TestReferenceIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got) != want {
-		t.Fatal("docs/world-reference.md is out of date: go test ./model/world -run TestReferenceIsCurrent -update")
+		t.Fatal("docs/model.md is out of date: go test ./model/world -run TestReferenceIsCurrent -update")
 	}
 }
 

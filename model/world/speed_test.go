@@ -3,7 +3,6 @@ package world_test
 import (
 	"testing"
 
-	"github.com/dmabufcheck/dmabufcheck/model"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
@@ -13,19 +12,7 @@ import (
 // states), one full check each: go test ./model/world -run '^$' -bench
 // CacheTodayWaitFirst -benchtime 1x (docs/performance.md).
 func BenchmarkCacheTodayWaitFirst(b *testing.B) {
-	sc, ok := model.ScenarioByName("today-wait-first")
-	if !ok {
-		b.Fatal("no scenario today-wait-first")
-	}
-	sc.Config.Lines, sc.Config.Writes = 2, 3
-	spec, err := world.FromCacheConfig(sc.Name, sc.Config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := world.Build(spec)
-	if err != nil {
-		b.Fatal(err)
-	}
+	w := builtin(b, "today-wait-first", "lines=2", "writes=3")
 	for range b.N {
 		r, err := world.Check(w, statespace.Options{})
 		if err != nil {

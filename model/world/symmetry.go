@@ -38,7 +38,7 @@ import (
 // it depends on individually, by its name, and one that names none
 // depends on all devices (and agents) alike or on none of them. The atoms
 // of the file language (ParseExpr) satisfy it by construction; Go-built
-// atoms (Pred, Value) must follow it, as FromCacheConfig's do
+// atoms (Pred, Value) must follow it, as the cache family's built-in atoms do
 // ("idle(job isp0)", "no importer attached"). Names are exchanged as whole
 // words, and Build rejects declarations where a permuted name could be
 // read as something else in a text: a label, an atom of the expression

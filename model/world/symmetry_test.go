@@ -1,104 +1,180 @@
 package world_test
 
 import (
-	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/dmabufcheck/dmabufcheck/internal/symmetrytest"
-	"github.com/dmabufcheck/dmabufcheck/model"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
-	"github.com/dmabufcheck/dmabufcheck/props"
+	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// oldReduced is the earlier model with its symmetry reduction, as its
-// scenarios check it.
-type oldReduced struct {
-	props.Checked
-	sym *model.Symmetric
+// symmetryWorld is a world with interchangeable devices: its file, a
+// property that holds in it (so that the reduced search runs to the end),
+// and its states unreduced, its orbits and the order of its group. The
+// counts are the earlier cache model's on the same configurations,
+// unreduced and under its own reduction (equal when the earlier model was
+// removed, issue 16).
+type symmetryWorld struct {
+	name, file     string
+	holding        string
+	states, orbits int
+	group          int
 }
 
-func (r oldReduced) Canonical(s model.State) model.State { return r.sym.Canonical(s) }
-
-// copies returns n copies of d named d0, d1, ...
-func copies(n int, d model.Device) []model.Device {
-	out := make([]model.Device, n)
-	for i := range out {
-		out[i] = d
-		out[i].Name = fmt.Sprintf("%s%d", d.Name, i)
-	}
-	return out
-}
-
-func cacheConfig(arch model.Arch, e model.Exporter, devs []model.Device, f func(*model.Config)) model.Config {
-	c := model.Config{Arch: arch, Backing: model.SystemCached, Lines: 1, Devices: devs, Exporter: e, Writes: 2}
-	if f != nil {
-		f(&c)
-	}
-	return c
-}
-
-var waitFirst = func() model.Exporter { e := model.SystemHeap; e.WaitBeforeHook = true; return e }()
-
-func scenarioConfig(name string) model.Config {
-	sc, ok := model.ScenarioByName(name)
-	if !ok {
-		panic("no scenario " + name)
-	}
-	return sc.Config
-}
-
-// symmetryConfigs are the earlier model's symmetry proofs
-// (model/symmetry_test.go) and its two scenarios with interchangeable
-// devices, as worlds: they cover the exporter tables, coherent and
+// symmetryWorlds are the built-ins with interchangeable devices and the
+// configurations of the earlier model's symmetry proofs, as worlds
+// (testdata/symmetry): they cover the exporter tables, coherent and
 // non-coherent devices, own caches, bounce buffers, dynamic importers and
 // the disciplines that touch devices.
-var symmetryConfigs = map[string]model.Config{
-	"scenario today-three-isps":          scenarioConfig("today-three-isps"),
-	"scenario today-wait-first-two-isps": scenarioConfig("today-wait-first-two-isps"),
-	"2 isps, system heap, wait first":    cacheConfig(model.ARM64, waitFirst, copies(2, model.ISP), nil),
-	"3 isps, system heap, hook first, 1 write": cacheConfig(model.ARM64, model.SystemHeap, copies(3, model.ISP), func(c *model.Config) {
-		c.Writes = 1
-	}),
-	"3 gpus, gem prime, 1 write": cacheConfig(model.ARM64, model.GEMPrime, copies(3, model.GPU), func(c *model.Config) { c.Writes = 1 }),
-	"2 cxl accels, write-combined": cacheConfig(model.ARM64, model.GEMPrime, copies(2, model.CXLAccel), func(c *model.Config) {
-		c.Backing = model.WriteCombined
-	}),
-	"2 isps, x86, i915": cacheConfig(model.X86, model.I915, copies(2, model.ISP), nil),
-	"2 bounce devices, udmabuf, end without begin": cacheConfig(model.ARM64, model.Udmabuf, copies(2, model.LegacyDMA), func(c *model.Config) {
-		c.Discipline.EndWithoutBegin = true
-	}),
-	"2 npus, importer syncs": cacheConfig(model.ARM64, waitFirst, copies(2, model.NPU), func(c *model.Config) { c.Discipline.ImporterSyncs = true }),
-	"2 dynamic gpus, moves ignored": cacheConfig(model.ARM64, model.AMDGPUDynamic, copies(2, model.DynamicGPU), func(c *model.Config) {
-		c.Discipline.IgnoreMoveNotify = true
-	}),
-	"2 static isps of a dynamic exporter": cacheConfig(model.ARM64, model.AMDGPUDynamic, copies(2, model.ISP), nil),
-	"2 msm gpus, sync unmapped":           cacheConfig(model.ARM64, model.MSM, copies(2, model.MSMGPUDirect), func(c *model.Config) { c.Discipline.SyncUnmapped = true }),
-	"2 isps, map per job":                 cacheConfig(model.ARM64, model.MapSyncsOnly, copies(2, model.ISP), func(c *model.Config) { c.Discipline.MapAroundEveryJob = true }),
-	"2 isps, coherent flag, kernel cpu": cacheConfig(model.ARM64, func() model.Exporter { e := waitFirst; e.RejectNonCoherent = true; return e }(), copies(2, model.ISP), func(c *model.Config) {
-		c.KernelCPU = true
-	}),
-	"2 isps, release and detach too early": cacheConfig(model.ARM64, waitFirst, copies(2, model.ISP), func(c *model.Config) {
-		c.Discipline.ReleaseWhileAttached, c.Discipline.DetachWithJobInFlight, c.Discipline.RaceCPUAndDevice = true, true, true
-	}),
-	"2 isps, 2 lines, unbracketed": cacheConfig(model.ARM64, waitFirst, copies(2, model.ISP), func(c *model.Config) {
-		c.Lines, c.Writes, c.Discipline.UnbracketedCPU, c.Discipline.MapDuringCPUAccess = 2, 1, true, true
-	}),
+var symmetryWorlds = []symmetryWorld{
+	{"scenario today-three-isps", "../../scenarios/today-three-isps.yaml", world.AllAttached, 249525, 47825, 6},
+	{"scenario today-wait-first-two-isps", "../../scenarios/today-wait-first-two-isps.yaml", world.AllAttached, 137702, 72530, 2},
+	{"2 isps, system heap, wait first", "2-isps-system-heap-wait-first", world.AllAttached, 11934, 6219, 2},
+	{"3 isps, system heap, hook first, 1 write", "3-isps-system-heap-hook-first-1-write", world.AllAttached, 98249, 19219, 6},
+	{"3 gpus, gem prime, 1 write", "3-gpus-gem-prime-1-write", world.AllAttached, 62126, 12660, 6},
+	{"2 cxl accels, write-combined", "2-cxl-accels-write-combined", world.AllAttached, 80464, 40492, 2},
+	{"2 isps, x86, i915", "2-isps-x86-i915", world.AllAttached, 21894, 11255, 2},
+	{"2 bounce devices, udmabuf, end without begin", "2-bounce-devices-udmabuf-end-without-begin", world.AllAttached, 213550, 108400, 2},
+	{"2 npus, importer syncs", "2-npus-importer-syncs", world.AllAttached, 450410, 226967, 2},
+	{"2 dynamic gpus, moves ignored", "2-dynamic-gpus-moves-ignored", world.AllAttached, 265548, 134772, 2},
+	{"2 static isps of a dynamic exporter", "2-static-isps-of-a-dynamic-exporter", world.AllAttached, 12634, 6646, 2},
+	{"2 msm gpus, sync unmapped", "2-msm-gpus-sync-unmapped", world.AllAttached, 84768, 43540, 2},
+	{"2 isps, map per job", "2-isps-map-per-job", world.AllAttached, 2158, 1190, 2},
+	// The rejected importers are never all attached.
+	{"2 isps, coherent flag, kernel cpu", "2-isps-coherent-flag-kernel-cpu", world.NoStaleRead, 288, 216, 2},
+	{"2 isps, release and detach too early", "2-isps-release-and-detach-too-early", world.AllAttached, 184960, 94900, 2},
+	{"2 isps, 2 lines, unbracketed", "2-isps-2-lines-unbracketed", world.AllAttached, 288036, 146982, 2},
 }
 
-// buildCache builds the world of an earlier configuration.
-func buildCache(t testing.TB, name string, cfg model.Config) *world.Model {
+// path is the world file of w.
+func (w symmetryWorld) path() string {
+	if strings.HasSuffix(w.file, ".yaml") {
+		return w.file
+	}
+	return filepath.Join("testdata", "symmetry", w.file+".yaml")
+}
+
+// symmetryWorldNamed is the symmetry world of that name.
+func symmetryWorldNamed(t *testing.T, name string) symmetryWorld {
 	t.Helper()
-	spec, err := world.FromCacheConfig(name, cfg)
+	for _, w := range symmetryWorlds {
+		if w.name == name {
+			return w
+		}
+	}
+	t.Fatalf("no symmetry world %q", name)
+	return symmetryWorld{}
+}
+
+// TestWorldSymmetryIsExact proves the world's symmetry reduction exact on
+// every symmetry world: the world is symmetric under the group, Canonical
+// picks one member per orbit, and the reduced search stores exactly one
+// state per orbit, as many as pinned.
+func TestWorldSymmetryIsExact(t *testing.T) {
+	for _, w := range symmetryWorlds {
+		t.Run(w.name, func(t *testing.T) {
+			m := loadWorld(t, w.path())
+			if !m.Symmetric() {
+				t.Fatalf("no symmetry declared: %v", m.Spec().Symmetry)
+			}
+			c := proveExact(t, m, statespace.Options{Only: []string{w.holding}})
+			if c.States != w.states || c.Orbits != w.orbits || len(m.Permutations()) != w.group {
+				t.Errorf("%s, group of %d; want %d states, %d orbits, group of %d", c, len(m.Permutations()), w.states, w.orbits, w.group)
+			}
+		})
+	}
+}
+
+// verdict is what a check says of one property.
+type verdict struct {
+	Status statespace.Status
+	Kind   statespace.Kind
+	Length int
+}
+
+func verdictOf(t *testing.T, r *statespace.Result, err error) verdict {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := world.Build(spec)
+	v := verdict{Status: r.Status}
+	if r.Violation != nil {
+		v.Kind = r.Violation.Kind
+		v.Length = r.Violation.Length()
+	}
+	return v
+}
+
+// TestWorldSymmetryKeepsVerdicts: for every property (and deadlock) the
+// reduced world gives the unreduced world's status, kind and shortest
+// counterexample length, and the verdict and length its file pins
+// (expect:, the earlier model's); a safety counterexample of the reduced
+// world replays on it and lifts to the unreduced world.
+func TestWorldSymmetryKeepsVerdicts(t *testing.T) {
+	for _, name := range []string{"scenario today-three-isps", "scenario today-wait-first-two-isps",
+		"3 isps, system heap, hook first, 1 write", "2 bounce devices, udmabuf, end without begin",
+		"2 isps, release and detach too early", "2 dynamic gpus, moves ignored"} {
+		w := symmetryWorldNamed(t, name)
+		t.Run(name, func(t *testing.T) {
+			text, err := os.ReadFile(w.path())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, v, opt, err := scenario.ParseFile(scenario.Builtin(), w.path(), text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := sc.World(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			props := append(m.PropertyNames(), statespace.DeadlockProperty)
+			var pinned []string
+			for _, e := range opt.Expect {
+				pinned = append(pinned, e.Property)
+			}
+			if !slices.Equal(pinned, props) {
+				t.Fatalf("%s pins %v, the world has %v", w.path(), pinned, props)
+			}
+			for i, p := range props {
+				only := statespace.Options{Only: []string{p}}
+				r, err := world.Check(m, only)
+				got := verdictOf(t, r, err)
+				if msg := opt.Expect[i].Mismatch(scenario.Verdict(r, p)); msg != "" {
+					t.Errorf("%s: reduced world: %s", p, msg)
+				}
+				r, err = world.Check(m.Unreduced(), only)
+				plain := verdictOf(t, r, err)
+				if plain != got {
+					t.Errorf("%s: reduced world %v, unreduced %v", p, got, plain)
+				}
+				if got.Length > 0 && got.Kind == statespace.KindInvariant {
+					liftTrace(t, m, p)
+				}
+			}
+		})
+	}
+}
+
+// liftTrace checks the reduced world's counterexample of property on the
+// reduced and the unreduced world (symmetrytest.AssertLifts).
+func liftTrace(t *testing.T, m *world.Model, property string) {
+	t.Helper()
+	if m.Size() > 32 {
+		t.Fatalf("size class %d: extend liftTrace", m.Size())
+	}
+	plain, _ := world.As[[32]byte](m)
+	red, _ := world.AsReduced[[32]byte](m)
+	r, err := statespace.Check[[32]byte](red, statespace.Options{Only: []string{property}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	symmetrytest.AssertLifts[[32]byte](t, plain, red, r.Violation.Trace, property)
 }
 
 // proveExact runs symmetrytest.AssertExact on m with the state type of its
@@ -135,114 +211,6 @@ func prove[S world.Bytes](t testing.TB, m *world.Model, opt statespace.Options) 
 		perms = append(perms, func(s S) S { return plain.Permute(s, p) })
 	}
 	return symmetrytest.AssertExact[S](t, plain, red, perms, opt)
-}
-
-// holdingProperty is a property that holds in cfg, so that the reduced
-// search runs to the end: the rejected importers are never all attached.
-func holdingProperty(cfg model.Config) string {
-	if cfg.Exporter.RejectNonCoherent {
-		return props.NoStaleRead
-	}
-	return props.AllAttached
-}
-
-// TestWorldSymmetryIsExact proves the world's symmetry reduction exact on
-// every configuration of the earlier model's proof, re-expressed as worlds
-// (FromCacheConfig declares the earlier model's interchangeable devices):
-// the world is symmetric under the group, Canonical picks one member per
-// orbit, and the reduced search stores exactly one state per orbit. The
-// counts equal the earlier model's: its states unreduced, and its states
-// under its own reduction.
-func TestWorldSymmetryIsExact(t *testing.T) {
-	for name, cfg := range symmetryConfigs {
-		t.Run(name, func(t *testing.T) {
-			m := buildCache(t, name, cfg)
-			if !m.Symmetric() {
-				t.Fatalf("no symmetry declared: %v", m.Spec().Symmetry)
-			}
-			opt := statespace.Options{Only: []string{holdingProperty(cfg)}}
-			c := proveExact(t, m, opt)
-			old, err := model.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := len(old.Permutations()); n != len(m.Permutations()) {
-				t.Errorf("group of %d, the earlier model's has %d", len(m.Permutations()), n)
-			}
-			r, err := statespace.Check[model.State](props.Check(old), opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rr, err := statespace.Check[model.State](oldReduced{props.Check(old), old.Symmetric()}, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if uint64(c.States) != r.Stats.States || uint64(c.Orbits) != rr.Stats.States {
-				t.Errorf("world %d states, %d orbits; earlier model %d states, %d reduced", c.States, c.Orbits, r.Stats.States, rr.Stats.States)
-			}
-			t.Logf("%s; group of %d; earlier model %d states, %d reduced", c, len(m.Permutations()), r.Stats.States, rr.Stats.States)
-		})
-	}
-}
-
-// cacheProperties are the properties the differential tests compare, and
-// deadlock.
-var cacheProperties = []string{statespace.DeadlockProperty, props.NoStaleRead, props.NoLostWrite, props.MappingDiscipline,
-	props.NoUseAfterFree, props.DMAAPIDiscipline, props.BeginEndPairing, props.DeviceSeesCPU, props.CPUSeesDevice, props.AllAttached}
-
-// TestWorldSymmetryKeepsVerdicts: for every property (and deadlock) the
-// reduced world gives the unreduced world's status, kind and shortest
-// counterexample length, and the earlier model's reduced verdict with
-// the same numbers of states and transitions; a safety counterexample of
-// the reduced world replays on it and lifts to the unreduced world.
-func TestWorldSymmetryKeepsVerdicts(t *testing.T) {
-	for _, name := range []string{"scenario today-three-isps", "scenario today-wait-first-two-isps",
-		"3 isps, system heap, hook first, 1 write", "2 bounce devices, udmabuf, end without begin",
-		"2 isps, release and detach too early", "2 dynamic gpus, moves ignored"} {
-		cfg := symmetryConfigs[name]
-		t.Run(name, func(t *testing.T) {
-			m := buildCache(t, name, cfg)
-			old, err := model.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range cacheProperties {
-				opt := statespace.Options{Only: []string{p}}
-				r, err := statespace.Check[model.State](oldReduced{props.Check(old), old.Symmetric()}, opt)
-				want := verdictOf(t, r, err)
-				r, err = world.Check(m, opt)
-				got := verdictOf(t, r, err)
-				if got != want {
-					t.Errorf("%s: reduced world %v, reduced earlier model %v", p, got, want)
-				}
-				r, err = world.Check(m.Unreduced(), opt)
-				plain := verdictOf(t, r, err)
-				if plain.Status != got.Status || plain.Kind != got.Kind || plain.Length != got.Length {
-					t.Errorf("%s: reduced world %v, unreduced %v", p, got, plain)
-				}
-				t.Logf("%s: %v", p, got)
-				if got.Length > 0 && got.Kind == statespace.KindInvariant {
-					liftTrace(t, m, p)
-				}
-			}
-		})
-	}
-}
-
-// liftTrace checks the reduced world's counterexample of property on the
-// reduced and the unreduced world (symmetrytest.AssertLifts).
-func liftTrace(t *testing.T, m *world.Model, property string) {
-	t.Helper()
-	if m.Size() > 32 {
-		t.Fatalf("size class %d: extend liftTrace", m.Size())
-	}
-	plain, _ := world.As[[32]byte](m)
-	red, _ := world.AsReduced[[32]byte](m)
-	r, err := statespace.Check[[32]byte](red, statespace.Options{Only: []string{property}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	symmetrytest.AssertLifts[[32]byte](t, plain, red, r.Violation.Trace, property)
 }
 
 // usersSpec is a world with two user processes running the same program
@@ -284,7 +252,7 @@ func TestInterchangeableAgentsWithoutDevice(t *testing.T) {
 	if !m.Symmetric() {
 		t.Fatal("no symmetry")
 	}
-	c := proveExact(t, m, statespace.Options{Only: []string{props.AllAttached}})
+	c := proveExact(t, m, statespace.Options{Only: []string{world.AllAttached}})
 	if c.Orbits == c.States {
 		t.Errorf("%s: the reduction does nothing", c)
 	}
@@ -295,14 +263,14 @@ func TestInterchangeableAgentsWithoutDevice(t *testing.T) {
 // not symmetries of the world, and those where a rule of the cache family
 // depends on the order of the devices (the earlier model's exclusions).
 func TestSymmetryDeclarationsAreChecked(t *testing.T) {
-	isps := func(f func(*model.Config)) world.Spec {
-		s, err := world.FromCacheConfig("isps", cacheConfig(model.ARM64, waitFirst, copies(2, model.ISP), f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Symmetry = [][]string{{"isp0", "isp1"}}
+	// pair is the world of a testdata file with its two devices declared
+	// interchangeable.
+	pair := func(file, d0, d1 string) world.Spec {
+		s := loadWorld(t, filepath.Join("testdata", "symmetry", file+".yaml")).Spec()
+		s.Symmetry = [][]string{{d0, d1}}
 		return s
 	}
+	isps := func() world.Spec { return pair("2-isps-system-heap-wait-first", "isp0", "isp1") }
 	agent := func(s *world.Spec, name string) *world.Agent {
 		for i := range s.Agents {
 			if s.Agents[i].Name == name {
@@ -312,63 +280,68 @@ func TestSymmetryDeclarationsAreChecked(t *testing.T) {
 		t.Fatalf("no agent %s", name)
 		return nil
 	}
+	// loop is the forever loop an agent's program is (as a file writes
+	// it: a program of one statement).
+	loop := func(a *world.Agent) world.Forever {
+		p := a.Program
+		if s, ok := p.(world.Seq); ok && len(s) == 1 {
+			p = s[0]
+		}
+		f, ok := p.(world.Forever)
+		if !ok {
+			t.Fatalf("agent %s's program is not a loop: %T", a.Name, a.Program)
+		}
+		return f
+	}
 	cases := map[string]struct {
 		spec func() world.Spec
 		want string
 	}{
-		"devices differ": {func() world.Spec { s := isps(nil); s.Devices[1].IOMMU = true; return s }, "devices isp0 and isp1 differ"},
+		"devices differ": {func() world.Spec { s := isps(); s.Devices[1].IOMMU = true; return s }, "devices isp0 and isp1 differ"},
 		"a program differs": {func() world.Spec {
-			s := isps(nil)
+			s := isps()
 			a := agent(&s, "isp1")
-			a.Program = a.Program.(world.Forever)[1:]
+			a.Program = loop(a)[1:]
 			return s
 		}, "agent isp1's program is not agent isp0's"},
 		"a guard names one device": {func() world.Spec {
-			s := isps(nil)
+			s := isps()
 			a := agent(&s, "cpu")
-			f := a.Program.(world.Forever)
+			f := loop(a)
 			a.Program = append(f, world.When{Cond: world.Pred("mapped(isp0)", func(v world.View) bool { return v.Mapped(0) }), Body: world.CPURead(0)})
 			return s
 		}, "agent cpu's program changes"},
 		"an invariant names one device": {func() world.Spec {
-			s := isps(nil)
+			s := isps()
 			s.Invariants = []world.Invariant{{Name: "x", Expr: world.Pred("attached(isp0)", func(v world.View) bool { return v.Attached(0) })}}
 			return s
 		}, "invariant x changes"},
-		"arm32 syncs of the mapped attachments": {func() world.Spec { s := isps(func(c *model.Config) { c.Arch = model.ARM32 }); return s }, "on arm32"},
+		"arm32 syncs of the mapped attachments": {func() world.Spec { return pair("excluded-arm32-system-heap", "isp0", "isp1") }, "on arm32"},
 		"bounce buffers synced in order": {func() world.Spec {
-			s := isps(nil)
+			s := isps()
 			s.Devices[0].Bounce, s.Devices[1].Bounce = true, true
 			return s
 		}, "bounce buffers back in device order"},
-		"device caches synced in order": {func() world.Spec {
-			s, _ := world.FromCacheConfig("npus", cacheConfig(model.ARM64, func() model.Exporter { e := waitFirst; e.SyncDeviceCaches = true; return e }(), copies(2, model.NPU), nil))
-			s.Symmetry = [][]string{{"npu0", "npu1"}}
-			return s
-		}, "caches back in device order"},
-		"coherent device caches snooped in order": {func() world.Spec {
-			s, _ := world.FromCacheConfig("cxl", cacheConfig(model.ARM64, model.GEMPrime, copies(2, model.CXLAccel), nil))
-			s.Symmetry = [][]string{{"cxl-accel0", "cxl-accel1"}}
-			return s
-		}, "snoops the last coherent device cache"},
-		"unknown name":   {func() world.Spec { s := isps(nil); s.Symmetry = [][]string{{"isp0", "isp9"}}; return s }, "isp9 is neither"},
-		"a group of one": {func() world.Spec { s := isps(nil); s.Symmetry = [][]string{{"isp0"}}; return s }, "needs two or more"},
+		"device caches synced in order":           {func() world.Spec { return pair("excluded-device-caches-dma-api-style", "npu0", "npu1") }, "caches back in device order"},
+		"coherent device caches snooped in order": {func() world.Spec { return pair("excluded-coherent-device-caches", "cxl0", "cxl1") }, "snoops the last coherent device cache"},
+		"unknown name":   {func() world.Spec { s := isps(); s.Symmetry = [][]string{{"isp0", "isp9"}}; return s }, "isp9 is neither"},
+		"a group of one": {func() world.Spec { s := isps(); s.Symmetry = [][]string{{"isp0"}}; return s }, "needs two or more"},
 		"listed twice": {func() world.Spec {
-			s := isps(nil)
+			s := isps()
 			s.Symmetry = [][]string{{"isp0", "isp1"}, {"isp1", "cpu"}}
 			return s
 		}, "isp1 is listed twice"},
-		"mixed kinds": {func() world.Spec { s := isps(nil); s.Symmetry = [][]string{{"isp0", "cpu"}}; return s }, "mixes devices and agents"},
+		"mixed kinds": {func() world.Spec { s := isps(); s.Symmetry = [][]string{{"isp0", "cpu"}}; return s }, "mixes devices and agents"},
 		"a driver alone": {func() world.Spec {
-			s := isps(nil)
+			s := isps()
 			s.Devices[0].Name = "dev0"
 			s.Symmetry = [][]string{{"dev0", "isp1"}, {"isp0", "cpu"}}
 			return s
 		}, "agent isp0 drives device dev0"},
 		"an agent of two": {func() world.Spec {
-			s := isps(nil)
+			s := isps()
 			a := agent(&s, "isp0")
-			a.Program = append(a.Program.(world.Forever), world.Attach(1))
+			a.Program = append(loop(a), world.Attach(1))
 			return s
 		}, "calls on devices isp0, isp1"},
 		"agents that differ": {func() world.Spec {
@@ -395,15 +368,28 @@ func TestSymmetryDeclarationsAreChecked(t *testing.T) {
 			}
 		})
 	}
-	// The declarations FromCacheConfig makes are accepted, and only
-	// those scenarios of the earlier model have one.
-	for _, sc := range model.Scenarios() {
-		s, err := world.FromCacheConfig(sc.Name, sc.Config)
+	// The built-ins that declare a symmetry build (Builtin loads them
+	// all), and only these do: the earlier cache model's two scenarios
+	// with interchangeable devices.
+	var declared []string
+	for _, sc := range scenario.Builtin().All() {
+		if sc.World == nil {
+			continue
+		}
+		v, err := sc.Parse(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (len(s.Symmetry) > 0) != (sc.Name == "today-wait-first-two-isps" || sc.Name == "today-three-isps") {
-			t.Errorf("scenario %s declares %v", sc.Name, s.Symmetry)
+		m, err := sc.World(v)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if len(m.Spec().Symmetry) > 0 {
+			declared = append(declared, sc.Name)
+		}
+	}
+	slices.Sort(declared)
+	if want := []string{"today-three-isps", "today-wait-first-two-isps"}; !slices.Equal(declared, want) {
+		t.Errorf("built-ins declaring a symmetry: %v, want %v", declared, want)
 	}
 }

@@ -3,23 +3,15 @@ package world_test
 import (
 	"testing"
 
-	"github.com/dmabufcheck/dmabufcheck/model/crossvm"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// checkVM builds the world of a crossvm scenario with its rings' order
-// set to order and checks property p alone.
+// checkVM builds the world of a cross-VM built-in (scenarios/NAME.yaml)
+// with its rings' order set to order and checks property p alone.
 func checkVM(t *testing.T, scenario string, order world.RingOrder, p string) *statespace.Result {
 	t.Helper()
-	sc, ok := crossvm.ScenarioByName(scenario)
-	if !ok {
-		t.Fatalf("no scenario %s", scenario)
-	}
-	spec, err := world.FromCrossVMConfig(sc.Name, sc.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := builtinSpec(t, scenario)
 	spec.VM.Ring.Order = order
 	w, err := world.Build(spec)
 	if err != nil {
@@ -38,10 +30,10 @@ func checkVM(t *testing.T, scenario string, order world.RingOrder, p string) *st
 // (sent at submission) always comes first, every proxy signals.
 func TestUnorderedProxyFencesNeedAReorderingRing(t *testing.T) {
 	p := world.VMProxySignals + "/frame1"
-	if r := checkVM(t, "fence-proxy-unordered", world.RingReordering, p); r.Violation == nil {
+	if r := checkVM(t, "crossvm-fence-proxy-unordered", world.RingReordering, p); r.Violation == nil {
 		t.Errorf("reordering rings: %s holds; want the dropped SIGNAL's lasso", p)
 	}
-	if r := checkVM(t, "fence-proxy-unordered", world.RingFIFO, p); r.Status != statespace.StatusOK {
+	if r := checkVM(t, "crossvm-fence-proxy-unordered", world.RingFIFO, p); r.Status != statespace.StatusOK {
 		t.Errorf("FIFO rings: %s: %v; want it to hold", p, r.Status)
 	}
 }
@@ -49,7 +41,6 @@ func TestUnorderedProxyFencesNeedAReorderingRing(t *testing.T) {
 // TestVMSpecRejectsWhatTheTransportCannotDo: the ring's parameters and the
 // protocol's options are checked when the world is built.
 func TestVMSpecRejectsWhatTheTransportCannotDo(t *testing.T) {
-	sc, _ := crossvm.ScenarioByName("hyper-dmabuf-lossy-retry")
 	for name, spoil := range map[string]func(*world.VMSpec){
 		"ring capacity 0":            func(s *world.VMSpec) { s.Ring.Cap = 0 },
 		"ring capacity too big":      func(s *world.VMSpec) { s.Ring.Cap = world.MaxRingCap + 1 },
@@ -57,8 +48,8 @@ func TestVMSpecRejectsWhatTheTransportCannotDo(t *testing.T) {
 		"retry without replies":      func(s *world.VMSpec) { s.Acked = false },
 		"no frames":                  func(s *world.VMSpec) { s.Frames = 0 },
 	} {
-		spec, err := world.FromCrossVMConfig(sc.Name, sc.Config)
-		if err != nil {
+		spec := builtinSpec(t, "crossvm-hyper-dmabuf-lossy-retry")
+		if _, err := world.Build(spec); err != nil {
 			t.Fatal(err)
 		}
 		spoil(&spec.VM)
