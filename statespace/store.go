@@ -5,31 +5,22 @@ import "sync/atomic"
 // The visited set is split into numShards shards by the top bits of the
 // fingerprint. Worker w owns the shards k with k % workers == w and is the
 // only goroutine that ever writes them, so the hot path takes no lock and no
-// atomic. Each shard is an open-addressing, linear-probing table of 8-byte
-// slots, plus the parent links of the states it owns.
+// atomic. Each shard is a compact open-addressing, linear-probing table
+// (table.go: 6- to 7-byte slots that keep the whole fingerprint), plus the
+// parent links of the states it owns (links.go).
 //
-// A slot is one of:
-//
-//	0                              empty
-//	occupied | fp&low58            a state of an earlier BFS level; the top
-//	                               6 bits of fp are the shard number, so the
-//	                               full 64-bit fingerprint is kept
-//	current | occupied | e         a state found in the level being built:
-//	                               entry e of the shard's next level, whose
-//	                               fingerprint is next.keys[e].fp
-//
-// At the end of a level the "current" slots are rewritten as plain
-// fingerprints.
+// At the end of a level the slots of the states found in it ("current"
+// slots, which name an entry of the level being built) are rewritten as
+// settled fingerprints.
 
 const (
 	shardBits  = 6
 	numShards  = 1 << shardBits
 	low58      = uint64(1)<<(64-shardBits) - 1
-	occupied   = uint64(1) << 62
-	current    = uint64(1) << 63
 	noParent   = ^uint32(0)
 	maxLocalID = 1<<(32-shardBits) - 1 // local ids fit next to the shard number in a uint32
-	minSlots   = 1 << 10
+	minBits    = 10
+	minSlots   = 1 << minBits
 	chunkBits  = 12
 	chunkLen   = 1 << chunkBits
 )
@@ -113,13 +104,17 @@ type shard[S comparable] struct {
 	_         [64]byte
 
 	// Written by the owner.
-	slots []uint64
-	mask  uint64
-	limit uint32 // grow when count reaches limit
+	tab   table
+	// offHeap counts the bytes of the run's tables outside the Go heap.
+	offHeap *atomic.Int64
+	limit   uint32 // grow when count reaches limit
 	count uint32 // distinct states stored, including the level being built
-	// parent links, indexed by local id
-	parent chunked[uint32]
-	action chunked[uint16]
+	// links are the parent links, by local id; lf, when not nil, is the
+	// run's parent file, where they go once the shard holds flushAt
+	// settled links.
+	links   links
+	lf      *linkFile
+	flushAt uint32
 	// next is the level being built (local ids nextBase...).
 	next     level[S]
 	nextBase uint32
@@ -141,9 +136,9 @@ type shard[S comparable] struct {
 	_                  [64]byte
 }
 
-func (sh *shard[S]) init() {
-	sh.slots = make([]uint64, minSlots)
-	sh.mask = minSlots - 1
+func (sh *shard[S]) init(full bool, offHeap *atomic.Int64) {
+	sh.full, sh.offHeap = full, offHeap
+	sh.tab = newTable(minBits, full, offHeap)
 	sh.limit = minSlots * 3 / 4
 	sh.idLimit = maxLocalID
 }
@@ -168,17 +163,29 @@ func (sh *shard[S]) admit() bool {
 // lookup returns the slot where fp is stored, or the empty slot where it
 // would go, and the slot's content.
 func (sh *shard[S]) lookup(fp uint64) (uint64, uint64) {
-	key := occupied | fp&low58
-	i := fp & sh.mask
+	t := &sh.tab
+	fp58 := fp & low58
+	i := fp & t.mask
+	// key is the settled value of fp at the displacement of slot i; it
+	// stops growing at t.dispMax, where the overflow map decides.
+	key := t.settled(fp58, 0)
+	top := t.settled(fp58, t.dispMax)
 	for {
-		v := sh.slots[i]
+		v := t.get(i)
 		switch {
-		case v == 0 || v == key:
-			return i, v
-		case v&current != 0 && sh.next.keys[uint32(v)].fp == fp:
+		case v == 0:
+			return i, 0
+		case v == key:
+			if key != top || t.over[i] == fp58 {
+				return i, v
+			}
+		case v&slotCurrent != 0 && sh.next.keys[uint32(v>>2)].fp == fp:
 			return i, v
 		}
-		i = (i + 1) & sh.mask
+		i = (i + 1) & t.mask
+		if key != top {
+			key += 1 << 2
+		}
 	}
 }
 
@@ -190,24 +197,31 @@ func (sh *shard[S]) contains(fp uint64) bool {
 
 // grow doubles the table.
 func (sh *shard[S]) grow() {
-	old := sh.slots
-	sh.slots = make([]uint64, 2*len(old))
-	adviseHuge(sh.slots)
-	sh.mask = uint64(len(sh.slots) - 1)
-	sh.limit = uint32(len(sh.slots) / 4 * 3)
-	for _, v := range old {
+	old := sh.tab
+	defer old.release(sh.offHeap)
+	sh.tab = newTable(old.bits+1, false, sh.offHeap)
+	t := &sh.tab
+	sh.limit = uint32(t.mask+1) / 4 * 3
+	for i := uint64(0); i <= old.mask; i++ {
+		v := old.get(i)
 		if v == 0 {
 			continue
 		}
-		fp := v & low58
-		if v&current != 0 {
-			fp = sh.next.keys[uint32(v)].fp
+		var fp58 uint64
+		if v&slotCurrent != 0 {
+			fp58 = sh.next.keys[uint32(v>>2)].fp & low58
+		} else {
+			fp58 = old.fp58(i, v)
 		}
-		i := fp & sh.mask
-		for sh.slots[i] != 0 {
-			i = (i + 1) & sh.mask
+		j := fp58 & t.mask
+		for t.get(j) != 0 {
+			j = (j + 1) & t.mask
 		}
-		sh.slots[i] = v
+		if v&slotCurrent != 0 {
+			t.set(j, v)
+		} else {
+			t.settle(j, fp58)
+		}
 	}
 }
 
@@ -256,8 +270,8 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		}
 		return inserted
 	}
-	if v&current != 0 && c.pfp <= sh.next.keys[uint32(v)].pfp { // the rare case out of line
-		sh.improveParent(c, uint32(v), nil)
+	if v&slotCurrent != 0 && c.pfp <= sh.next.keys[uint32(v>>2)].pfp { // the rare case out of line
+		sh.improveParent(c, uint32(v>>2), nil)
 	}
 	return seenBefore
 }
@@ -266,9 +280,8 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 // reports whether the table must grow.
 func (sh *shard[S]) addEntry(c *candidate[S], i uint64, e uint32) bool {
 	sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
-	sh.parent.append(c.parent)
-	sh.action.append(c.act)
-	sh.slots[i] = current | occupied | uint64(e)
+	sh.links.append(c.parent, c.act)
+	sh.tab.set(i, slotOccupied|slotCurrent|uint64(e)<<2)
 	sh.count++
 	return sh.count >= sh.limit
 }
@@ -280,26 +293,26 @@ func (sh *shard[S]) addEntry(c *candidate[S], i uint64, e uint32) bool {
 func (sh *shard[S]) improveParent(c *candidate[S], e uint32, tie func(a, b uint32) bool) {
 	id := sh.nextBase + e
 	k := &sh.next.keys[e]
-	act := sh.action.get(id)
+	parent, act := sh.links.inMemory(id)
 	if c.pfp < k.pfp || c.pfp == k.pfp && (c.act < act ||
-		c.act == act && tie != nil && c.parent != sh.parent.get(id) && tie(c.parent, sh.parent.get(id))) {
+		c.act == act && tie != nil && c.parent != parent && tie(c.parent, parent)) {
 		k.pfp = c.pfp
-		sh.parent.set(id, c.parent)
-		sh.action.set(id, c.act)
+		sh.links.set(id, c.parent, c.act)
 	}
 }
 
-// settle ends the level being built: its slots become plain fingerprints,
-// its parent links are appended to the shard's arrays, and it becomes the
-// level to expand next.
-func (sh *shard[S]) settle() {
+// settle ends the level being built: its slots become settled
+// fingerprints, and it becomes the level to expand next. Its parent links
+// are final now: they go to the parent file when the shard holds enough of
+// them (created counts their actions, see links.flush).
+func (sh *shard[S]) settle(created []uint64) {
 	if sh.full {
 		sh.settleFull()
 		sh.curChunks = sh.store.chunks
 	} else {
 		for _, k := range sh.next.keys {
 			i, _ := sh.lookup(k.fp)
-			sh.slots[i] = occupied | k.fp&low58
+			sh.tab.settle(i, k.fp&low58)
 		}
 	}
 	if sh.spillDir != "" {
@@ -314,4 +327,7 @@ func (sh *shard[S]) settle() {
 	sh.cur.keys = nil
 	sh.curBase = sh.nextBase
 	sh.nextBase += uint32(sh.curN)
+	if sh.lf != nil && sh.links.parent.n >= sh.flushAt && sh.lf.usable() {
+		_ = sh.links.flush(sh.lf, created) // on failure the links stay in memory; the run notes why
+	}
 }

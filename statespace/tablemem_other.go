@@ -1,0 +1,12 @@
+//go:build !linux
+
+package statespace
+
+// mapping is memory mapped by mapWords (none here).
+type mapping struct{}
+
+// mapWords declines: tables live on the Go heap where no mapping is used.
+func mapWords(n int) ([]uint64, mapping, bool) { return nil, mapping{}, false }
+
+// unmapWords is never called where mapWords declines.
+func unmapWords(m mapping) {}
