@@ -49,7 +49,7 @@ func (sh *shard[S]) lookupFull(fp uint64, s *S) (uint64, uint64) {
 			if e := uint32(v >> 2); sh.next.keys[e].fp == fp && *sh.store.at(sh.nextBase + e) == *s {
 				return i, v
 			}
-		case v>>tagShift == tag && *sh.store.at(uint32(v>>2)&localMask) == *s:
+		case v>>tagShift == tag && *sh.store.at(uint32(v>>2) & localMask) == *s:
 			return i, v
 		}
 		i = (i + 1) & t.mask

@@ -104,11 +104,11 @@ type shard[S comparable] struct {
 	_         [64]byte
 
 	// Written by the owner.
-	tab   table
+	tab table
 	// offHeap counts the bytes of the run's tables outside the Go heap.
 	offHeap *atomic.Int64
 	limit   uint32 // grow when count reaches limit
-	count uint32 // distinct states stored, including the level being built
+	count   uint32 // distinct states stored, including the level being built
 	// links are the parent links, by local id; lf, when not nil, is the
 	// run's parent file, where they go once the shard holds flushAt
 	// settled links.

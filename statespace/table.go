@@ -46,9 +46,9 @@ type table struct {
 	words  []uint64
 	mem    mapping // the words' mapping, when mapped
 	mapped bool
-	width uint64 // bytes per slot
-	bits  uint   // log2 of the number of slots
-	mask  uint64 // slots − 1
+	width  uint64 // bytes per slot
+	bits   uint   // log2 of the number of slots
+	mask   uint64 // slots − 1
 	// valMask keeps the low 8·width bits of a word.
 	valMask uint64
 	// Fingerprint mode: the remainder starts at bit remShift = 2 +
