@@ -162,10 +162,6 @@ type checker[S comparable] struct {
 	// lf is the parent file (links.go), nil when every link stays in
 	// memory.
 	lf *linkFile
-	// linkFlushAt is the number of settled links a shard keeps in memory
-	// before writing them to the parent file (0: the constant
-	// linkFlushAt; lowered in tests).
-	linkFlushAt uint32
 	// Spilling (spill.go): the run's directory, and the window of the
 	// current round when the level is expanded from files.
 	spillDir     string
@@ -386,9 +382,19 @@ func (c *checker[S]) run() *Result {
 		c.depth++
 	}
 	if len(c.live) > 0 && c.incomplete == "" && !c.violated() && c.modelErr == nil {
+		c.dropLevels()
 		c.checkLiveness()
 	}
 	return c.result()
+}
+
+// dropLevels lets the garbage collector have the memory of the BFS levels
+// (after a complete search, before the liveness pass).
+func (c *checker[S]) dropLevels() {
+	for k := range c.shards {
+		sh := &c.shards[k]
+		sh.cur, sh.next, sh.pools = level[S]{}, level[S]{}, levelPools[S]{madeStates: sh.pools.madeStates, madeKeys: sh.pools.madeKeys}
+	}
 }
 
 // deadlocked reports whether s, in which the actions acts are enabled, is a
@@ -421,7 +427,7 @@ func (c *checker[S]) violated() bool {
 
 func (c *checker[S]) nextLevelEmpty() bool {
 	for i := range c.shards {
-		if len(c.shards[i].next.keys) > 0 {
+		if c.shards[i].next.keys.n > 0 {
 			return false
 		}
 	}
@@ -438,12 +444,12 @@ func (c *checker[S]) settleLevel() {
 	c.frontierPeak = max(c.frontierPeak, c.frontierBytes())
 }
 
-// frontierBytes is the memory of the BFS levels.
+// frontierBytes is the memory of the BFS levels: every level chunk
+// allocated (they are reused, never freed during the search).
 func (c *checker[S]) frontierBytes() uint64 {
 	var fb uint64
 	for k := range c.shards {
-		sh := &c.shards[k]
-		fb += sh.cur.bytes(unsafe.Sizeof(*new(S))) + sh.next.bytes(unsafe.Sizeof(*new(S)))
+		fb += c.shards[k].pools.bytes(unsafe.Sizeof(*new(S)))
 	}
 	return fb
 }
@@ -514,6 +520,9 @@ func (c *checker[S]) expandLevel(last bool) {
 		for k := range c.shards {
 			c.states += uint64(c.shards[k].count)
 		}
+		// The states expanded so far give their chunks back, for the
+		// level being built.
+		c.releaseExpanded(int(roundEnd))
 		if c.modelErr != nil || c.checkBounds(uint64(n-min(n, (r+1)*c.workers*size))) {
 			if r < rounds { // drop the candidates of the unfinished round
 				for _, w := range c.ws {
@@ -535,6 +544,18 @@ func (c *checker[S]) expandLevel(last bool) {
 				w.found[p] = discovery{}
 			}
 		}
+	}
+}
+
+// releaseExpanded gives back the chunks of the current level that hold
+// only states below done (numbered across shards), all expanded.
+func (c *checker[S]) releaseExpanded(done int) {
+	for k := range c.shards {
+		if c.segStart[k] >= done {
+			break
+		}
+		sh := &c.shards[k]
+		sh.cur.states.releaseBelow(done-c.segStart[k], &sh.pools.states)
 	}
 }
 
@@ -560,7 +581,7 @@ func (c *checker[S]) checkBudget(depth int) {
 func (c *checker[S]) levelBeingBuilt() int {
 	n := 0
 	for k := range c.shards {
-		n += len(c.shards[k].next.keys)
+		n += c.shards[k].next.keys.n
 	}
 	return n
 }
@@ -595,7 +616,7 @@ func (c *checker[S]) checkBounds(left uint64) bool {
 			c.lastProgress = now
 			queue := left
 			for k := range c.shards {
-				queue += uint64(len(c.shards[k].next.keys))
+				queue += uint64(c.shards[k].next.keys.n)
 			}
 			c.opt.Progress(Progress{
 				Depth: c.depth, States: c.states, Transitions: c.sumTransitions(),
@@ -676,7 +697,7 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 			l := sh.curBase + uint32(e)
 			s = &sh.curChunks[l>>chunkBits][l&(chunkLen-1)]
 		} else {
-			s = &sh.cur.states[e]
+			s = sh.cur.states.at(e)
 		}
 		fp := c.h.fingerprint(s)
 		id := stateID(sh.curBase+uint32(e), k)
@@ -768,7 +789,7 @@ func (c *checker[S]) offerAll(w *worker[S], cands []candidate[S], last bool) {
 			// level being built, fetch that entry's key too.
 			sh := &c.shards[shardOf(cands[j].fp)]
 			if v := sh.tab.get(cands[j].fp & sh.tab.mask); v&slotCurrent != 0 {
-				prefetch(uintptr(unsafe.Pointer(&sh.next.keys[uint32(v>>2)])))
+				prefetch(uintptr(unsafe.Pointer(sh.next.keys.at(int(v >> 2)))))
 			}
 		}
 		if c.shards[shardOf(cands[i].fp)].offer(&cands[i], last) == beyondBound {

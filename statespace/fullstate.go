@@ -46,7 +46,7 @@ func (sh *shard[S]) lookupFull(fp uint64, s *S) (uint64, uint64) {
 		case v == 0:
 			return i, 0
 		case v&slotCurrent != 0:
-			if e := uint32(v >> 2); sh.next.keys[e].fp == fp && *sh.store.at(sh.nextBase + e) == *s {
+			if e := uint32(v >> 2); sh.next.keys.at(int(e)).fp == fp && *sh.store.at(sh.nextBase + e) == *s {
 				return i, v
 			}
 		case v>>tagShift == tag && *sh.store.at(uint32(v>>2) & localMask) == *s:
@@ -68,14 +68,14 @@ func (sh *shard[S]) offerFull(c *candidate[S], probeOnly bool, less func(a, b ui
 		if (sh.count >= sh.idLimit || sh.budget != nil) && !sh.admit() {
 			return refused
 		}
-		e := uint32(len(sh.next.keys))
+		e := uint32(sh.next.keys.n)
 		sh.store.append(c.state)
 		if sh.addEntry(c, i, e) {
 			sh.growFull()
 		}
 		return inserted
 	}
-	if v&slotCurrent != 0 && c.pfp <= sh.next.keys[uint32(v>>2)].pfp { // the rare case out of line
+	if v&slotCurrent != 0 && c.pfp <= sh.next.keys.at(int(v>>2)).pfp { // the rare case out of line
 		sh.improveParent(c, uint32(v>>2), less)
 	}
 	return seenBefore
@@ -95,7 +95,7 @@ func (sh *shard[S]) growFull() {
 		}
 		home := v >> tagShift // the low bits of the fingerprint
 		if v&slotCurrent != 0 {
-			home = sh.next.keys[uint32(v>>2)].fp
+			home = sh.next.keys.at(int(v >> 2)).fp
 		}
 		i := home & t.mask
 		for t.get(i) != 0 {
@@ -109,7 +109,8 @@ func (sh *shard[S]) growFull() {
 // (full-state mode).
 func (sh *shard[S]) settleFull() {
 	t := &sh.tab
-	for e, k := range sh.next.keys {
+	for e := range sh.next.keys.n {
+		k := sh.next.keys.at(e)
 		want := slotOccupied | slotCurrent | uint64(e)<<2
 		i := k.fp & t.mask
 		for t.get(i) != want {

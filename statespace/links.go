@@ -32,8 +32,12 @@ const linkFlushAt = 1 << 14
 
 const linkSize = 6 // bytes per link in the file: uint32 parent, uint16 action
 
-// setupLinks decides where the parent links of finished levels go.
+// setupLinks decides where the parent links of finished levels go, unless
+// a parent file is in use already (useLinkFile).
 func (c *checker[S]) setupLinks() error {
+	if c.lf != nil {
+		return nil
+	}
 	if c.opt.ParentsInMemory {
 		if c.opt.ParentDir != "" {
 			return fmt.Errorf("statespace: ParentDir %q is given but ParentsInMemory keeps every parent link in memory; use one or the other", c.opt.ParentDir)
@@ -53,14 +57,17 @@ func (c *checker[S]) setupLinks() error {
 	default:
 		dir = os.TempDir()
 	}
-	if c.linkFlushAt == 0 {
-		c.linkFlushAt = linkFlushAt
-	}
-	c.lf = &linkFile{dir: dir}
-	for k := range c.shards {
-		c.shards[k].lf, c.shards[k].flushAt = c.lf, c.linkFlushAt
-	}
+	c.useLinkFile(&linkFile{dir: dir}, linkFlushAt)
 	return nil
+}
+
+// useLinkFile makes the shards write their settled links to lf once they
+// hold flushAt of them.
+func (c *checker[S]) useLinkFile(lf *linkFile, flushAt uint32) {
+	c.lf = lf
+	for k := range c.shards {
+		c.shards[k].lf, c.shards[k].flushAt = lf, flushAt
+	}
 }
 
 // cleanupLinks closes the parent file.

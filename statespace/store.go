@@ -59,33 +59,6 @@ func (c *chunked[T]) bytes(elem uintptr) uint64 {
 	return uint64(len(c.chunks)) * chunkLen * uint64(elem)
 }
 
-// level holds the states of one BFS level that belong to one shard. During
-// the level's construction an entry's parent may still be replaced by one
-// with a smaller discovery key (parent fingerprint, action), which makes the
-// chosen parent independent of the order in which workers found the state.
-// The parent links themselves live in the shard's chunked arrays from the
-// start; the level keeps only what the search still needs.
-type level[S comparable] struct {
-	states []S
-	keys   []entryKey // level being built only
-}
-
-// entryKey is what a "current" slot is matched and ranked by: the state's
-// fingerprint and its parent's, side by side so that one cache line holds
-// both.
-type entryKey struct {
-	fp, pfp uint64
-}
-
-func (l *level[S]) reset() {
-	l.states = l.states[:0]
-	l.keys = l.keys[:0]
-}
-
-func (l *level[S]) bytes(stateSize uintptr) uint64 {
-	return uint64(cap(l.states))*uint64(stateSize) + uint64(cap(l.keys))*16
-}
-
 // shard is one partition of the visited set.
 type shard[S comparable] struct {
 	// Read by every worker while the level is expanded (the owner does not
@@ -118,6 +91,7 @@ type shard[S comparable] struct {
 	// next is the level being built (local ids nextBase...).
 	next     level[S]
 	nextBase uint32
+	pools    levelPools[S]
 	// Full-state mode: every stored state by local id.
 	store chunked[S]
 	// Spilling (spill.go): the level being built goes to a file in
@@ -179,7 +153,7 @@ func (sh *shard[S]) lookup(fp uint64) (uint64, uint64) {
 			if key != top || t.over[i] == fp58 {
 				return i, v
 			}
-		case v&slotCurrent != 0 && sh.next.keys[uint32(v>>2)].fp == fp:
+		case v&slotCurrent != 0 && sh.next.keys.at(int(v>>2)).fp == fp:
 			return i, v
 		}
 		i = (i + 1) & t.mask
@@ -209,7 +183,7 @@ func (sh *shard[S]) grow() {
 		}
 		var fp58 uint64
 		if v&slotCurrent != 0 {
-			fp58 = sh.next.keys[uint32(v>>2)].fp & low58
+			fp58 = sh.next.keys.at(int(v>>2)).fp & low58
 		} else {
 			fp58 = old.fp58(i, v)
 		}
@@ -260,9 +234,9 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		if (sh.count >= sh.idLimit || sh.budget != nil) && !sh.admit() {
 			return refused
 		}
-		e := uint32(len(sh.next.keys))
-		sh.next.states = append(sh.next.states, c.state)
-		if len(sh.next.states) == sh.spillAt {
+		e := uint32(sh.next.keys.n)
+		sh.next.states.push(c.state, &sh.pools.states, &sh.pools.madeStates)
+		if sh.next.states.n == sh.spillAt {
 			sh.flush(sh.spillDir)
 		}
 		if sh.addEntry(c, i, e) {
@@ -270,7 +244,7 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		}
 		return inserted
 	}
-	if v&slotCurrent != 0 && c.pfp <= sh.next.keys[uint32(v>>2)].pfp { // the rare case out of line
+	if v&slotCurrent != 0 && c.pfp <= sh.next.keys.at(int(v>>2)).pfp { // the rare case out of line
 		sh.improveParent(c, uint32(v>>2), nil)
 	}
 	return seenBefore
@@ -279,7 +253,7 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 // addEntry records c as entry e of the level being built, in slot i, and
 // reports whether the table must grow.
 func (sh *shard[S]) addEntry(c *candidate[S], i uint64, e uint32) bool {
-	sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
+	sh.next.keys.push(entryKey{c.fp, c.pfp}, &sh.pools.keys, &sh.pools.madeKeys)
 	sh.links.append(c.parent, c.act)
 	sh.tab.set(i, slotOccupied|slotCurrent|uint64(e)<<2)
 	sh.count++
@@ -292,7 +266,7 @@ func (sh *shard[S]) addEntry(c *candidate[S], i uint64, e uint32) bool {
 // where distinct states may share a fingerprint).
 func (sh *shard[S]) improveParent(c *candidate[S], e uint32, tie func(a, b uint32) bool) {
 	id := sh.nextBase + e
-	k := &sh.next.keys[e]
+	k := sh.next.keys.at(int(e))
 	parent, act := sh.links.inMemory(id)
 	if c.pfp < k.pfp || c.pfp == k.pfp && (c.act < act ||
 		c.act == act && tie != nil && c.parent != parent && tie(c.parent, parent)) {
@@ -310,21 +284,21 @@ func (sh *shard[S]) settle(created []uint64) {
 		sh.settleFull()
 		sh.curChunks = sh.store.chunks
 	} else {
-		for _, k := range sh.next.keys {
-			i, _ := sh.lookup(k.fp)
-			sh.tab.settle(i, k.fp&low58)
+		for e := range sh.next.keys.n {
+			fp := sh.next.keys.at(e).fp
+			i, _ := sh.lookup(fp)
+			sh.tab.settle(i, fp&low58)
 		}
 	}
 	if sh.spillDir != "" {
 		sh.settleSpill(sh.spillDir)
 	}
-	sh.curN = len(sh.next.keys)
+	sh.curN = sh.next.keys.n
 	// The level to expand keeps only its states (fingerprints are cheap to
 	// recompute), which keeps the peak memory of two adjacent BFS levels low.
+	sh.cur.states.clear(&sh.pools.states)
 	sh.cur, sh.next = sh.next, sh.cur
-	sh.next.reset()
-	sh.next.keys = sh.cur.keys[:0]
-	sh.cur.keys = nil
+	sh.cur.keys.clear(&sh.pools.keys)
 	sh.curBase = sh.nextBase
 	sh.nextBase += uint32(sh.curN)
 	if sh.lf != nil && sh.links.parent.n >= sh.flushAt && sh.lf.usable() {

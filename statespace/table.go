@@ -63,7 +63,7 @@ const (
 	slotOccupied = 1
 	slotCurrent  = 2
 	minDispBits  = 6
-	mapMin       = 1 << 20
+	mapMin       = 64 << 10
 )
 
 // newTable returns an empty table of 2^bits slots; full selects full-state
@@ -71,9 +71,8 @@ const (
 func newTable(bits uint, full bool, offHeap *atomic.Int64) table {
 	t := table{bits: bits, mask: 1<<bits - 1, width: 8}
 	if !full {
-		rem := 58 - bits
-		t.width = min(8, (2+minDispBits+uint64(rem)+7)/8)
-		t.remShift = uint(8*t.width) - rem
+		t.width = tableWidth(bits)
+		t.remShift = uint(8*t.width) - (58 - bits)
 		t.dispMax = 1<<(t.remShift-2) - 1
 	}
 	t.valMask = ^uint64(0) >> (64 - 8*t.width)
@@ -99,6 +98,13 @@ func (t *table) release(offHeap *atomic.Int64) {
 		offHeap.Add(-int64(len(t.words)) * 8)
 	}
 	*t = table{}
+}
+
+// tableWidth is the slot width, in bytes, of a fingerprint-mode table of
+// 2^bits slots: the two flags, the 58−bits remainder and at least
+// minDispBits of displacement.
+func tableWidth(bits uint) uint64 {
+	return min(8, (2+minDispBits+uint64(58-bits)+7)/8)
 }
 
 // get returns the value of slot i.
