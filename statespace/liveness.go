@@ -2,7 +2,6 @@ package statespace
 
 import (
 	"fmt"
-	"math"
 	"slices"
 )
 
@@ -80,9 +79,19 @@ func (g *lgraph[S]) out(i int32) []ledge {
 // addEdges records the edges of the next state (off already holds the
 // position where they start, unless they start a new chunk).
 func (g *lgraph[S]) addEdges(es []ledge) bool {
+	if !g.reserveEdges(len(es)) {
+		return false
+	}
+	copy(g.out(int32(g.off.n-2)), es)
+	return true
+}
+
+// reserveEdges makes room for the d edges of the next state, to be
+// written into g.out of it, and records where they end.
+func (g *lgraph[S]) reserveEdges(d int) bool {
 	last := len(g.edges) - 1
-	if len(es) > 0 && (last < 0 || len(g.edges[last])+len(es) > edgeChunk) {
-		if len(es) > edgeChunk || len(g.edges) == 1<<(32-edgeBits) {
+	if d > 0 && (last < 0 || len(g.edges[last])+d > edgeChunk) {
+		if d > edgeChunk || len(g.edges) == 1<<(32-edgeBits) {
 			return false
 		}
 		g.edges = append(g.edges, make([]ledge, 0, edgeChunk))
@@ -91,7 +100,7 @@ func (g *lgraph[S]) addEdges(es []ledge) bool {
 		g.off.set(g.off.n-1, uint32(last)<<edgeBits)
 	}
 	if last >= 0 {
-		g.edges[last] = append(g.edges[last], es...)
+		g.edges[last] = g.edges[last][:len(g.edges[last])+d]
 	}
 	pos := uint32(0)
 	if last >= 0 {
@@ -102,143 +111,6 @@ func (g *lgraph[S]) addEdges(es []ledge) bool {
 }
 
 func bit(set []uint64, i int32) bool { return set[i>>6]&(1<<(i&63)) != 0 }
-
-// lindex finds a state's number by its fingerprint: open addressing with
-// linear probing over parallel arrays, growing at load 3/4. With states it
-// compares the states too, so that two states with one fingerprint stay two.
-type lindex struct {
-	fps  []uint64
-	ids  []uint32 // number+1; 0 is an empty slot
-	mask uint64
-	n    int
-}
-
-func newLindex() *lindex {
-	const size = 1 << 16
-	return &lindex{fps: make([]uint64, size), ids: make([]uint32, size), mask: size - 1}
-}
-
-// find returns the number of the state with fingerprint fp for which same
-// holds, or the slot where it would go.
-func (t *lindex) find(fp uint64, same func(int32) bool) (int32, uint64) {
-	for h := fp & t.mask; ; h = (h + 1) & t.mask {
-		id := t.ids[h]
-		if id == 0 {
-			return -1, h
-		}
-		if t.fps[h] == fp && (same == nil || same(int32(id-1))) {
-			return int32(id - 1), h
-		}
-	}
-}
-
-func (t *lindex) insert(slot, fp uint64, id int32) {
-	t.fps[slot], t.ids[slot] = fp, uint32(id)+1
-	t.n++
-	if 4*t.n < 3*len(t.ids) {
-		return
-	}
-	old := *t
-	t.fps, t.ids, t.mask = make([]uint64, 2*len(old.ids)), make([]uint32, 2*len(old.ids)), uint64(2*len(old.ids)-1)
-	for h, id := range old.ids {
-		if id != 0 {
-			fp := old.fps[h]
-			s := fp & t.mask
-			for t.ids[s] != 0 {
-				s = (s + 1) & t.mask
-			}
-			t.fps[s], t.ids[s] = fp, id
-		}
-	}
-}
-
-// buildGraph explores the reachable states breadth first, keeping every
-// edge, and keeping the states too with keepStates. It stops, before
-// numbering a state beyond maxStates (0: no bound), at the memory budget or
-// when interrupted, and returns why it stopped early ("" when it
-// completed).
-func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], string) {
-	g := &lgraph[S]{holds: make([][]uint64, len(c.live)), trig: make([][]uint64, len(c.live))}
-	// In full-state mode states are told apart by value, so they are kept.
-	keepStates = keepStates || c.opt.FullState
-	idx := newLindex()
-	var same func(int32) bool // with kept states: is state i the one being added?
-	var adding *S
-	if keepStates {
-		same = func(i int32) bool { return *g.states.at(uint32(i)) == *adding }
-	}
-	add := func(s *S, parent int32, a Action) (int32, bool) {
-		fp := c.h.fingerprint(s)
-		adding = s
-		i, slot := idx.find(fp, same)
-		if i >= 0 {
-			return i, false
-		}
-		if g.n == math.MaxInt32 || maxStates > 0 && uint64(g.n) >= maxStates {
-			return -1, false
-		}
-		i = g.n
-		g.n++
-		idx.insert(slot, fp, i)
-		g.states.append(*s)
-		g.parent.append(parent)
-		g.pact.append(a)
-		if i&63 == 0 {
-			for k := range c.live {
-				g.holds[k], g.trig[k] = append(g.holds[k], 0), append(g.trig[k], 0)
-			}
-		}
-		for k, p := range c.live {
-			if p.Holds(s) {
-				g.holds[k][i>>6] |= 1 << (i & 63)
-			}
-			if p.Trigger == nil && parent < 0 || p.Trigger != nil && p.Trigger(s) {
-				g.trig[k][i>>6] |= 1 << (i & 63)
-			}
-		}
-		return i, true
-	}
-	for k := range c.inits {
-		i, fresh := add(&c.inits[k], -1, 0)
-		if i < 0 {
-			return g, "max states"
-		}
-		if fresh {
-			g.roots = append(g.roots, int32(k))
-		}
-	}
-	var acts []Action
-	var es []ledge
-	g.off.append(0)
-	for i := int32(0); i < g.n; i++ {
-		if i&0xffff == 0 {
-			if c.ctx.Err() != nil {
-				return g, "interrupted"
-			}
-			if c.opt.MemoryBudget > 0 && c.sampleHeap() > c.opt.MemoryBudget {
-				return g, "memory budget"
-			}
-		}
-		if k := i >> chunkBits; !keepStates && i&(chunkLen-1) == 0 && k > 0 {
-			g.states.chunks[k-1] = nil // expanded: let the GC have it
-		}
-		s := *g.states.at(uint32(i))
-		acts = c.m.Actions(&s, acts[:0])
-		es = es[:0]
-		for _, a := range acts {
-			n := c.m.Step(&s, a)
-			to, _ := add(&n, i, a)
-			if to < 0 {
-				return g, "max states"
-			}
-			es = append(es, ledge{to: to, act: a})
-		}
-		if !g.addEdges(es) {
-			return g, fmt.Sprintf("liveness graph beyond its edge capacity (%d per state, 2^32 in all)", edgeChunk)
-		}
-	}
-	return g, ""
-}
 
 // checkLiveness runs the liveness pass for every selected Eventually
 // property and records the counterexamples in c.lasso.
@@ -643,6 +515,9 @@ func ExploreGraph[S comparable](m Model[S], maxStates int) (*Graph, error) {
 	}
 	c.inits = m.Init()
 	g, stopped := c.buildGraph(uint64(maxStates), true)
+	if c.modelErr != nil {
+		return nil, c.modelErr
+	}
 	if stopped != "" {
 		return nil, fmt.Errorf("the state space has more than %d states; a drawing of it would be unreadable (raise the cap, or draw a counterexample with --trace-out FILE.dot)", maxStates)
 	}

@@ -51,6 +51,14 @@ func (c *chunked[T]) append(v T) {
 	c.n++
 }
 
+// resize makes the array n long, adding zero entries.
+func (c *chunked[T]) resize(n uint32) {
+	for int((n+chunkLen-1)>>chunkBits) > len(c.chunks) {
+		c.chunks = append(c.chunks, make([]T, chunkLen))
+	}
+	c.n = n
+}
+
 func (c *chunked[T]) get(i uint32) T { return c.chunks[i>>chunkBits][i&(chunkLen-1)] }
 
 func (c *chunked[T]) set(i uint32, v T) { c.chunks[i>>chunkBits][i&(chunkLen-1)] = v }
