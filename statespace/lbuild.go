@@ -3,8 +3,8 @@ package statespace
 import (
 	"fmt"
 	"math"
-	"math/bits"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The liveness pass's graph is built by every worker, and numbered as a
@@ -28,14 +28,18 @@ import (
 //	  whose position in the level's edge array it marks.
 //	C count (grains): the marks of each grain; the coordinator adds them
 //	  up into each grain's first number.
-//	D number (grains): each mark becomes the number of the state it found.
-//	E store (shards): the owner indexes its new states under their
-//	  numbers, queues them, records their BFS parents, and writes each
-//	  state's number at every edge position that reached it.
+//	D number (grains): each mark becomes the number of the state it
+//	  found, which is stepped again from its parent (the candidates do not
+//	  keep the states: a level can have millions of them) and queued, in
+//	  order, with its BFS parent.
+//	E index (shards): the owner indexes its new states under their
+//	  numbers, and writes each state's number at every edge position that
+//	  reached it.
 //	F edges (grains): every edge gets its target and goes to the graph.
 
 const (
 	lgrainStates = 1024 // states per grain, a multiple of 64
+	lbatch       = 128  // successors looked up together (their slots prefetched ahead)
 	markFirst    = ^uint32(0)
 )
 
@@ -77,26 +81,27 @@ func (t *lindex) insert(slot, fp uint64, id int32) {
 
 // lcand is a successor not yet numbered, found in phase A: key is where
 // (grain<<32 | edge index in the grain), parent and act by which state
-// and action. p is its state among the shard's new states (phase B).
-type lcand[S comparable] struct {
+// and action. p is its state among the shard's new states (phase B). The
+// state itself is not kept (a level can have millions of candidates): it
+// is stepped again from its parent, which stays in the queue until the
+// level is done, once per new state.
+type lcand struct {
 	fp     uint64
 	key    uint64
 	parent int32
 	act    Action
 	p      int32
-	state  S
 }
 
 // lnew is a new state of the level being built, with its first
 // discovery; slot is its slot in the shard's merge table, num its number.
-type lnew[S comparable] struct {
+type lnew struct {
 	fp     uint64
 	key    uint64
 	slot   uint64
 	parent int32
 	act    Action
 	num    uint32
-	state  S
 }
 
 // lgrain is a run of states of the level being expanded and their edges
@@ -109,6 +114,22 @@ type lgrain struct {
 	base     uint32 // number of the first state the grain finds first
 }
 
+// lworker is a worker's scratch: the enabled actions of a state, and a
+// batch of successors to look up (with their states in full-state mode).
+type lworker[S comparable] struct {
+	acts   []Action
+	batch  []lsucc
+	states []S
+}
+
+// lsucc is a successor to look up: its fingerprint, the action and the
+// state it was reached from.
+type lsucc struct {
+	fp     uint64
+	act    Action
+	parent int32
+}
+
 // lbuild is the state of a graph build.
 type lbuild[S comparable] struct {
 	c    *checker[S]
@@ -117,9 +138,9 @@ type lbuild[S comparable] struct {
 	idx  [numShards]lindex
 	// merge[k] and news[k]: shard k's new states of the level being built.
 	merge  [numShards]lindex
-	news   [numShards][]lnew[S]
-	out    [][numShards][]lcand[S] // by worker
-	acts   [][]Action              // by worker
+	news   [numShards][]lnew
+	out    [][numShards][]lcand // by worker
+	ws     []lworker[S]
 	grains []lgrain
 	mark   []uint32 // by position in the level's edges
 	claim  atomic.Int64
@@ -131,11 +152,11 @@ type lbuild[S comparable] struct {
 // when interrupted, and returns why it stopped early ("" when it
 // completed).
 func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], string) {
-	b := &lbuild[S]{c: c, keep: keepStates || c.opt.FullState, out: make([][numShards][]lcand[S], c.workers), acts: make([][]Action, c.workers)}
+	b := &lbuild[S]{c: c, keep: keepStates || c.opt.FullState, out: make([][numShards][]lcand, c.workers), ws: make([]lworker[S], c.workers)}
 	b.g = &lgraph[S]{holds: make([][]uint64, len(c.live)), trig: make([][]uint64, len(c.live))}
 	g := b.g
 	for k := range b.idx {
-		b.idx[k] = newLindex(1 << 8)
+		b.idx[k], b.merge[k] = newLindex(1<<8), newLindex(1<<8)
 	}
 	if maxStates == 0 || maxStates > math.MaxInt32 {
 		maxStates = math.MaxInt32
@@ -170,7 +191,8 @@ func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], 
 }
 
 // find returns the number of the state *s, whose fingerprint is fp, in
-// t, or −1 and the slot where it would go.
+// t, or −1 and the slot where it would go (s is read only in full-state
+// mode).
 func (b *lbuild[S]) find(t *lindex, fp uint64, s *S) (int32, uint64) {
 	for h := fp & t.mask; ; h = (h + 1) & t.mask {
 		id := t.ids[h]
@@ -292,16 +314,10 @@ func (b *lbuild[S]) level(lo, hi int32, maxStates uint64) string {
 	g.states.resize(uint32(next))
 	g.parent.resize(uint32(next))
 	g.pact.resize(uint32(next))
-	b.eachGrain(false, func(_, gi int) { // D
-		gr := &b.grains[gi]
-		num := gr.base
-		for e := range gr.edges {
-			if m := &b.mark[gr.start+e]; *m == markFirst {
-				*m = num
-				num++
-			}
-		}
-	})
+	b.eachGrain(false, b.number) // D
+	if stop := b.stopped(); stop != "" {
+		return stop
+	}
 	b.eachShard(b.store)                 // E
 	b.eachGrain(false, func(_, gi int) { // F
 		gr := &b.grains[gi]
@@ -333,9 +349,9 @@ func (b *lbuild[S]) level(lo, hi int32, maxStates uint64) string {
 // expand is phase A for grain gi.
 func (b *lbuild[S]) expand(w, gi int) {
 	c, g := b.c, b.g
+	wk := &b.ws[w]
 	gr := &b.grains[gi]
 	gr.deg, gr.edges = gr.deg[:0], gr.edges[:0]
-	acts := b.acts[w]
 	roots := int32(len(g.roots))
 	for i := gr.first; i < gr.first+gr.n; i++ {
 		s := g.states.at(uint32(i))
@@ -347,20 +363,72 @@ func (b *lbuild[S]) expand(w, gi int) {
 				g.trig[k][i>>6] |= 1 << (i & 63)
 			}
 		}
-		acts = c.m.Actions(s, acts[:0])
-		gr.deg = append(gr.deg, uint32(len(acts)))
-		for _, a := range acts {
+		wk.acts = c.m.Actions(s, wk.acts[:0])
+		gr.deg = append(gr.deg, uint32(len(wk.acts)))
+		for _, a := range wk.acts {
 			n := c.m.Step(s, a)
-			fp := c.h.fingerprint(&n)
-			k := shardOf(fp)
-			to, _ := b.find(&b.idx[k], fp, &n)
-			if to < 0 {
-				b.out[w][k] = append(b.out[w][k], lcand[S]{fp: fp, key: uint64(gi)<<32 | uint64(len(gr.edges)), parent: i, act: a, state: n})
+			wk.batch = append(wk.batch, lsucc{fp: c.h.fingerprint(&n), act: a, parent: i})
+			if b.keep {
+				wk.states = append(wk.states, n)
 			}
-			gr.edges = append(gr.edges, ledge{to: to, act: a})
+		}
+		if len(wk.batch) >= lbatch {
+			b.lookupAll(w, gi)
 		}
 	}
-	b.acts[w] = acts
+	b.lookupAll(w, gi)
+}
+
+// lookupAll looks up worker w's batch of successors, in order, as the
+// edges of grain gi; each slot is prefetched a few successors ahead, so
+// that the cache misses overlap.
+func (b *lbuild[S]) lookupAll(w, gi int) {
+	wk := &b.ws[w]
+	gr := &b.grains[gi]
+	for j := range wk.batch {
+		if p := j + prefetchDistance; p < len(wk.batch) {
+			fp := wk.batch[p].fp
+			t := &b.idx[shardOf(fp)]
+			h := fp & t.mask
+			prefetch(uintptr(unsafe.Pointer(&t.ids[h])))
+			prefetch(uintptr(unsafe.Pointer(&t.fps[h])))
+		}
+		sc := &wk.batch[j]
+		k := shardOf(sc.fp)
+		var s *S
+		if b.keep {
+			s = &wk.states[j]
+		}
+		to, _ := b.find(&b.idx[k], sc.fp, s)
+		if to < 0 {
+			b.out[w][k] = append(b.out[w][k], lcand{fp: sc.fp, key: uint64(gi)<<32 | uint64(len(gr.edges)), parent: sc.parent, act: sc.act})
+		}
+		gr.edges = append(gr.edges, ledge{to: to, act: sc.act})
+	}
+	wk.batch, wk.states = wk.batch[:0], wk.states[:0]
+}
+
+// number is phase D for grain gi.
+func (b *lbuild[S]) number(_, gi int) {
+	g := b.g
+	gr := &b.grains[gi]
+	num := gr.base
+	e := 0
+	for si, d := range gr.deg {
+		i := gr.first + int32(si)
+		for range d {
+			if m := &b.mark[gr.start+e]; *m == markFirst {
+				*m = num
+				ed := &gr.edges[e]
+				ed.to = int32(num)
+				*g.states.at(num) = b.stepped(i, ed.act)
+				g.parent.set(num, i)
+				g.pact.set(num, ed.act)
+				num++
+			}
+			e++
+		}
+	}
 }
 
 // pos is the position in the level's edges of the edge with the given
@@ -369,29 +437,31 @@ func (b *lbuild[S]) pos(key uint64) int { return b.grains[key>>32].start + int(u
 
 // merge1 is phase B for shard k.
 func (b *lbuild[S]) merge1(k int) {
-	n := 0
-	for w := range b.out {
-		n += len(b.out[w][k])
-	}
 	t := &b.merge[k]
-	if size := max(16, 2*n); len(t.ids) < size {
-		size = 1 << (64 - bits.LeadingZeros64(uint64(size-1)))
-		*t = newLindex(size)
-	}
 	news := b.news[k][:0]
 	for w := range b.out {
 		cands := b.out[w][k]
 		for ci := range cands {
+			if q := ci + prefetchDistance; q < len(cands) {
+				h := cands[q].fp & t.mask
+				prefetch(uintptr(unsafe.Pointer(&t.ids[h])))
+				prefetch(uintptr(unsafe.Pointer(&t.fps[h])))
+			}
 			cd := &cands[ci]
 			h := cd.fp & t.mask
 			for ; t.ids[h] != 0; h = (h + 1) & t.mask {
-				if p := t.ids[h] - 1; t.fps[h] == cd.fp && (!b.keep || news[p].state == cd.state) {
+				if t.fps[h] == cd.fp && (!b.keep || b.stepped(news[t.ids[h]-1].parent, news[t.ids[h]-1].act) == b.stepped(cd.parent, cd.act)) {
 					break
 				}
 			}
 			if t.ids[h] == 0 {
+				cd.p = int32(len(news))
 				t.fps[h], t.ids[h] = cd.fp, uint32(len(news))+1
-				news = append(news, lnew[S]{fp: cd.fp, key: cd.key, slot: h, parent: cd.parent, act: cd.act, state: cd.state})
+				news = append(news, lnew{fp: cd.fp, key: cd.key, slot: h, parent: cd.parent, act: cd.act})
+				if t.n++; 4*t.n >= 3*len(t.ids) {
+					b.growMerge(t, news)
+				}
+				continue
 			}
 			p := int32(t.ids[h] - 1)
 			if nw := &news[p]; cd.key < nw.key {
@@ -401,9 +471,36 @@ func (b *lbuild[S]) merge1(k int) {
 		}
 	}
 	for p := range news {
+		if q := p + prefetchDistance; q < len(news) {
+			prefetch(uintptr(unsafe.Pointer(&b.mark[b.pos(news[q].key)])))
+		}
 		b.mark[b.pos(news[p].key)] = markFirst
 	}
 	b.news[k] = news
+}
+
+// growMerge doubles a merge table, keeping its new states' slots.
+func (b *lbuild[S]) growMerge(t *lindex, news []lnew) {
+	old := *t
+	*t = newLindex(2 * len(old.ids))
+	t.n = old.n
+	for h, id := range old.ids {
+		if id != 0 {
+			fp := old.fps[h]
+			s := fp & t.mask
+			for t.ids[s] != 0 {
+				s = (s + 1) & t.mask
+			}
+			t.fps[s], t.ids[s] = fp, id
+			news[id-1].slot = s
+		}
+	}
+}
+
+// stepped is the successor of state parent by act: a state of the level
+// being expanded, whose states are all in the queue.
+func (b *lbuild[S]) stepped(parent int32, act Action) S {
+	return b.c.m.Step(b.g.states.at(uint32(parent)), act)
 }
 
 // store is phase E for shard k.
@@ -412,23 +509,28 @@ func (b *lbuild[S]) store(k int) {
 	t, m := &b.idx[k], &b.merge[k]
 	news := b.news[k]
 	for p := range news {
+		if q := p + prefetchDistance; q < len(news) {
+			h := news[q].fp & t.mask
+			prefetch(uintptr(unsafe.Pointer(&t.ids[h])))
+			prefetch(uintptr(unsafe.Pointer(&t.fps[h])))
+			prefetch(uintptr(unsafe.Pointer(&b.mark[b.pos(news[q].key)])))
+		}
 		nw := &news[p]
 		nw.num = b.mark[b.pos(nw.key)]
-		_, slot := b.find(t, nw.fp, &nw.state)
+		_, slot := b.find(t, nw.fp, g.states.at(nw.num))
 		t.insert(slot, nw.fp, int32(nw.num))
-		*g.states.at(nw.num) = nw.state
-		g.parent.set(nw.num, nw.parent)
-		g.pact.set(nw.num, nw.act)
 		m.fps[nw.slot], m.ids[nw.slot] = 0, 0
 	}
+	m.n = 0
 	for w := range b.out {
 		cands := b.out[w][k]
 		for ci := range cands {
+			if q := ci + prefetchDistance; q < len(cands) {
+				prefetch(uintptr(unsafe.Pointer(&b.mark[b.pos(cands[q].key)])))
+			}
 			b.mark[b.pos(cands[ci].key)] = news[cands[ci].p].num
 		}
-		clear(cands) // the states may hold pointers
 		b.out[w][k] = cands[:0]
 	}
-	clear(news)
 	b.news[k] = news[:0]
 }

@@ -2,7 +2,10 @@ package statespace
 
 import (
 	"fmt"
+	"math/bits"
+	"runtime/debug"
 	"slices"
+	"sync/atomic"
 )
 
 // maxLivenessStates bounds the explicit graph of the liveness pass (about
@@ -138,11 +141,39 @@ func (c *checker[S]) checkLiveness() {
 		}
 		return
 	}
+	if g.n > 1<<20 {
+		// The build's index and buffers are garbage now: give their
+		// memory back before the component search takes its own.
+		debug.FreeOSMemory()
+	}
+	// The properties are searched in parallel, each worker with its own
+	// working memory, those with the most states where Holds is false
+	// (the likely largest searches) first; the lassos are replayed
+	// afterwards, in order.
 	c.lasso = make(map[int]*Trace)
-	sc := newLscratch(g.n)
+	plans := make([]*lassoPlan, len(c.live))
+	scratch := make([]*lscratch, c.workers)
+	order := make([]int, len(c.live))
+	bad := make([]int, len(c.live))
+	for k := range c.live {
+		order[k] = k
+		for _, w := range g.holds[k] {
+			bad[k] += 64 - bits.OnesCount64(w)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return bad[b] - bad[a] })
+	var next atomic.Int64
+	c.parallel(func(w int) {
+		for j := int(next.Add(1) - 1); j < len(order); j = int(next.Add(1) - 1) {
+			if scratch[w] == nil {
+				scratch[w] = newLscratch(g.n)
+			}
+			plans[order[j]] = c.findLasso(g, order[j], fair, scratch[w])
+		}
+	})
 	for k, p := range c.live {
-		if t := c.findLasso(g, k, fair, sc); t != nil {
-			c.lasso[p.index] = t
+		if plans[k] != nil {
+			c.lasso[p.index] = c.lassoOf(plans[k])
 		}
 	}
 }
@@ -164,8 +195,9 @@ func newLscratch(n int32) *lscratch {
 }
 
 // findLasso returns a fair lasso on which c.live[k] never becomes true
-// after it was triggered, or nil.
-func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratch) *Trace {
+// after it was triggered, or nil. It only reads g (and its scratch), so
+// the properties can be searched in parallel.
+func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratch) *lassoPlan {
 	n := g.n
 	bad := func(i int32) bool { return !bit(g.holds[k], i) }
 	// R: the bad states reachable, through bad states only, from a bad
@@ -191,7 +223,7 @@ func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratc
 		if loop, ok := fairCycle(g, comp, fair); ok {
 			// Entry: the component's state reached first by the R search.
 			q := slices.IndexFunc(queue, func(v int32) bool { _, in := slices.BinarySearch(comp, v); return in })
-			return c.lassoTrace(g, queue[q], rpar, comp, loop)
+			return lassoTrace(g, queue[q], rpar, comp, loop)
 		}
 	}
 	return nil
@@ -380,25 +412,43 @@ func pathWithin[S comparable](g *lgraph[S], a, b int32, in func(int32) bool) []l
 	return nil // unreachable within a strongly connected component
 }
 
-// lassoTrace assembles and replays the lasso: the BFS path to the root of
-// the bad region, the bad path to entry, a path inside the component to the
+// lassoPlan is a lasso to replay: the initial state (index in Init()), the
+// actions, the step where the loop starts, and whether the last state
+// stutters forever instead.
+type lassoPlan struct {
+	init    int
+	acts    []Action
+	loop    int
+	stutter bool
+}
+
+// lassoTrace assembles the lasso: the BFS path to the root of the bad
+// region, the bad path to entry, a path inside the component to the
 // cycle's start, then the cycle (nil: entry stutters forever).
-func (c *checker[S]) lassoTrace(g *lgraph[S], entry int32, rpar []int32, comp []int32, cycle []ledge) *Trace {
+func lassoTrace[S comparable](g *lgraph[S], entry int32, rpar []int32, comp []int32, cycle []ledge) *lassoPlan {
 	var toStart []ledge
 	if len(cycle) > 0 {
 		in := func(v int32) bool { _, ok := slices.BinarySearch(comp, v); return ok }
 		toStart = pathWithin(g, entry, cycle[len(cycle)-1].to, in)
 	}
-	t := c.assemble(g, entry, rpar, append(toStart, cycle...), len(toStart))
-	if len(cycle) == 0 {
+	p := assemble(g, entry, rpar, append(toStart, cycle...), len(toStart))
+	p.stutter = len(cycle) == 0
+	return p
+}
+
+// lassoOf replays a lasso.
+func (c *checker[S]) lassoOf(p *lassoPlan) *Trace {
+	t, _ := c.replay(p.init, p.acts, "the lasso of a liveness property", c.canon == nil)
+	t.Loop = p.loop
+	if p.stutter {
 		t.Loop, t.Stutter = len(t.Steps)-1, true
 	}
 	return t
 }
 
-// assemble builds the trace: prefix to entry, then the loop edges; the loop
-// starts loopOffset edges after entry.
-func (c *checker[S]) assemble(g *lgraph[S], entry int32, rpar []int32, loop []ledge, loopOffset int) *Trace {
+// assemble builds the lasso's actions: prefix to entry, then the loop
+// edges; the loop starts loopOffset edges after entry.
+func assemble[S comparable](g *lgraph[S], entry int32, rpar []int32, loop []ledge, loopOffset int) *lassoPlan {
 	// Bad path from the root of the R search to entry.
 	var badPath []int32
 	v := entry
@@ -434,9 +484,7 @@ func (c *checker[S]) assemble(g *lgraph[S], entry int32, rpar []int32, loop []le
 	for _, e := range loop {
 		acts = append(acts, e.act)
 	}
-	t, _ := c.replay(int(g.roots[init]), acts, "the lasso of a liveness property", c.canon == nil)
-	t.Loop = loopAt
-	return t
+	return &lassoPlan{init: int(g.roots[init]), acts: acts, loop: loopAt}
 }
 
 // waitCycle returns a cycle of the wait-for graph, in order, or nil. Nodes
