@@ -10,3 +10,6 @@ func mapWords(n int) ([]uint64, mapping, bool) { return nil, mapping{}, false }
 
 // unmapWords is never called where mapWords declines.
 func unmapWords(m mapping) {}
+
+// adviseHuge is a no-op where transparent huge pages are not available.
+func adviseHuge(s []uint64) {}
