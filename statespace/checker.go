@@ -782,7 +782,7 @@ func (c *checker[S]) offerAll(w *worker[S], cands []candidate[S], last bool) {
 	for i := range cands {
 		if j := i + 2*prefetchDistance; j < len(cands) {
 			sh := &c.shards[shardOf(cands[j].fp)]
-			prefetch(uintptr(unsafe.Pointer(sh.tab.addr(cands[j].fp & sh.tab.mask))))
+			prefetch(sh.tab.addr(cands[j].fp & sh.tab.mask))
 		}
 		if j := i + prefetchDistance; j < len(cands) {
 			// The home slot is in cache by now; if it holds a state of the

@@ -34,8 +34,8 @@ const (
 // levelPools are a shard's free level chunks; madeStates and madeKeys
 // count the chunks ever allocated (the memory of the shard's levels).
 type levelPools[S comparable] struct {
-	states               [][]S
-	keys                 [][]entryKey
+	states               []*[levelChunkLen]S
+	keys                 []*[levelChunkLen]entryKey
 	madeStates, madeKeys int
 }
 
@@ -47,14 +47,14 @@ func (p *levelPools[S]) bytes(stateSize uintptr) uint64 {
 // seq is an array in chunks of levelChunkLen entries, taken from a pool
 // and given back to it.
 type seq[T any] struct {
-	chunks [][]T // nil where a chunk was given back
+	chunks []*[levelChunkLen]T // nil where a chunk was given back
 	n      int
 	freed  int // chunks below freed were given back
 }
 
 // push appends v, taking a chunk from pool (or allocating one, counted in
 // made) when the last is full.
-func (q *seq[T]) push(v T, pool *[][]T, made *int) {
+func (q *seq[T]) push(v T, pool *[]*[levelChunkLen]T, made *int) {
 	if q.n>>levelChunkBits == len(q.chunks) {
 		q.chunks = append(q.chunks, take(pool, made))
 	}
@@ -62,11 +62,11 @@ func (q *seq[T]) push(v T, pool *[][]T, made *int) {
 	q.n++
 }
 
-func take[T any](pool *[][]T, made *int) []T {
+func take[T any](pool *[]*[levelChunkLen]T, made *int) *[levelChunkLen]T {
 	k := len(*pool)
 	if k == 0 {
 		*made++
-		return make([]T, levelChunkLen)
+		return new([levelChunkLen]T)
 	}
 	ch := (*pool)[k-1]
 	(*pool)[k-1] = nil
@@ -79,7 +79,7 @@ func (q *seq[T]) at(i int) *T { return &q.chunks[i>>levelChunkBits][i&(levelChun
 
 // releaseBelow gives back to pool the chunks that hold only entries below
 // i, or every chunk when i ≥ n.
-func (q *seq[T]) releaseBelow(i int, pool *[][]T) {
+func (q *seq[T]) releaseBelow(i int, pool *[]*[levelChunkLen]T) {
 	end := i >> levelChunkBits
 	if i >= q.n {
 		end = len(q.chunks)
@@ -91,7 +91,7 @@ func (q *seq[T]) releaseBelow(i int, pool *[][]T) {
 }
 
 // clear gives back every chunk and empties q.
-func (q *seq[T]) clear(pool *[][]T) {
+func (q *seq[T]) clear(pool *[]*[levelChunkLen]T) {
 	q.releaseBelow(q.n, pool)
 	clear(q.chunks)
 	q.chunks, q.n, q.freed = q.chunks[:0], 0, 0

@@ -292,10 +292,15 @@ func (sh *shard[S]) settle(created []uint64) {
 		sh.settleFull()
 		sh.curChunks = sh.store.chunks
 	} else {
+		t := &sh.tab
 		for e := range sh.next.keys.n {
-			fp := sh.next.keys.at(e).fp
-			i, _ := sh.lookup(fp)
-			sh.tab.settle(i, fp&low58)
+			fp58 := sh.next.keys.at(e).fp & low58
+			want := slotOccupied | slotCurrent | uint64(e)<<2
+			i := fp58 & t.mask
+			for t.get(i) != want {
+				i = (i + 1) & t.mask
+			}
+			t.settle(i, fp58)
 		}
 	}
 	if sh.spillDir != "" {

@@ -107,21 +107,26 @@ func tableWidth(bits uint) uint64 {
 	return min(8, (2+minDispBits+uint64(58-bits)+7)/8)
 }
 
+// word returns the 8 bytes from slot i on. i must be at most mask (every
+// caller masks it), so they are inside the table and its padding: no
+// bounds check on the hot path.
+func (t *table) word(i uint64) *[8]byte {
+	return (*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.b)), i*t.width))
+}
+
 // get returns the value of slot i.
 func (t *table) get(i uint64) uint64 {
-	o := i * t.width
-	return binary.LittleEndian.Uint64(t.b[o:o+8]) & t.valMask
+	return binary.LittleEndian.Uint64(t.word(i)[:]) & t.valMask
 }
 
 // set stores v in slot i, leaving the neighbouring slots as they are.
 func (t *table) set(i, v uint64) {
-	o := i * t.width
-	w := binary.LittleEndian.Uint64(t.b[o : o+8])
-	binary.LittleEndian.PutUint64(t.b[o:o+8], w&^t.valMask|v)
+	w := t.word(i)
+	binary.LittleEndian.PutUint64(w[:], binary.LittleEndian.Uint64(w[:])&^t.valMask|v)
 }
 
 // addr is the address of slot i, for prefetching.
-func (t *table) addr(i uint64) *byte { return &t.b[i*t.width] }
+func (t *table) addr(i uint64) uintptr { return uintptr(unsafe.Pointer(t.word(i))) }
 
 // bytes is the table's memory.
 func (t *table) bytes() uint64 { return uint64(len(t.words)) * 8 }
