@@ -81,6 +81,11 @@ func (c *checker[S]) check() (res *Result, err error) {
 		return nil, err
 	}
 	defer c.cleanupSpill()
+	if err := c.setupLinks(); err != nil {
+		return nil, err
+	}
+	defer c.cleanupLinks()
+	defer c.releaseTables()
 	res = c.run()
 	if c.modelErr == nil && c.traceErr == nil {
 		explainViolation(c.m, res.Violation)
@@ -135,6 +140,9 @@ type checker[S comparable] struct {
 	// budget is the number of states still allowed by Options.MaxStates
 	// (negative once a state was refused), shared by the shards.
 	budget atomic.Int64
+	// offHeap is the memory of the tables kept outside the Go heap
+	// (table.go), counted with the heap against the memory budget.
+	offHeap atomic.Int64
 
 	// found[p] is the first discovery of property p (index in m.Properties,
 	// deadlock = len(props)): a violation of an always property or
@@ -151,6 +159,9 @@ type checker[S comparable] struct {
 	inits        []S
 	memSample    []metrics.Sample
 	notes        []string
+	// lf is the parent file (links.go), nil when every link stays in
+	// memory.
+	lf *linkFile
 	// Spilling (spill.go): the run's directory, and the window of the
 	// current round when the level is expanded from files.
 	spillDir     string
@@ -188,6 +199,9 @@ type worker[S comparable] struct {
 	succ    []S
 	enabled []uint64
 	changed []uint64
+	// created[a] counts the states first reached by action a whose parent
+	// links this worker wrote to the parent file.
+	created []uint64
 	trans   uint64
 	found   []discovery
 	beyond  bool
@@ -292,8 +306,7 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 		c.budget.Store(int64(min(opt.MaxStates, math.MaxInt64)))
 	}
 	for i := range c.shards {
-		c.shards[i].init()
-		c.shards[i].full = opt.FullState
+		c.shards[i].init(opt.FullState, &c.offHeap)
 		if opt.MaxStates > 0 {
 			c.shards[i].budget = &c.budget
 		}
@@ -304,6 +317,7 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 			index:   i,
 			enabled: make([]uint64, len(c.names)),
 			changed: make([]uint64, len(c.names)),
+			created: make([]uint64, len(c.names)),
 			found:   make([]discovery, len(c.props)+1),
 		}
 	}
@@ -368,9 +382,19 @@ func (c *checker[S]) run() *Result {
 		c.depth++
 	}
 	if len(c.live) > 0 && c.incomplete == "" && !c.violated() && c.modelErr == nil {
+		c.dropLevels()
 		c.checkLiveness()
 	}
 	return c.result()
+}
+
+// dropLevels lets the garbage collector have the memory of the BFS levels
+// (after a complete search, before the liveness pass).
+func (c *checker[S]) dropLevels() {
+	for k := range c.shards {
+		sh := &c.shards[k]
+		sh.cur, sh.next, sh.pools = level[S]{}, level[S]{}, levelPools[S]{madeStates: sh.pools.madeStates, madeKeys: sh.pools.madeKeys}
+	}
 }
 
 // deadlocked reports whether s, in which the actions acts are enabled, is a
@@ -403,7 +427,7 @@ func (c *checker[S]) violated() bool {
 
 func (c *checker[S]) nextLevelEmpty() bool {
 	for i := range c.shards {
-		if len(c.shards[i].next.keys) > 0 {
+		if c.shards[i].next.keys.n > 0 {
 			return false
 		}
 	}
@@ -414,18 +438,18 @@ func (c *checker[S]) nextLevelEmpty() bool {
 func (c *checker[S]) settleLevel() {
 	c.parallel(func(w int) {
 		for k := w; k < numShards; k += c.workers {
-			c.shards[k].settle()
+			c.shards[k].settle(c.ws[w].created)
 		}
 	})
 	c.frontierPeak = max(c.frontierPeak, c.frontierBytes())
 }
 
-// frontierBytes is the memory of the BFS levels.
+// frontierBytes is the memory of the BFS levels: every level chunk
+// allocated (they are reused, never freed during the search).
 func (c *checker[S]) frontierBytes() uint64 {
 	var fb uint64
 	for k := range c.shards {
-		sh := &c.shards[k]
-		fb += sh.cur.bytes(unsafe.Sizeof(*new(S))) + sh.next.bytes(unsafe.Sizeof(*new(S)))
+		fb += c.shards[k].pools.bytes(unsafe.Sizeof(*new(S)))
 	}
 	return fb
 }
@@ -496,6 +520,9 @@ func (c *checker[S]) expandLevel(last bool) {
 		for k := range c.shards {
 			c.states += uint64(c.shards[k].count)
 		}
+		// The states expanded so far give their chunks back, for the
+		// level being built.
+		c.releaseExpanded(int(roundEnd))
 		if c.modelErr != nil || c.checkBounds(uint64(n-min(n, (r+1)*c.workers*size))) {
 			if r < rounds { // drop the candidates of the unfinished round
 				for _, w := range c.ws {
@@ -517,6 +544,18 @@ func (c *checker[S]) expandLevel(last bool) {
 				w.found[p] = discovery{}
 			}
 		}
+	}
+}
+
+// releaseExpanded gives back the chunks of the current level that hold
+// only states below done (numbered across shards), all expanded.
+func (c *checker[S]) releaseExpanded(done int) {
+	for k := range c.shards {
+		if c.segStart[k] >= done {
+			break
+		}
+		sh := &c.shards[k]
+		sh.cur.states.releaseBelow(done-c.segStart[k], &sh.pools.states)
 	}
 }
 
@@ -542,7 +581,7 @@ func (c *checker[S]) checkBudget(depth int) {
 func (c *checker[S]) levelBeingBuilt() int {
 	n := 0
 	for k := range c.shards {
-		n += len(c.shards[k].next.keys)
+		n += c.shards[k].next.keys.n
 	}
 	return n
 }
@@ -577,7 +616,7 @@ func (c *checker[S]) checkBounds(left uint64) bool {
 			c.lastProgress = now
 			queue := left
 			for k := range c.shards {
-				queue += uint64(len(c.shards[k].next.keys))
+				queue += uint64(c.shards[k].next.keys.n)
 			}
 			c.opt.Progress(Progress{
 				Depth: c.depth, States: c.states, Transitions: c.sumTransitions(),
@@ -588,10 +627,19 @@ func (c *checker[S]) checkBounds(left uint64) bool {
 	return c.incomplete != ""
 }
 
-// sampleHeap reads the live heap size and keeps its peak.
+// releaseTables gives back the memory of the tables kept outside the Go
+// heap, at the end of the run.
+func (c *checker[S]) releaseTables() {
+	for k := range c.shards {
+		c.shards[k].tab.release(&c.offHeap)
+	}
+}
+
+// sampleHeap reads the live heap size, plus the tables kept outside it,
+// and keeps its peak.
 func (c *checker[S]) sampleHeap() uint64 {
 	metrics.Read(c.memSample)
-	heap := c.memSample[0].Value.Uint64()
+	heap := c.memSample[0].Value.Uint64() + uint64(c.offHeap.Load())
 	c.heapPeak = max(c.heapPeak, heap)
 	return heap
 }
@@ -649,7 +697,7 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 			l := sh.curBase + uint32(e)
 			s = &sh.curChunks[l>>chunkBits][l&(chunkLen-1)]
 		} else {
-			s = &sh.cur.states[e]
+			s = sh.cur.states.at(e)
 		}
 		fp := c.h.fingerprint(s)
 		id := stateID(sh.curBase+uint32(e), k)
@@ -734,14 +782,14 @@ func (c *checker[S]) offerAll(w *worker[S], cands []candidate[S], last bool) {
 	for i := range cands {
 		if j := i + 2*prefetchDistance; j < len(cands) {
 			sh := &c.shards[shardOf(cands[j].fp)]
-			prefetch(uintptr(unsafe.Pointer(&sh.slots[cands[j].fp&sh.mask])))
+			prefetch(sh.tab.addr(cands[j].fp & sh.tab.mask))
 		}
 		if j := i + prefetchDistance; j < len(cands) {
 			// The home slot is in cache by now; if it holds a state of the
 			// level being built, fetch that entry's key too.
 			sh := &c.shards[shardOf(cands[j].fp)]
-			if v := sh.slots[cands[j].fp&sh.mask]; v&current != 0 {
-				prefetch(uintptr(unsafe.Pointer(&sh.next.keys[uint32(v)])))
+			if v := sh.tab.get(cands[j].fp & sh.tab.mask); v&slotCurrent != 0 {
+				prefetch(uintptr(unsafe.Pointer(sh.next.keys.at(int(v >> 2)))))
 			}
 		}
 		if c.shards[shardOf(cands[i].fp)].offer(&cands[i], last) == beyondBound {
@@ -759,8 +807,8 @@ func (c *checker[S]) result() *Result {
 	for k := range c.shards {
 		sh := &c.shards[k]
 		st.States += uint64(sh.count)
-		st.TableBytes += uint64(len(sh.slots)) * 8
-		st.TraceBytes += sh.parent.bytes(4) + sh.action.bytes(2)
+		st.TableBytes += sh.tab.bytes()
+		st.TraceBytes += sh.links.bytes()
 		st.StateStoreBytes += sh.store.bytes(unsafe.Sizeof(*new(S)))
 		st.SpilledBytes += sh.spill.written
 	}
@@ -775,8 +823,7 @@ func (c *checker[S]) result() *Result {
 		st.MaxDepth++
 	}
 	st.FrontierBytes = c.frontierPeak
-	metrics.Read(c.memSample)
-	st.HeapBytes = max(c.heapPeak, c.memSample[0].Value.Uint64())
+	st.HeapBytes = max(c.heapPeak, c.sampleHeap())
 	st.StateSize = int(unsafe.Sizeof(*new(S)))
 	st.Actions = make([]ActionStats, len(c.names))
 	for a, n := range c.names {
@@ -786,21 +833,32 @@ func (c *checker[S]) result() *Result {
 			st.Actions[a].Changed += w.changed[a]
 		}
 	}
+	created := make([]uint64, len(c.names))
+	for _, w := range c.ws {
+		for a, n := range w.created {
+			created[a] += n
+		}
+	}
 	for k := range c.shards {
 		sh := &c.shards[k]
-		n := sh.parent.n
+		end := sh.links.end()
 		if c.incomplete == "max states" {
 			// The last level holds the states that fitted in the bound:
 			// which ones depends on the workers, so they are not counted.
-			n = sh.nextBase
+			end = sh.nextBase
 		}
-		for i := uint32(0); i < n; i++ {
-			if sh.parent.get(i) != noParent {
-				st.Actions[sh.action.get(i)].New++
-			}
-		}
+		sh.links.countCreated(created, end)
+	}
+	for a, n := range created {
+		st.Actions[a].New = n
+	}
+	if c.lf != nil {
+		st.ParentFileBytes = c.lf.written.Load()
 	}
 	res.Incomplete = c.incomplete
+	if n := c.linkNote(); n != "" {
+		c.notes = append(c.notes, n)
+	}
 	res.Notes = c.notes
 
 	// Verdicts, in model order; deadlock last.

@@ -129,3 +129,44 @@ func TestDefaultWorkers(t *testing.T) {
 		t.Errorf("default workers:\n%s\nworkers 1:\n%s", a, b)
 	}
 }
+
+// The liveness pass builds its graph with every worker and numbers it as
+// one sequential search would: verdicts, lassos (the same states, actions
+// and loop start) and the size of the graph are the same for any number
+// of workers, on a graph of many wide levels, in fingerprint and
+// full-state mode.
+func TestLivenessIsTheSameForAnyWorkers(t *testing.T) {
+	m := scramble{seed: 3, size: 120000, k: 4, inits: []uint32{5, 99999, 5}, props: []statespace.Property[scrState]{
+		{Name: "reaches a multiple of 1000", Expectation: statespace.Eventually,
+			Holds: func(s *scrState) bool { return s.V%1000 == 0 }},
+		{Name: "odd is followed by small", Expectation: statespace.Eventually,
+			Holds:   func(s *scrState) bool { return s.V < 60000 },
+			Trigger: func(s *scrState) bool { return s.V%2 == 1 }},
+		{Name: "anything is followed by anything", Expectation: statespace.Eventually,
+			Holds: func(s *scrState) bool { return true }},
+	}}
+	for _, opt := range []statespace.Options{{NoDeadlock: true}, {NoDeadlock: true, FullState: true}} {
+		var stats string
+		r := sameForAllWorkers(t, "scramble, liveness", func(o statespace.Options) (*statespace.Result, error) {
+			r, err := statespace.Check(statespace.Model[scrState](m), o)
+			if err == nil {
+				s := fmt.Sprintf("%d states, %d edges", r.Stats.LivenessStates, r.Stats.LivenessTransitions)
+				if stats != "" && s != stats {
+					t.Errorf("full state %v, workers %d: liveness graph of %s, with fewer workers %s", o.FullState, o.Workers, s, stats)
+				}
+				stats = s
+			}
+			return r, err
+		}, opt)
+		verdicts := map[string]string{}
+		for _, p := range r.Properties {
+			verdicts[p.Name] = p.Verdict
+			if p.Verdict == "violated" && (p.Trace == nil || p.Trace.Loop < 0) {
+				t.Errorf("%s violated without a lasso", p.Name)
+			}
+		}
+		if verdicts["reaches a multiple of 1000"] != "violated" || verdicts["anything is followed by anything"] != "holds" || r.Stats.LivenessStates < 50000 {
+			t.Errorf("full state %v: verdicts %v on a liveness graph of %s; want a lasso, a property that holds, a sizeable graph", opt.FullState, verdicts, stats)
+		}
+	}
+}

@@ -13,19 +13,21 @@ import (
 // same fingerprint are both kept. Traces are read from the stored states
 // instead of replaying the model.
 //
-// A settled slot holds the local id instead of the full fingerprint:
+// Slots are 8 bytes. A settled slot holds the local id instead of the
+// full fingerprint:
 //
-//	occupied | (fp&tagMask)<<localBits | local
+//	1 | local<<2 | (fp&tagMask)<<tagShift
 //
 // 36 bits of the fingerprint (enough to choose the home slot of any table
 // size and to skip most non-matching slots without touching the state) and
 // the 26-bit local id. Slots of the level being built are as in fingerprint
-// mode (current | occupied | entry).
+// mode (3 | entry<<2).
 
 const (
 	localBits = 32 - shardBits
 	localMask = 1<<localBits - 1
-	tagBits   = 62 - localBits
+	tagShift  = 2 + localBits
+	tagBits   = 64 - tagShift
 	tagMask   = 1<<tagBits - 1
 )
 
@@ -35,21 +37,22 @@ func (c *chunked[T]) at(i uint32) *T { return &c.chunks[i>>chunkBits][i&(chunkLe
 // lookupFull returns the slot holding the state *s (fingerprint fp), or the
 // empty slot where it would go, and the slot's content.
 func (sh *shard[S]) lookupFull(fp uint64, s *S) (uint64, uint64) {
+	t := &sh.tab
 	tag := fp & tagMask
-	i := fp & sh.mask
+	i := fp & t.mask
 	for {
-		v := sh.slots[i]
+		v := t.get(i)
 		switch {
 		case v == 0:
 			return i, 0
-		case v&current != 0:
-			if e := uint32(v); sh.next.keys[e].fp == fp && *sh.store.at(sh.nextBase + e) == *s {
+		case v&slotCurrent != 0:
+			if e := uint32(v >> 2); sh.next.keys.at(int(e)).fp == fp && *sh.store.at(sh.nextBase + e) == *s {
 				return i, v
 			}
-		case v>>localBits&tagMask == tag && *sh.store.at(uint32(v) & localMask) == *s:
+		case v>>tagShift == tag && *sh.store.at(uint32(v>>2) & localMask) == *s:
 			return i, v
 		}
-		i = (i + 1) & sh.mask
+		i = (i + 1) & t.mask
 	}
 }
 
@@ -65,52 +68,55 @@ func (sh *shard[S]) offerFull(c *candidate[S], probeOnly bool, less func(a, b ui
 		if (sh.count >= sh.idLimit || sh.budget != nil) && !sh.admit() {
 			return refused
 		}
-		e := uint32(len(sh.next.keys))
+		e := uint32(sh.next.keys.n)
 		sh.store.append(c.state)
 		if sh.addEntry(c, i, e) {
 			sh.growFull()
 		}
 		return inserted
 	}
-	if v&current != 0 && c.pfp <= sh.next.keys[uint32(v)].pfp { // the rare case out of line
-		sh.improveParent(c, uint32(v), less)
+	if v&slotCurrent != 0 && c.pfp <= sh.next.keys.at(int(v>>2)).pfp { // the rare case out of line
+		sh.improveParent(c, uint32(v>>2), less)
 	}
 	return seenBefore
 }
 
 // growFull doubles the table in full-state mode.
 func (sh *shard[S]) growFull() {
-	old := sh.slots
-	sh.slots = make([]uint64, 2*len(old))
-	adviseHuge(sh.slots)
-	sh.mask = uint64(len(sh.slots) - 1)
-	sh.limit = uint32(len(sh.slots) / 4 * 3)
-	for _, v := range old {
+	old := sh.tab
+	defer old.release(sh.offHeap)
+	sh.tab = newTable(old.bits+1, true, sh.offHeap)
+	t := &sh.tab
+	sh.limit = uint32(t.mask+1) / 4 * 3
+	for j := uint64(0); j <= old.mask; j++ {
+		v := old.get(j)
 		if v == 0 {
 			continue
 		}
-		home := v >> localBits & tagMask // the low bits of the fingerprint
-		if v&current != 0 {
-			home = sh.next.keys[uint32(v)].fp
+		home := v >> tagShift // the low bits of the fingerprint
+		if v&slotCurrent != 0 {
+			home = sh.next.keys.at(int(v >> 2)).fp
 		}
-		i := home & sh.mask
-		for sh.slots[i] != 0 {
-			i = (i + 1) & sh.mask
+		i := home & t.mask
+		for t.get(i) != 0 {
+			i = (i + 1) & t.mask
 		}
-		sh.slots[i] = v
+		t.set(i, v)
 	}
 }
 
 // settleFull rewrites the slots of the level just built as settled slots
 // (full-state mode).
 func (sh *shard[S]) settleFull() {
-	for e, k := range sh.next.keys {
-		want := current | occupied | uint64(e)
-		i := k.fp & sh.mask
-		for sh.slots[i] != want {
-			i = (i + 1) & sh.mask
+	t := &sh.tab
+	for e := range sh.next.keys.n {
+		k := sh.next.keys.at(e)
+		want := slotOccupied | slotCurrent | uint64(e)<<2
+		i := k.fp & t.mask
+		for t.get(i) != want {
+			i = (i + 1) & t.mask
 		}
-		sh.slots[i] = occupied | (k.fp&tagMask)<<localBits | uint64(sh.nextBase+uint32(e))
+		t.set(i, slotOccupied|uint64(sh.nextBase+uint32(e))<<2|(k.fp&tagMask)<<tagShift)
 	}
 }
 
@@ -141,18 +147,18 @@ func (c *checker[S]) offerAllFull(w *worker[S], cands []candidate[S], last bool)
 	for i := range cands {
 		if j := i + 2*prefetchDistance; j < len(cands) {
 			sh := &c.shards[shardOf(cands[j].fp)]
-			prefetch(uintptr(unsafe.Pointer(&sh.slots[cands[j].fp&sh.mask])))
+			prefetch(sh.tab.addr(cands[j].fp & sh.tab.mask))
 		}
 		if j := i + prefetchDistance; j < len(cands) {
 			// The home slot is in cache by now: fetch the state it names,
 			// which the comparison will read.
 			sh := &c.shards[shardOf(cands[j].fp)]
-			switch v := sh.slots[cands[j].fp&sh.mask]; {
+			switch v := sh.tab.get(cands[j].fp & sh.tab.mask); {
 			case v == 0:
-			case v&current != 0:
-				prefetch(uintptr(unsafe.Pointer(sh.store.at(sh.nextBase + uint32(v)))))
+			case v&slotCurrent != 0:
+				prefetch(uintptr(unsafe.Pointer(sh.store.at(sh.nextBase + uint32(v>>2)))))
 			default:
-				prefetch(uintptr(unsafe.Pointer(sh.store.at(uint32(v) & localMask))))
+				prefetch(uintptr(unsafe.Pointer(sh.store.at(uint32(v>>2) & localMask))))
 			}
 		}
 		if c.shards[shardOf(cands[i].fp)].offerFull(&cands[i], last, c.stateLess) == beyondBound {
@@ -165,26 +171,29 @@ func (c *checker[S]) offerAllFull(w *worker[S], cands []candidate[S], last bool)
 // without running the model (full-state mode).
 func (c *checker[S]) storedTrace(d discovery) (*Trace, S) {
 	var ids []uint32
+	var acts []uint16
 	id := d.id
 	for {
-		ids = append(ids, id)
-		local, k := splitID(id)
-		p := c.shards[k].parent.get(local)
+		p, a, err := c.link(id)
+		if err != nil {
+			c.linkFailed(err)
+			var s S
+			return &Trace{Loop: -1}, s
+		}
+		ids, acts = append(ids, id), append(acts, a)
 		if p == noParent {
 			break
 		}
 		id = p
 	}
-	local, k := splitID(ids[len(ids)-1])
-	t := &Trace{InitIndex: int(c.shards[k].action.get(local)), Loop: -1}
+	t := &Trace{InitIndex: int(acts[len(acts)-1]), Loop: -1}
 	var s S
 	for i := len(ids) - 1; i >= 0; i-- {
 		local, k := splitID(ids[i])
-		sh := &c.shards[k]
-		s = *sh.store.at(local)
+		s = *c.shards[k].store.at(local)
 		st := Step{Action: -1, Fingerprint: c.h.fingerprint(&s), State: describe(c.m, &s)}
 		if i < len(ids)-1 {
-			a := sh.action.get(local)
+			a := acts[i]
 			st.Action, st.Label = int(a), c.names[a]
 			if ac, ok := c.m.(Actorer); ok {
 				st.Actor = ac.Actor(Action(a))

@@ -2,8 +2,10 @@ package statespace
 
 import (
 	"fmt"
-	"math"
+	"math/bits"
+	"runtime/debug"
 	"slices"
+	"sync/atomic"
 )
 
 // maxLivenessStates bounds the explicit graph of the liveness pass (about
@@ -80,9 +82,19 @@ func (g *lgraph[S]) out(i int32) []ledge {
 // addEdges records the edges of the next state (off already holds the
 // position where they start, unless they start a new chunk).
 func (g *lgraph[S]) addEdges(es []ledge) bool {
+	if !g.reserveEdges(len(es)) {
+		return false
+	}
+	copy(g.out(int32(g.off.n-2)), es)
+	return true
+}
+
+// reserveEdges makes room for the d edges of the next state, to be
+// written into g.out of it, and records where they end.
+func (g *lgraph[S]) reserveEdges(d int) bool {
 	last := len(g.edges) - 1
-	if len(es) > 0 && (last < 0 || len(g.edges[last])+len(es) > edgeChunk) {
-		if len(es) > edgeChunk || len(g.edges) == 1<<(32-edgeBits) {
+	if d > 0 && (last < 0 || len(g.edges[last])+d > edgeChunk) {
+		if d > edgeChunk || len(g.edges) == 1<<(32-edgeBits) {
 			return false
 		}
 		g.edges = append(g.edges, make([]ledge, 0, edgeChunk))
@@ -91,7 +103,7 @@ func (g *lgraph[S]) addEdges(es []ledge) bool {
 		g.off.set(g.off.n-1, uint32(last)<<edgeBits)
 	}
 	if last >= 0 {
-		g.edges[last] = append(g.edges[last], es...)
+		g.edges[last] = g.edges[last][:len(g.edges[last])+d]
 	}
 	pos := uint32(0)
 	if last >= 0 {
@@ -102,143 +114,6 @@ func (g *lgraph[S]) addEdges(es []ledge) bool {
 }
 
 func bit(set []uint64, i int32) bool { return set[i>>6]&(1<<(i&63)) != 0 }
-
-// lindex finds a state's number by its fingerprint: open addressing with
-// linear probing over parallel arrays, growing at load 3/4. With states it
-// compares the states too, so that two states with one fingerprint stay two.
-type lindex struct {
-	fps  []uint64
-	ids  []uint32 // number+1; 0 is an empty slot
-	mask uint64
-	n    int
-}
-
-func newLindex() *lindex {
-	const size = 1 << 16
-	return &lindex{fps: make([]uint64, size), ids: make([]uint32, size), mask: size - 1}
-}
-
-// find returns the number of the state with fingerprint fp for which same
-// holds, or the slot where it would go.
-func (t *lindex) find(fp uint64, same func(int32) bool) (int32, uint64) {
-	for h := fp & t.mask; ; h = (h + 1) & t.mask {
-		id := t.ids[h]
-		if id == 0 {
-			return -1, h
-		}
-		if t.fps[h] == fp && (same == nil || same(int32(id-1))) {
-			return int32(id - 1), h
-		}
-	}
-}
-
-func (t *lindex) insert(slot, fp uint64, id int32) {
-	t.fps[slot], t.ids[slot] = fp, uint32(id)+1
-	t.n++
-	if 4*t.n < 3*len(t.ids) {
-		return
-	}
-	old := *t
-	t.fps, t.ids, t.mask = make([]uint64, 2*len(old.ids)), make([]uint32, 2*len(old.ids)), uint64(2*len(old.ids)-1)
-	for h, id := range old.ids {
-		if id != 0 {
-			fp := old.fps[h]
-			s := fp & t.mask
-			for t.ids[s] != 0 {
-				s = (s + 1) & t.mask
-			}
-			t.fps[s], t.ids[s] = fp, id
-		}
-	}
-}
-
-// buildGraph explores the reachable states breadth first, keeping every
-// edge, and keeping the states too with keepStates. It stops, before
-// numbering a state beyond maxStates (0: no bound), at the memory budget or
-// when interrupted, and returns why it stopped early ("" when it
-// completed).
-func (c *checker[S]) buildGraph(maxStates uint64, keepStates bool) (*lgraph[S], string) {
-	g := &lgraph[S]{holds: make([][]uint64, len(c.live)), trig: make([][]uint64, len(c.live))}
-	// In full-state mode states are told apart by value, so they are kept.
-	keepStates = keepStates || c.opt.FullState
-	idx := newLindex()
-	var same func(int32) bool // with kept states: is state i the one being added?
-	var adding *S
-	if keepStates {
-		same = func(i int32) bool { return *g.states.at(uint32(i)) == *adding }
-	}
-	add := func(s *S, parent int32, a Action) (int32, bool) {
-		fp := c.h.fingerprint(s)
-		adding = s
-		i, slot := idx.find(fp, same)
-		if i >= 0 {
-			return i, false
-		}
-		if g.n == math.MaxInt32 || maxStates > 0 && uint64(g.n) >= maxStates {
-			return -1, false
-		}
-		i = g.n
-		g.n++
-		idx.insert(slot, fp, i)
-		g.states.append(*s)
-		g.parent.append(parent)
-		g.pact.append(a)
-		if i&63 == 0 {
-			for k := range c.live {
-				g.holds[k], g.trig[k] = append(g.holds[k], 0), append(g.trig[k], 0)
-			}
-		}
-		for k, p := range c.live {
-			if p.Holds(s) {
-				g.holds[k][i>>6] |= 1 << (i & 63)
-			}
-			if p.Trigger == nil && parent < 0 || p.Trigger != nil && p.Trigger(s) {
-				g.trig[k][i>>6] |= 1 << (i & 63)
-			}
-		}
-		return i, true
-	}
-	for k := range c.inits {
-		i, fresh := add(&c.inits[k], -1, 0)
-		if i < 0 {
-			return g, "max states"
-		}
-		if fresh {
-			g.roots = append(g.roots, int32(k))
-		}
-	}
-	var acts []Action
-	var es []ledge
-	g.off.append(0)
-	for i := int32(0); i < g.n; i++ {
-		if i&0xffff == 0 {
-			if c.ctx.Err() != nil {
-				return g, "interrupted"
-			}
-			if c.opt.MemoryBudget > 0 && c.sampleHeap() > c.opt.MemoryBudget {
-				return g, "memory budget"
-			}
-		}
-		if k := i >> chunkBits; !keepStates && i&(chunkLen-1) == 0 && k > 0 {
-			g.states.chunks[k-1] = nil // expanded: let the GC have it
-		}
-		s := *g.states.at(uint32(i))
-		acts = c.m.Actions(&s, acts[:0])
-		es = es[:0]
-		for _, a := range acts {
-			n := c.m.Step(&s, a)
-			to, _ := add(&n, i, a)
-			if to < 0 {
-				return g, "max states"
-			}
-			es = append(es, ledge{to: to, act: a})
-		}
-		if !g.addEdges(es) {
-			return g, fmt.Sprintf("liveness graph beyond its edge capacity (%d per state, 2^32 in all)", edgeChunk)
-		}
-	}
-	return g, ""
-}
 
 // checkLiveness runs the liveness pass for every selected Eventually
 // property and records the counterexamples in c.lasso.
@@ -266,11 +141,39 @@ func (c *checker[S]) checkLiveness() {
 		}
 		return
 	}
+	if g.n > 1<<20 {
+		// The build's index and buffers are garbage now: give their
+		// memory back before the component search takes its own.
+		debug.FreeOSMemory()
+	}
+	// The properties are searched in parallel, each worker with its own
+	// working memory, those with the most states where Holds is false
+	// (the likely largest searches) first; the lassos are replayed
+	// afterwards, in order.
 	c.lasso = make(map[int]*Trace)
-	sc := newLscratch(g.n)
+	plans := make([]*lassoPlan, len(c.live))
+	scratch := make([]*lscratch, c.workers)
+	order := make([]int, len(c.live))
+	bad := make([]int, len(c.live))
+	for k := range c.live {
+		order[k] = k
+		for _, w := range g.holds[k] {
+			bad[k] += 64 - bits.OnesCount64(w)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return bad[b] - bad[a] })
+	var next atomic.Int64
+	c.parallel(func(w int) {
+		for j := int(next.Add(1) - 1); j < len(order); j = int(next.Add(1) - 1) {
+			if scratch[w] == nil {
+				scratch[w] = newLscratch(g.n)
+			}
+			plans[order[j]] = c.findLasso(g, order[j], fair, scratch[w])
+		}
+	})
 	for k, p := range c.live {
-		if t := c.findLasso(g, k, fair, sc); t != nil {
-			c.lasso[p.index] = t
+		if plans[k] != nil {
+			c.lasso[p.index] = c.lassoOf(plans[k])
 		}
 	}
 }
@@ -292,8 +195,9 @@ func newLscratch(n int32) *lscratch {
 }
 
 // findLasso returns a fair lasso on which c.live[k] never becomes true
-// after it was triggered, or nil.
-func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratch) *Trace {
+// after it was triggered, or nil. It only reads g (and its scratch), so
+// the properties can be searched in parallel.
+func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratch) *lassoPlan {
 	n := g.n
 	bad := func(i int32) bool { return !bit(g.holds[k], i) }
 	// R: the bad states reachable, through bad states only, from a bad
@@ -319,7 +223,7 @@ func (c *checker[S]) findLasso(g *lgraph[S], k int, fair []Fairness, sc *lscratc
 		if loop, ok := fairCycle(g, comp, fair); ok {
 			// Entry: the component's state reached first by the R search.
 			q := slices.IndexFunc(queue, func(v int32) bool { _, in := slices.BinarySearch(comp, v); return in })
-			return c.lassoTrace(g, queue[q], rpar, comp, loop)
+			return lassoTrace(g, queue[q], rpar, comp, loop)
 		}
 	}
 	return nil
@@ -508,25 +412,43 @@ func pathWithin[S comparable](g *lgraph[S], a, b int32, in func(int32) bool) []l
 	return nil // unreachable within a strongly connected component
 }
 
-// lassoTrace assembles and replays the lasso: the BFS path to the root of
-// the bad region, the bad path to entry, a path inside the component to the
+// lassoPlan is a lasso to replay: the initial state (index in Init()), the
+// actions, the step where the loop starts, and whether the last state
+// stutters forever instead.
+type lassoPlan struct {
+	init    int
+	acts    []Action
+	loop    int
+	stutter bool
+}
+
+// lassoTrace assembles the lasso: the BFS path to the root of the bad
+// region, the bad path to entry, a path inside the component to the
 // cycle's start, then the cycle (nil: entry stutters forever).
-func (c *checker[S]) lassoTrace(g *lgraph[S], entry int32, rpar []int32, comp []int32, cycle []ledge) *Trace {
+func lassoTrace[S comparable](g *lgraph[S], entry int32, rpar []int32, comp []int32, cycle []ledge) *lassoPlan {
 	var toStart []ledge
 	if len(cycle) > 0 {
 		in := func(v int32) bool { _, ok := slices.BinarySearch(comp, v); return ok }
 		toStart = pathWithin(g, entry, cycle[len(cycle)-1].to, in)
 	}
-	t := c.assemble(g, entry, rpar, append(toStart, cycle...), len(toStart))
-	if len(cycle) == 0 {
+	p := assemble(g, entry, rpar, append(toStart, cycle...), len(toStart))
+	p.stutter = len(cycle) == 0
+	return p
+}
+
+// lassoOf replays a lasso.
+func (c *checker[S]) lassoOf(p *lassoPlan) *Trace {
+	t, _ := c.replay(p.init, p.acts, "the lasso of a liveness property", c.canon == nil)
+	t.Loop = p.loop
+	if p.stutter {
 		t.Loop, t.Stutter = len(t.Steps)-1, true
 	}
 	return t
 }
 
-// assemble builds the trace: prefix to entry, then the loop edges; the loop
-// starts loopOffset edges after entry.
-func (c *checker[S]) assemble(g *lgraph[S], entry int32, rpar []int32, loop []ledge, loopOffset int) *Trace {
+// assemble builds the lasso's actions: prefix to entry, then the loop
+// edges; the loop starts loopOffset edges after entry.
+func assemble[S comparable](g *lgraph[S], entry int32, rpar []int32, loop []ledge, loopOffset int) *lassoPlan {
 	// Bad path from the root of the R search to entry.
 	var badPath []int32
 	v := entry
@@ -562,9 +484,7 @@ func (c *checker[S]) assemble(g *lgraph[S], entry int32, rpar []int32, loop []le
 	for _, e := range loop {
 		acts = append(acts, e.act)
 	}
-	t, _ := c.replay(int(g.roots[init]), acts, "the lasso of a liveness property", c.canon == nil)
-	t.Loop = loopAt
-	return t
+	return &lassoPlan{init: int(g.roots[init]), acts: acts, loop: loopAt}
 }
 
 // waitCycle returns a cycle of the wait-for graph, in order, or nil. Nodes
@@ -643,6 +563,9 @@ func ExploreGraph[S comparable](m Model[S], maxStates int) (*Graph, error) {
 	}
 	c.inits = m.Init()
 	g, stopped := c.buildGraph(uint64(maxStates), true)
+	if c.modelErr != nil {
+		return nil, c.modelErr
+	}
 	if stopped != "" {
 		return nil, fmt.Errorf("the state space has more than %d states; a drawing of it would be unreadable (raise the cap, or draw a counterexample with --trace-out FILE.dot)", maxStates)
 	}

@@ -31,7 +31,8 @@ type Options struct {
 	// are not stored; if any of them is new the run is incomplete. Zero means
 	// no bound.
 	MaxDepth int
-	// MemoryBudget stops the run, as incomplete, when the Go heap would
+	// MemoryBudget stops the run, as incomplete, when the Go heap plus the
+	// fingerprint tables (which large runs keep outside the heap) would
 	// exceed this many bytes. Zero means no budget.
 	MemoryBudget uint64
 	// Only restricts checking to the named properties; the name "deadlock"
@@ -74,6 +75,18 @@ type Options struct {
 	// in memory before spilling; 0 means MemoryBudget/64, or 256 MiB without
 	// a budget.
 	SpillThreshold uint64
+	// ParentsInMemory keeps every state's parent link (the state it was
+	// first reached from and the action: 6 bytes per state, read only to
+	// rebuild a counterexample) in memory. By default, as in TLC, the links
+	// of finished BFS levels go to a file once a run holds about a million
+	// of them (16,384 per shard of the visited set), and a trace reads its
+	// few links back from it. The file is unlinked as soon as it is
+	// created; if it cannot be created or written, the links stay in
+	// memory and a note says so.
+	ParentsInMemory bool
+	// ParentDir is the directory of the parent link file; default
+	// SpillDir, else os.TempDir(). Not with ParentsInMemory.
+	ParentDir string
 	// Swarm, when set, makes Check run one member of a swarm of bounded
 	// random walks (see Swarm) instead of the exhaustive search. Workers,
 	// Only, Deadlock, NoDeadlock, Context, MemoryBudget and Progress apply
@@ -228,9 +241,11 @@ type Stats struct {
 	MaxDepth int
 	Duration time.Duration
 	// TableBytes is the memory of the fingerprint tables, TraceBytes that of
-	// the parent links, FrontierBytes the peak memory of the BFS levels.
+	// the parent links held in memory at the end (those on disk are
+	// ParentFileBytes), FrontierBytes the peak memory of the BFS levels.
 	TableBytes, TraceBytes, FrontierBytes uint64
-	// HeapBytes is the peak Go heap observed during the run.
+	// HeapBytes is the peak memory of the run observed: the Go heap plus
+	// the fingerprint tables, which large runs keep outside it.
 	HeapBytes uint64
 	// StateSize is the size in bytes of one state value.
 	StateSize int
@@ -243,6 +258,9 @@ type Stats struct {
 	// SpilledBytes is the number of bytes of states written to spill files
 	// (Options.SpillDir); each byte was read back once.
 	SpilledBytes uint64
+	// ParentFileBytes is the number of bytes of parent links written to
+	// the parent file (Options.ParentsInMemory); 6 per state written.
+	ParentFileBytes uint64
 	// LivenessStates and LivenessTransitions are the states and edges of
 	// the graph explored by the liveness pass (Eventually properties), which
 	// is not reduced by symmetry and finds its states again by fingerprint

@@ -126,12 +126,13 @@ func (sh *shard[S]) flush(dir string) {
 			sp.err = os.Remove(sp.w.Name())
 		}
 	}
-	if sp.err == nil {
-		b := stateBytes(sh.next.states)
+	q := &sh.next.states
+	for i := 0; sp.err == nil && i < q.n; i += levelChunkLen {
+		b := stateBytes(q.chunks[i>>levelChunkBits][:min(levelChunkLen, q.n-i)])
 		_, sp.err = sp.w.Write(b)
 		sp.written += uint64(len(b))
 	}
-	sh.next.states = sh.next.states[:0]
+	q.clear(&sh.pools.states)
 }
 
 // settleSpill, at the end of a level, moves the rest of a spilled level to
@@ -173,7 +174,7 @@ func (c *checker[S]) readWindow(win []S, start int) error {
 		e := start - c.segStart[k]
 		n := min(len(win), c.segStart[k+1]-start)
 		if sh.spill.r == nil {
-			copy(win[:n], sh.cur.states[e:e+n])
+			sh.cur.states.copyOut(win[:n], e)
 		} else if _, err := sh.spill.r.ReadAt(stateBytes(win[:n]), int64(e)*size); err != nil {
 			return fmt.Errorf("reading spilled states back: %v", err)
 		}

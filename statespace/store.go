@@ -5,31 +5,22 @@ import "sync/atomic"
 // The visited set is split into numShards shards by the top bits of the
 // fingerprint. Worker w owns the shards k with k % workers == w and is the
 // only goroutine that ever writes them, so the hot path takes no lock and no
-// atomic. Each shard is an open-addressing, linear-probing table of 8-byte
-// slots, plus the parent links of the states it owns.
+// atomic. Each shard is a compact open-addressing, linear-probing table
+// (table.go: 6- to 7-byte slots that keep the whole fingerprint), plus the
+// parent links of the states it owns (links.go).
 //
-// A slot is one of:
-//
-//	0                              empty
-//	occupied | fp&low58            a state of an earlier BFS level; the top
-//	                               6 bits of fp are the shard number, so the
-//	                               full 64-bit fingerprint is kept
-//	current | occupied | e         a state found in the level being built:
-//	                               entry e of the shard's next level, whose
-//	                               fingerprint is next.keys[e].fp
-//
-// At the end of a level the "current" slots are rewritten as plain
-// fingerprints.
+// At the end of a level the slots of the states found in it ("current"
+// slots, which name an entry of the level being built) are rewritten as
+// settled fingerprints.
 
 const (
 	shardBits  = 6
 	numShards  = 1 << shardBits
 	low58      = uint64(1)<<(64-shardBits) - 1
-	occupied   = uint64(1) << 62
-	current    = uint64(1) << 63
 	noParent   = ^uint32(0)
 	maxLocalID = 1<<(32-shardBits) - 1 // local ids fit next to the shard number in a uint32
-	minSlots   = 1 << 10
+	minBits    = 10
+	minSlots   = 1 << minBits
 	chunkBits  = 12
 	chunkLen   = 1 << chunkBits
 )
@@ -60,39 +51,20 @@ func (c *chunked[T]) append(v T) {
 	c.n++
 }
 
+// resize makes the array n long, adding zero entries.
+func (c *chunked[T]) resize(n uint32) {
+	for int((n+chunkLen-1)>>chunkBits) > len(c.chunks) {
+		c.chunks = append(c.chunks, make([]T, chunkLen))
+	}
+	c.n = n
+}
+
 func (c *chunked[T]) get(i uint32) T { return c.chunks[i>>chunkBits][i&(chunkLen-1)] }
 
 func (c *chunked[T]) set(i uint32, v T) { c.chunks[i>>chunkBits][i&(chunkLen-1)] = v }
 
 func (c *chunked[T]) bytes(elem uintptr) uint64 {
 	return uint64(len(c.chunks)) * chunkLen * uint64(elem)
-}
-
-// level holds the states of one BFS level that belong to one shard. During
-// the level's construction an entry's parent may still be replaced by one
-// with a smaller discovery key (parent fingerprint, action), which makes the
-// chosen parent independent of the order in which workers found the state.
-// The parent links themselves live in the shard's chunked arrays from the
-// start; the level keeps only what the search still needs.
-type level[S comparable] struct {
-	states []S
-	keys   []entryKey // level being built only
-}
-
-// entryKey is what a "current" slot is matched and ranked by: the state's
-// fingerprint and its parent's, side by side so that one cache line holds
-// both.
-type entryKey struct {
-	fp, pfp uint64
-}
-
-func (l *level[S]) reset() {
-	l.states = l.states[:0]
-	l.keys = l.keys[:0]
-}
-
-func (l *level[S]) bytes(stateSize uintptr) uint64 {
-	return uint64(cap(l.states))*uint64(stateSize) + uint64(cap(l.keys))*16
 }
 
 // shard is one partition of the visited set.
@@ -113,16 +85,21 @@ type shard[S comparable] struct {
 	_         [64]byte
 
 	// Written by the owner.
-	slots []uint64
-	mask  uint64
-	limit uint32 // grow when count reaches limit
-	count uint32 // distinct states stored, including the level being built
-	// parent links, indexed by local id
-	parent chunked[uint32]
-	action chunked[uint16]
+	tab table
+	// offHeap counts the bytes of the run's tables outside the Go heap.
+	offHeap *atomic.Int64
+	limit   uint32 // grow when count reaches limit
+	count   uint32 // distinct states stored, including the level being built
+	// links are the parent links, by local id; lf, when not nil, is the
+	// run's parent file, where they go once the shard holds flushAt
+	// settled links.
+	links   links
+	lf      *linkFile
+	flushAt uint32
 	// next is the level being built (local ids nextBase...).
 	next     level[S]
 	nextBase uint32
+	pools    levelPools[S]
 	// Full-state mode: every stored state by local id.
 	store chunked[S]
 	// Spilling (spill.go): the level being built goes to a file in
@@ -141,9 +118,9 @@ type shard[S comparable] struct {
 	_                  [64]byte
 }
 
-func (sh *shard[S]) init() {
-	sh.slots = make([]uint64, minSlots)
-	sh.mask = minSlots - 1
+func (sh *shard[S]) init(full bool, offHeap *atomic.Int64) {
+	sh.full, sh.offHeap = full, offHeap
+	sh.tab = newTable(minBits, full, offHeap)
 	sh.limit = minSlots * 3 / 4
 	sh.idLimit = maxLocalID
 }
@@ -168,17 +145,29 @@ func (sh *shard[S]) admit() bool {
 // lookup returns the slot where fp is stored, or the empty slot where it
 // would go, and the slot's content.
 func (sh *shard[S]) lookup(fp uint64) (uint64, uint64) {
-	key := occupied | fp&low58
-	i := fp & sh.mask
+	t := &sh.tab
+	fp58 := fp & low58
+	i := fp & t.mask
+	// key is the settled value of fp at the displacement of slot i; it
+	// stops growing at t.dispMax, where the overflow map decides.
+	key := t.settled(fp58, 0)
+	top := t.settled(fp58, t.dispMax)
 	for {
-		v := sh.slots[i]
+		v := t.get(i)
 		switch {
-		case v == 0 || v == key:
-			return i, v
-		case v&current != 0 && sh.next.keys[uint32(v)].fp == fp:
+		case v == 0:
+			return i, 0
+		case v == key:
+			if key != top || t.over[i] == fp58 {
+				return i, v
+			}
+		case v&slotCurrent != 0 && sh.next.keys.at(int(v>>2)).fp == fp:
 			return i, v
 		}
-		i = (i + 1) & sh.mask
+		i = (i + 1) & t.mask
+		if key != top {
+			key += 1 << 2
+		}
 	}
 }
 
@@ -190,24 +179,31 @@ func (sh *shard[S]) contains(fp uint64) bool {
 
 // grow doubles the table.
 func (sh *shard[S]) grow() {
-	old := sh.slots
-	sh.slots = make([]uint64, 2*len(old))
-	adviseHuge(sh.slots)
-	sh.mask = uint64(len(sh.slots) - 1)
-	sh.limit = uint32(len(sh.slots) / 4 * 3)
-	for _, v := range old {
+	old := sh.tab
+	defer old.release(sh.offHeap)
+	sh.tab = newTable(old.bits+1, false, sh.offHeap)
+	t := &sh.tab
+	sh.limit = uint32(t.mask+1) / 4 * 3
+	for i := uint64(0); i <= old.mask; i++ {
+		v := old.get(i)
 		if v == 0 {
 			continue
 		}
-		fp := v & low58
-		if v&current != 0 {
-			fp = sh.next.keys[uint32(v)].fp
+		var fp58 uint64
+		if v&slotCurrent != 0 {
+			fp58 = sh.next.keys.at(int(v>>2)).fp & low58
+		} else {
+			fp58 = old.fp58(i, v)
 		}
-		i := fp & sh.mask
-		for sh.slots[i] != 0 {
-			i = (i + 1) & sh.mask
+		j := fp58 & t.mask
+		for t.get(j) != 0 {
+			j = (j + 1) & t.mask
 		}
-		sh.slots[i] = v
+		if v&slotCurrent != 0 {
+			t.set(j, v)
+		} else {
+			t.settle(j, fp58)
+		}
 	}
 }
 
@@ -246,9 +242,9 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		if (sh.count >= sh.idLimit || sh.budget != nil) && !sh.admit() {
 			return refused
 		}
-		e := uint32(len(sh.next.keys))
-		sh.next.states = append(sh.next.states, c.state)
-		if len(sh.next.states) == sh.spillAt {
+		e := uint32(sh.next.keys.n)
+		sh.next.states.push(c.state, &sh.pools.states, &sh.pools.madeStates)
+		if sh.next.states.n == sh.spillAt {
 			sh.flush(sh.spillDir)
 		}
 		if sh.addEntry(c, i, e) {
@@ -256,8 +252,8 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 		}
 		return inserted
 	}
-	if v&current != 0 && c.pfp <= sh.next.keys[uint32(v)].pfp { // the rare case out of line
-		sh.improveParent(c, uint32(v), nil)
+	if v&slotCurrent != 0 && c.pfp <= sh.next.keys.at(int(v>>2)).pfp { // the rare case out of line
+		sh.improveParent(c, uint32(v>>2), nil)
 	}
 	return seenBefore
 }
@@ -265,10 +261,9 @@ func (sh *shard[S]) offer(c *candidate[S], probeOnly bool) insertResult {
 // addEntry records c as entry e of the level being built, in slot i, and
 // reports whether the table must grow.
 func (sh *shard[S]) addEntry(c *candidate[S], i uint64, e uint32) bool {
-	sh.next.keys = append(sh.next.keys, entryKey{c.fp, c.pfp})
-	sh.parent.append(c.parent)
-	sh.action.append(c.act)
-	sh.slots[i] = current | occupied | uint64(e)
+	sh.next.keys.push(entryKey{c.fp, c.pfp}, &sh.pools.keys, &sh.pools.madeKeys)
+	sh.links.append(c.parent, c.act)
+	sh.tab.set(i, slotOccupied|slotCurrent|uint64(e)<<2)
 	sh.count++
 	return sh.count >= sh.limit
 }
@@ -279,39 +274,47 @@ func (sh *shard[S]) addEntry(c *candidate[S], i uint64, e uint32) bool {
 // where distinct states may share a fingerprint).
 func (sh *shard[S]) improveParent(c *candidate[S], e uint32, tie func(a, b uint32) bool) {
 	id := sh.nextBase + e
-	k := &sh.next.keys[e]
-	act := sh.action.get(id)
+	k := sh.next.keys.at(int(e))
+	parent, act := sh.links.inMemory(id)
 	if c.pfp < k.pfp || c.pfp == k.pfp && (c.act < act ||
-		c.act == act && tie != nil && c.parent != sh.parent.get(id) && tie(c.parent, sh.parent.get(id))) {
+		c.act == act && tie != nil && c.parent != parent && tie(c.parent, parent)) {
 		k.pfp = c.pfp
-		sh.parent.set(id, c.parent)
-		sh.action.set(id, c.act)
+		sh.links.set(id, c.parent, c.act)
 	}
 }
 
-// settle ends the level being built: its slots become plain fingerprints,
-// its parent links are appended to the shard's arrays, and it becomes the
-// level to expand next.
-func (sh *shard[S]) settle() {
+// settle ends the level being built: its slots become settled
+// fingerprints, and it becomes the level to expand next. Its parent links
+// are final now: they go to the parent file when the shard holds enough of
+// them (created counts their actions, see links.flush).
+func (sh *shard[S]) settle(created []uint64) {
 	if sh.full {
 		sh.settleFull()
 		sh.curChunks = sh.store.chunks
 	} else {
-		for _, k := range sh.next.keys {
-			i, _ := sh.lookup(k.fp)
-			sh.slots[i] = occupied | k.fp&low58
+		t := &sh.tab
+		for e := range sh.next.keys.n {
+			fp58 := sh.next.keys.at(e).fp & low58
+			want := slotOccupied | slotCurrent | uint64(e)<<2
+			i := fp58 & t.mask
+			for t.get(i) != want {
+				i = (i + 1) & t.mask
+			}
+			t.settle(i, fp58)
 		}
 	}
 	if sh.spillDir != "" {
 		sh.settleSpill(sh.spillDir)
 	}
-	sh.curN = len(sh.next.keys)
+	sh.curN = sh.next.keys.n
 	// The level to expand keeps only its states (fingerprints are cheap to
 	// recompute), which keeps the peak memory of two adjacent BFS levels low.
+	sh.cur.states.clear(&sh.pools.states)
 	sh.cur, sh.next = sh.next, sh.cur
-	sh.next.reset()
-	sh.next.keys = sh.cur.keys[:0]
-	sh.cur.keys = nil
+	sh.cur.keys.clear(&sh.pools.keys)
 	sh.curBase = sh.nextBase
 	sh.nextBase += uint32(sh.curN)
+	if sh.lf != nil && sh.links.parent.n >= sh.flushAt && sh.lf.usable() {
+		_ = sh.links.flush(sh.lf, created) // on failure the links stay in memory; the run notes why
+	}
 }

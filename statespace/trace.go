@@ -142,17 +142,33 @@ func reflectFields(v reflect.Value, name string, out *[]Field) {
 
 // path follows the parent links from the state with the given id back to
 // an initial state.
-func (c *checker[S]) path(id uint32) (initIndex int, acts []Action) {
+func (c *checker[S]) path(id uint32) (initIndex int, acts []Action, err error) {
 	for {
-		local, k := splitID(id)
-		sh := &c.shards[k]
-		p, a := sh.parent.get(local), sh.action.get(local)
+		p, a, err := c.link(id)
+		if err != nil {
+			return 0, nil, err
+		}
 		if p == noParent {
 			slices.Reverse(acts)
-			return int(a), acts
+			return int(a), acts, nil
 		}
 		acts = append(acts, Action(a))
 		id = p
+	}
+}
+
+// link returns the parent link of the state with the given id: its
+// parent's id and the action (noParent and the index in Init() for an
+// initial state).
+func (c *checker[S]) link(id uint32) (uint32, uint16, error) {
+	local, k := splitID(id)
+	return c.shards[k].links.get(local, c.lf)
+}
+
+// linkFailed records that a parent link could not be read back.
+func (c *checker[S]) linkFailed(err error) {
+	if c.traceErr == nil {
+		c.traceErr = err
 	}
 }
 
@@ -171,7 +187,12 @@ func (c *checker[S]) traceAndState(d discovery) (*Trace, S) {
 	if c.opt.FullState {
 		return c.storedTrace(d)
 	}
-	init, acts := c.path(d.id)
+	init, acts, err := c.path(d.id)
+	if err != nil {
+		c.linkFailed(err)
+		var s S
+		return &Trace{Loop: -1}, s
+	}
 	t, s := c.replay(init, acts, fmt.Sprintf("the trace to a state of depth %d", d.depth), true)
 	if last := t.Steps[len(t.Steps)-1].Fingerprint; len(t.Steps) == len(acts)+1 && last != d.fp {
 		c.replayFailed("the trace to a state of depth %d: the last state has fingerprint %016x, want %016x", d.depth, last, d.fp)
