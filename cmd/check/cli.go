@@ -182,6 +182,8 @@ type runFlags struct {
 	fullState  bool
 	spillDir   string
 	spillAt    uint64
+	parentDir  string
+	parentsMem bool
 	shard      string
 	seed       uint64
 	walks      int
@@ -229,6 +231,8 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.Var(durationFlag{&f.progress}, "progress-every", "time between progress lines, a `DURATION` such as 10s")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
+	fs.StringVar(&f.parentDir, "parent-dir", "", "write the parent links of finished BFS levels (read back only to build a trace) to an unlinked file in `DIR` (default: --spill-dir, else the system's temporary directory)")
+	fs.BoolVar(&f.parentsMem, "parents-in-memory", false, "keep every state's parent link in memory instead of in a file: faster traces, 6 more bytes per state of heap")
 	fs.Var(sizeFlag{&f.spillAt}, "spill-threshold", "bytes of the level being built kept in memory before spilling, `SIZE` such as 64MiB (default: --memory/64, or 256MiB)")
 	fs.StringVar(&f.shard, "shard", "", "run member `i/n` of a swarm of n randomised searches instead of the exhaustive search (i from 1 to n); finds violations, never proves: exit 1 or 3")
 	fs.Var(uintFlag{&f.seed, "want a whole number"}, "seed", "seed `S` of the swarm (with --shard)")
@@ -263,7 +267,7 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 			}
 		}
 	} else {
-		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold"} {
+		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold", "parent-dir", "parents-in-memory"} {
 			if f.setFlags[n] {
 				return "", nil, usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
 			}
@@ -318,6 +322,10 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
 		Deadlock:  f.deadMode,
 		FullState: f.fullState, SpillDir: f.spillDir,
+		ParentDir: f.parentDir, ParentsInMemory: f.parentsMem,
+	}
+	if f.parentDir != "" && f.parentsMem {
+		return 0, usagef("--parent-dir and --parents-in-memory contradict each other: the links go to a file in DIR or stay in memory")
 	}
 	if f.setFlags["spill-threshold"] {
 		if f.spillDir == "" {

@@ -41,6 +41,25 @@ func TestSpillDirFlag(t *testing.T) {
 	}
 }
 
+// --parent-dir writes the parent links of finished levels to a file there
+// (german 4 has more than a million states, so some level is written),
+// removed at once; --parents-in-memory keeps them all in memory: both give
+// the same states and transitions, and say which they did.
+func TestParentLinkFlags(t *testing.T) {
+	dir := t.TempDir()
+	code, disk := runJSON(t, "run", "german", "--set", "nodes=4", "--parent-dir", dir)
+	if code != exitOK || disk.Memory.ParentFile == 0 {
+		t.Errorf("--parent-dir: exit %d, %d bytes of parent links on disk", code, disk.Memory.ParentFile)
+	}
+	code, mem := runJSON(t, "run", "german", "--set", "nodes=4", "--parents-in-memory")
+	if code != exitOK || mem.Memory.ParentFile != 0 || mem.States != disk.States || mem.Transitions != disk.Transitions {
+		t.Errorf("--parents-in-memory: exit %d, %d bytes on disk, %d states (on disk: %d)", code, mem.Memory.ParentFile, mem.States, disk.States)
+	}
+	if left, err := os.ReadDir(dir); err != nil || len(left) > 0 {
+		t.Errorf("parent directory after the run: %v %v", left, err)
+	}
+}
+
 // Some shard of 4 finds today's stale read, its trace replays with
 // 'check replay'; a shard that finds nothing exits 3, and no shard ever
 // exits 0, even on a model without bugs.
@@ -100,6 +119,9 @@ func TestEngineFlagsBadInput(t *testing.T) {
 		{[]string{"--spill-dir", "/tmp", "--full-state"}, "do not go together"},
 		{[]string{"--spill-dir", "/tmp", "--spill-threshold", "lots"}, "--spill-threshold"},
 		{[]string{"--cpuprofile", "/nonexistent/dir/cpu.prof"}, "--cpuprofile"},
+		{[]string{"--parent-dir", "/nonexistent/dir"}, "parent link directory"},
+		{[]string{"--parent-dir", "/tmp", "--parents-in-memory"}, "contradict"},
+		{[]string{"--shard", "1/2", "--parents-in-memory"}, "does not apply to a swarm"},
 	} {
 		args := append([]string{"run", "german", "--set", "nodes=2"}, tc.args...)
 		code, out, errs := runCLI(t, args...)

@@ -198,6 +198,9 @@ func writeSearchStats(w io.Writer, st *statespace.Stats) {
 	if st.SpilledBytes > 0 {
 		fmt.Fprintf(w, "spilled to disk: %s of states written and read back\n", bytesize(st.SpilledBytes))
 	}
+	if st.ParentFileBytes > 0 {
+		fmt.Fprintf(w, "parent links on disk: %s (read back only to build a trace)\n", bytesize(st.ParentFileBytes))
+	}
 }
 
 // jsonResult is the schema of --json output.
@@ -242,6 +245,7 @@ type jsonMemory struct {
 	FrontierBytes uint64  `json:"frontier_bytes"`
 	StateStore    uint64  `json:"state_store_bytes"`
 	SpilledBytes  uint64  `json:"spilled_bytes"`
+	ParentFile    uint64  `json:"parent_file_bytes"`
 	StateSize     int     `json:"state_size"`
 }
 
@@ -302,7 +306,7 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		Memory: jsonMemory{
 			PeakHeapBytes: st.HeapBytes, BytesPerState: st.BytesPerState(), TableBytes: st.TableBytes,
 			TraceBytes: st.TraceBytes, FrontierBytes: st.FrontierBytes, StateSize: st.StateSize, StateStore: st.StateStoreBytes,
-			SpilledBytes: st.SpilledBytes,
+			SpilledBytes: st.SpilledBytes, ParentFile: st.ParentFileBytes,
 		},
 		Vacuous: st.Vacuous(),
 		Notes:   r.Notes,
