@@ -56,6 +56,9 @@ func Check[S comparable](m Model[S], opt Options) (*Result, error) {
 		so.MemoryBudget, so.Progress, so.ProgressInterval = opt.MemoryBudget, opt.Progress, opt.ProgressInterval
 		return Swarm(m, so)
 	}
+	if opt.PartialOrder {
+		return checkPartialOrder(m, opt)
+	}
 	c, err := newChecker(m, opt)
 	if err != nil {
 		return nil, err
@@ -124,6 +127,7 @@ type checker[S comparable] struct {
 	endOK                 EndStater[S]
 	stutter               bool // deadlock detection with DeadlockStutter
 	canon                 Canonicalizer[S]
+	por                   PartialOrder[S] // Options.PartialOrder, when it applies
 	ctx                   context.Context
 	plain                 bool // S is plain memory (full-state mode orders states by their bytes)
 
@@ -196,6 +200,7 @@ type worker[S comparable] struct {
 	out     [2][numShards][]candidate[S] // double-buffered by round parity
 	local   []candidate[S]               // successors of the worker's own shards
 	acts    []Action
+	ample   []Action // the ample set of the state being expanded (Options.PartialOrder)
 	succ    []S
 	enabled []uint64
 	changed []uint64
@@ -279,6 +284,13 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 	}
 	if cn, ok := m.(Canonicalizer[S]); ok {
 		c.canon = cn
+	}
+	if po, ok := m.(PartialOrder[S]); ok && opt.PartialOrder {
+		if c.stutter {
+			c.notes = append(c.notes, "partial-order reduction: not used with stuttering deadlocks (the reduction does not preserve them); the search is unreduced")
+		} else {
+			c.por = po
+		}
 	}
 	c.ctx = opt.Context
 	if c.ctx == nil {
@@ -717,6 +729,13 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 				c.offerFound(&w.found[deadlock], c.depth, fp, id)
 			}
 			continue
+		}
+		if c.por != nil && len(w.acts) > 1 {
+			w.ample = c.por.Ample(s, w.acts, w.ample[:0])
+			if len(w.ample) == 0 {
+				panic("Ample returned no action in a state with enabled actions (C0)")
+			}
+			w.acts, w.ample = w.ample, w.acts
 		}
 		w.succ = w.succ[:0]
 		for _, a := range w.acts {

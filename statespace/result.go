@@ -93,6 +93,18 @@ type Options struct {
 	// (they override the same fields of SwarmOptions); MaxStates, MaxDepth,
 	// FullState and SpillDir must be zero (a swarm's bounds are its own).
 	Swarm *SwarmOptions
+	// PartialOrder explores, from each state, only the ample set the model
+	// chooses (PartialOrder) when the model implements it; ignored
+	// otherwise, with DeadlockStutter (a stuttering deadlock is not
+	// preserved by the reduction) and by swarms, with a note. Verdicts of
+	// Always and Sometimes properties and of deadlock are those of the full
+	// graph (the model's C0–C3). Traces are the unreduced search's: when the
+	// reduced search finds a violation at depth d, the run's result is that
+	// of the unreduced search bounded to depth d (which stops at the same
+	// first violation as an unbounded one), and Sometimes examples come from
+	// the unreduced search bounded to their depth. The liveness pass always
+	// explores the unreduced graph. Result.PartialOrder says what ran.
+	PartialOrder bool
 }
 
 // DeadlockProperty is the name under which deadlocks are reported and
@@ -361,6 +373,9 @@ type Result struct {
 	// Notes are remarks a careful user should read with the verdict (e.g.
 	// that liveness ignored the model's symmetry reduction).
 	Notes []string
+	// PartialOrder is set when the run used the partial-order reduction
+	// (Options.PartialOrder and a model that implements PartialOrder).
+	PartialOrder *PartialOrderStats
 }
 
 // Progress is a snapshot of a run in progress.

@@ -60,6 +60,8 @@ type core struct {
 	// join is what the world knows of the objects its families share
 	// (shared.go).
 	join joinCore
+	// por is what the partial-order reduction knows (por.go).
+	por porCore
 }
 
 // maxCachedGuards bounds the guards whose values Actions remembers while
@@ -170,6 +172,7 @@ func Build(spec Spec) (*Model, error) {
 	if err := c.buildSymmetry(); err != nil {
 		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
+	c.buildPOR()
 	return &Model{c: c}, nil
 }
 
