@@ -128,6 +128,7 @@ type checker[S comparable] struct {
 	stutter               bool // deadlock detection with DeadlockStutter
 	canon                 Canonicalizer[S]
 	por                   PartialOrder[S] // Options.PartialOrder, when it applies
+	porWhy                string          // why not, when it does not
 	ctx                   context.Context
 	plain                 bool // S is plain memory (full-state mode orders states by their bytes)
 
@@ -285,10 +286,21 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 	if cn, ok := m.(Canonicalizer[S]); ok {
 		c.canon = cn
 	}
-	if po, ok := m.(PartialOrder[S]); ok && opt.PartialOrder {
-		if c.stutter {
-			c.notes = append(c.notes, "partial-order reduction: not used with stuttering deadlocks (the reduction does not preserve them); the search is unreduced")
-		} else {
+	if opt.PartialOrder {
+		po, ok := m.(PartialOrder[S])
+		ch, chooses := m.(PartialOrderChooser)
+		applies, why := true, ""
+		if chooses {
+			applies, why = ch.PartialOrderApplies()
+		}
+		switch {
+		case !ok:
+			c.porWhy = "the model has none"
+		case c.stutter:
+			c.porWhy = "stuttering deadlocks are not preserved by it"
+		case !applies:
+			c.porWhy = why
+		default:
 			c.por = po
 		}
 	}
@@ -734,6 +746,14 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 			w.ample = c.por.Ample(s, w.acts, w.ample[:0])
 			if len(w.ample) == 0 {
 				panic("Ample returned no action in a state with enabled actions (C0)")
+			}
+			// Enabled counts every enabled action, taken or not.
+			for i, j := 0, 0; i < len(w.ample); i++ {
+				if j < len(w.acts) && w.ample[i] == w.acts[j] {
+					j++
+					continue
+				}
+				w.enabled[w.ample[i]]++
 			}
 			w.acts, w.ample = w.ample, w.acts
 		}

@@ -39,9 +39,20 @@ type PartialOrder[S comparable] interface {
 	Ample(s *S, enabled []Action, buf []Action) []Action
 }
 
+// PartialOrderChooser is implemented by models whose partial-order
+// reduction applies to some of their instances only: PartialOrderApplies
+// says whether it reduces this one, and if not, why.
+type PartialOrderChooser interface {
+	PartialOrderApplies() (bool, string)
+}
+
 // PartialOrderStats says what the partial-order reduction did in a run
 // (Result.PartialOrder).
 type PartialOrderStats struct {
+	// Applied is false when the model has no reduction for this instance
+	// (NotApplied says why): the run was unreduced.
+	Applied    bool
+	NotApplied string
 	// States and Transitions are those of the reduced search.
 	States, Transitions uint64
 	// Duration is that of the reduced search.
@@ -62,13 +73,18 @@ func checkPartialOrder[S comparable](m Model[S], opt Options) (*Result, error) {
 		return nil, err
 	}
 	if c.por == nil {
-		return c.check()
+		why := c.porWhy
+		res, err := c.check()
+		if res != nil {
+			res.PartialOrder = &PartialOrderStats{NotApplied: why}
+		}
+		return res, err
 	}
 	res, err := c.check()
 	if err != nil || res == nil {
 		return res, err
 	}
-	po := &PartialOrderStats{States: res.Stats.States, Transitions: res.Stats.Transitions, Duration: res.Stats.Duration.Seconds()}
+	po := &PartialOrderStats{Applied: true, States: res.Stats.States, Transitions: res.Stats.Transitions, Duration: res.Stats.Duration.Seconds()}
 	unreduced := opt
 	unreduced.PartialOrder = false
 	if res.Status == StatusViolation && res.Violation.Trace != nil && res.Violation.Kind != KindLiveness {
@@ -101,7 +117,6 @@ func checkPartialOrder[S comparable](m Model[S], opt Options) (*Result, error) {
 		}
 	}
 	res.PartialOrder = po
-	res.Notes = append(res.Notes, fmt.Sprintf("partial-order reduction: %d states and %d transitions explored (verdicts of Always and Sometimes properties and deadlock from the reduced search)", po.States, po.Transitions))
 	if len(only) == 0 {
 		return res, nil
 	}

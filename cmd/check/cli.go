@@ -190,6 +190,7 @@ type runFlags struct {
 	walkDepth  int
 	setFlags   map[string]bool // the flags given on the command line
 	cpuProfile string
+	reduce     string
 }
 
 type multiFlag struct{ vals *[]string }
@@ -226,6 +227,7 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr (same as --progress=none)")
 	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr, `MODE` auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines) or none")
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics and every property the search did not decide")
+	fs.StringVar(&f.reduce, "reduce", "all", "the reductions, `KIND` none, por (partial-order reduction, where the model has one), symmetry (the exact symmetry the scenario declares) or all; by default all, with symmetry as the scenario's symmetry parameter says")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report deadlocks (same as --deadlock=off)")
 	fs.StringVar(&f.deadlock, "deadlock", "stuck", "which states are deadlocks, `MODE` stuck (no action enabled, not a valid end state), stutter (no enabled action changes the state, as Murphi and Rumur) or off")
 	fs.Var(durationFlag{&f.progress}, "progress-every", "time between progress lines, a `DURATION` such as 10s")
@@ -280,6 +282,9 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	if f.noDead && f.setFlags["deadlock"] && f.deadlock != "off" {
 		return "", nil, usagef("--no-deadlock and --deadlock=%s contradict each other (--no-deadlock is --deadlock=off)", f.deadlock)
 	}
+	if !slices.Contains([]string{"none", "por", "symmetry", "all"}, f.reduce) {
+		return "", nil, usagef("--reduce %q: want none, por, symmetry or all", f.reduce)
+	}
 	if !slices.Contains([]string{"auto", "plain", "json", "none"}, f.progMode) {
 		return "", nil, usagef("--progress %q: want auto, plain, json or none", f.progMode)
 	}
@@ -316,6 +321,9 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	if err != nil {
 		return 0, err
 	}
+	if l, err = applyReduce(reg, name, l, f); err != nil {
+		return 0, err
+	}
 	sc, vals, fileOpt := l.sc, l.vals, l.fileOpt
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
@@ -323,6 +331,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		Deadlock:  f.deadMode,
 		FullState: f.fullState, SpillDir: f.spillDir,
 		ParentDir: f.parentDir, ParentsInMemory: f.parentsMem,
+		PartialOrder: f.reduce == "por" || f.reduce == "all",
 	}
 	if f.parentDir != "" && f.parentsMem {
 		return 0, usagef("--parent-dir and --parents-in-memory contradict each other: the links go to a file in DIR or stay in memory")
@@ -396,11 +405,12 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 		fmt.Fprintf(stderr, "check: %v\n", err)
 	}
 	if f.json {
-		if err := writeJSON(stdout, sc.Name, vals, res); err != nil {
+		if err := writeJSON(stdout, sc.Name, vals, res, f.reduce); err != nil {
 			return 0, err
 		}
 	} else {
 		writeText(stdout, sc.Name, vals, res, f.verbose)
+		fmt.Fprintln(stdout, reductionLine(f.reduce, res))
 		if len(fileOpt.Expect) > 0 && len(fileOpt.Differs) > 0 {
 			fmt.Fprintf(stdout, "expectations: not judged: they are pinned for the defaults, not for %s\n", strings.Join(fileOpt.Differs, " "))
 		} else if len(fileOpt.Expect) > 0 && opt.Swarm == nil && f.only == "" {

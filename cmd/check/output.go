@@ -224,6 +224,10 @@ type jsonResult struct {
 	Violation            *jsonViolation    `json:"violation,omitempty"`
 	Notes                []string          `json:"notes,omitempty"`
 	Swarm                *jsonSwarm        `json:"swarm,omitempty"`
+	// Reduce is the --reduce that ran (after the symmetry parameter);
+	// PartialOrder what the partial-order reduction did.
+	Reduce       string            `json:"reduce"`
+	PartialOrder *jsonPartialOrder `json:"partial_order,omitempty"`
 }
 
 type jsonSwarm struct {
@@ -296,9 +300,10 @@ type jsonStep struct {
 	Changed     []string          `json:"changed,omitempty"`
 }
 
-func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result) error {
+func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result, reduce string) error {
 	st := &r.Stats
 	out := jsonResult{
+		Reduce: reduce, PartialOrder: jsonPartialOrderOf(r.PartialOrder),
 		Scenario: name, Params: v.Map(), Result: string(r.Status), Incomplete: r.Incomplete,
 		States: st.States, Transitions: st.Transitions, Depth: st.MaxDepth,
 		Seconds: st.Duration.Seconds(), StatesPerSecond: st.StatesPerSecond(), Workers: st.Workers, Mode: st.Mode,

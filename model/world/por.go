@@ -303,10 +303,10 @@ func (p *program) reachable(pc int) []int {
 }
 
 // PartialOrderApplies reports whether the world's partial-order reduction
-// can reduce anything, and if not, why.
-func (m *Model) PartialOrderApplies() (bool, string) {
-	if m.c.por.why != "" {
-		return false, m.c.por.why
+// can reduce anything, and if not, why (statespace.PartialOrderChooser).
+func (w World[S]) PartialOrderApplies() (bool, string) {
+	if w.por.why != "" {
+		return false, w.por.why
 	}
 	return true, ""
 }

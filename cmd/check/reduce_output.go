@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// jsonPartialOrder is what the partial-order reduction did, in --json.
+type jsonPartialOrder struct {
+	Applied    bool    `json:"applied"`
+	NotApplied string  `json:"not_applied,omitempty"`
+	States     uint64  `json:"reduced_states"`
+	Trans      uint64  `json:"reduced_transitions"`
+	Seconds    float64 `json:"reduced_seconds"`
+	Rerun      bool    `json:"unreduced_rerun"`
+	RerunDepth int     `json:"unreduced_rerun_depth,omitempty"`
+}
+
+func jsonPartialOrderOf(p *statespace.PartialOrderStats) *jsonPartialOrder {
+	if p == nil {
+		return nil
+	}
+	return &jsonPartialOrder{Applied: p.Applied, NotApplied: p.NotApplied, States: p.States, Trans: p.Transitions,
+		Seconds: p.Duration, Rerun: p.Rerun, RerunDepth: p.RerunDepth}
+}
+
+// reductionLine says which reductions ran.
+func reductionLine(reduce string, r *statespace.Result) string {
+	line := "reduction: " + reduce
+	switch p := r.PartialOrder; {
+	case p == nil:
+	case !p.Applied:
+		line += fmt.Sprintf(" (partial-order reduction not applied: %s)", p.NotApplied)
+	case p.Rerun:
+		line += fmt.Sprintf(" (partial-order: %s states, %s transitions, %.3f s; traces from the unreduced search bounded to depth %d)", count(p.States), count(p.Transitions), p.Duration, p.RerunDepth)
+	default:
+		line += fmt.Sprintf(" (partial-order: %s states, %s transitions, %.3f s)", count(p.States), count(p.Transitions), p.Duration)
+	}
+	return line
+}
