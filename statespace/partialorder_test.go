@@ -1,0 +1,162 @@
+package statespace_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
+)
+
+// walkers: n processes, each counting from 0 to k and stopping there; inc[i]
+// moves process i. Steps of different processes are independent, and none
+// lies on a cycle. The properties read process 0 only, so inc[i] for i > 0
+// is invisible and an ample set on its own.
+type walkers struct {
+	n     int
+	k     uint8
+	props []statespace.Property[countersState]
+}
+
+func (w walkers) Init() []countersState { return []countersState{{}} }
+func (w walkers) ActionNames() []string {
+	var out []string
+	for i := range w.n {
+		out = append(out, fmt.Sprintf("inc[%d]", i))
+	}
+	return out
+}
+func (w walkers) Actions(s *countersState, buf []statespace.Action) []statespace.Action {
+	for i := range w.n {
+		if s.C[i] < w.k {
+			buf = append(buf, statespace.Action(i))
+		}
+	}
+	return buf
+}
+func (w walkers) Step(s *countersState, a statespace.Action) countersState {
+	n := *s
+	n.C[a]++
+	return n
+}
+func (w walkers) Properties() []statespace.Property[countersState] { return w.props }
+func (w walkers) ValidEnd(*countersState) bool                      { return true }
+
+// Ample: the step of the first process other than 0 that can still move.
+func (w walkers) Ample(s *countersState, enabled, buf []statespace.Action) []statespace.Action {
+	for _, a := range enabled {
+		if a != 0 {
+			return append(buf, a)
+		}
+	}
+	return append(buf, enabled...)
+}
+
+func walkersWith(p ...statespace.Property[countersState]) walkers {
+	return walkers{n: 4, k: 3, props: p}
+}
+
+func stepsOf(t *statespace.Trace) string {
+	if t == nil {
+		return "no trace"
+	}
+	s := ""
+	for _, st := range t.Steps {
+		s += fmt.Sprintf("%d/%x ", st.Action, st.Fingerprint)
+	}
+	return s
+}
+
+// A violation found by the reduced search (at a depth greater than the
+// shortest) is reported with the unreduced search's result: the same
+// shortest counterexample and the same counts, for any number of workers.
+func TestPartialOrderReportsTheUnreducedShortestCounterexample(t *testing.T) {
+	m := walkersWith(statespace.Property[countersState]{Name: "p0-below-k", Expectation: statespace.Always,
+		Holds: func(s *countersState) bool { return s.C[0] < 3 }})
+	full, err := statespace.Check[countersState](m, statespace.Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Violation == nil || full.Violation.Trace.Len() != 3 {
+		t.Fatalf("unreduced: %+v", full.Violation)
+	}
+	for workers := 1; workers <= 4; workers++ {
+		red, err := statespace.Check[countersState](m, statespace.Options{Workers: workers, PartialOrder: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if red.PartialOrder == nil || !red.PartialOrder.Applied || !red.PartialOrder.Rerun {
+			t.Fatalf("workers %d: partial order %+v", workers, red.PartialOrder)
+		}
+		if red.PartialOrder.RerunDepth <= 3 {
+			t.Errorf("the reduced search found the violation at depth %d: the test would not show the re-run", red.PartialOrder.RerunDepth)
+		}
+		if got, want := stepsOf(red.Violation.Trace), stepsOf(full.Violation.Trace); got != want {
+			t.Errorf("workers %d: trace %s, unreduced %s", workers, got, want)
+		}
+		if red.Stats.States != full.Stats.States || red.Stats.Transitions != full.Stats.Transitions {
+			t.Errorf("workers %d: %d states %d transitions, unreduced %d %d", workers, red.Stats.States, red.Stats.Transitions, full.Stats.States, full.Stats.Transitions)
+		}
+	}
+}
+
+// When every property holds, the reduced search decides them with fewer
+// states, and the examples of Sometimes properties are the unreduced
+// search's; the counts are the same for any number of workers.
+func TestPartialOrderReducesAndKeepsExamples(t *testing.T) {
+	m := walkersWith(
+		statespace.Property[countersState]{Name: "p0-at-most-k", Expectation: statespace.Always, Holds: func(s *countersState) bool { return s.C[0] <= 3 }},
+		statespace.Property[countersState]{Name: "p0-moves", Expectation: statespace.Sometimes, Holds: func(s *countersState) bool { return s.C[0] == 2 }},
+	)
+	full, err := statespace.Check[countersState](m, statespace.Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *statespace.PartialOrderStats
+	for workers := 1; workers <= 4; workers++ {
+		red, err := statespace.Check[countersState](m, statespace.Options{Workers: workers, PartialOrder: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if red.Status != statespace.StatusOK {
+			t.Fatalf("status %s", red.Status)
+		}
+		for i, p := range red.Properties {
+			q := full.Properties[i]
+			if p.Verdict != q.Verdict || stepsOf(p.Trace) != stepsOf(q.Trace) {
+				t.Errorf("%s: %s %s, unreduced %s %s", p.Name, p.Verdict, stepsOf(p.Trace), q.Verdict, stepsOf(q.Trace))
+			}
+		}
+		po := red.PartialOrder
+		if po.States*10 > full.Stats.States {
+			t.Errorf("reduced search: %d states, unreduced %d: not 10× fewer", po.States, full.Stats.States)
+		}
+		if first == nil {
+			first = po
+		} else if po.States != first.States || po.Transitions != first.Transitions {
+			t.Errorf("workers %d: %d states %d transitions, 1 worker %d %d", workers, po.States, po.Transitions, first.States, first.Transitions)
+		}
+		for i, a := range red.Stats.Actions {
+			if (a.Enabled == 0) != (full.Stats.Actions[i].Enabled == 0) {
+				t.Errorf("action %s: enabled %d times reduced, %d unreduced", a.Name, a.Enabled, full.Stats.Actions[i].Enabled)
+			}
+		}
+	}
+}
+
+// Stuttering deadlocks are not preserved by the reduction: it is not used
+// with them, and the result says why.
+func TestPartialOrderNotUsedWithStutteringDeadlocks(t *testing.T) {
+	m := walkersWith()
+	res, err := statespace.Check[countersState](m, statespace.Options{Workers: 1, PartialOrder: true, Deadlock: statespace.DeadlockStutter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PartialOrder == nil || res.PartialOrder.Applied || res.PartialOrder.NotApplied == "" {
+		t.Fatalf("partial order %+v", res.PartialOrder)
+	}
+	full, _ := statespace.Check[countersState](m, statespace.Options{Workers: 1, Deadlock: statespace.DeadlockStutter})
+	if !reflect.DeepEqual(res.Stats.States, full.Stats.States) {
+		t.Errorf("%d states, unreduced %d", res.Stats.States, full.Stats.States)
+	}
+}
