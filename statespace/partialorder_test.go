@@ -40,7 +40,7 @@ func (w walkers) Step(s *countersState, a statespace.Action) countersState {
 	return n
 }
 func (w walkers) Properties() []statespace.Property[countersState] { return w.props }
-func (w walkers) ValidEnd(*countersState) bool                      { return true }
+func (w walkers) ValidEnd(*countersState) bool                     { return true }
 
 // Ample: the step of the first process other than 0 that can still move.
 func (w walkers) Ample(s *countersState, enabled, buf []statespace.Action) []statespace.Action {
