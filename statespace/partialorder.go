@@ -55,7 +55,8 @@ type PartialOrderStats struct {
 	NotApplied string
 	// States and Transitions are those of the reduced search.
 	States, Transitions uint64
-	// Duration is that of the reduced search.
+	// Duration is that of the reduced search, in seconds (Stats.Duration
+	// is the whole run's, the re-run included).
 	Duration float64
 	// Rerun is set when the reduced search found a counterexample or a
 	// Sometimes example and the traces (and, for a violation, the whole
@@ -100,6 +101,7 @@ func checkPartialOrder[S comparable](m Model[S], opt Options) (*Result, error) {
 			return nil, err
 		}
 		po.Rerun, po.RerunDepth = true, unreduced.MaxDepth
+		full.Stats.Duration += res.Stats.Duration // the whole run: both searches
 		full.PartialOrder = po
 		full.Notes = append(full.Notes, fmt.Sprintf("partial-order reduction: the reduced search found %s violated at depth %d after %d states; the result is the unreduced search's, bounded to depth %d, so the counterexample is the shortest one", res.Violation.Property, d, po.States, unreduced.MaxDepth))
 		return full, nil
@@ -134,6 +136,7 @@ func checkPartialOrder[S comparable](m Model[S], opt Options) (*Result, error) {
 		}
 	}
 	po.Rerun, po.RerunDepth = true, unreduced.MaxDepth
+	res.Stats.Duration += ex.Stats.Duration // the whole run: both searches
 	res.Notes = append(res.Notes, fmt.Sprintf("partial-order reduction: the examples of %v are from the unreduced search bounded to depth %d (%d states), so each is the shortest one", only, unreduced.MaxDepth, ex.Stats.States))
 	return res, nil
 }
