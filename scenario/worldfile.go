@@ -19,7 +19,7 @@ import (
 // file a regression test. docs/writing-scenarios.md is its guide.
 
 // worldFields are the top-level fields of a world file.
-var worldFields = []string{"model", "name", "description", "params", "arch", "backing", "lines", "writes", "exporter",
+var worldFields = []string{"model", "name", "description", "params", "arch", "backing", "lines", "writes", "cpu-cache", "exporter",
 	"dma-api-syncs-device-caches", "devices", "fence", "locks", "vm", "p2p", "symmetry", "agents", "invariants",
 	"properties", "max-states", "max-depth", "expect"}
 
@@ -86,6 +86,9 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	}
 	if n, ok := fields["dma-api-syncs-device-caches"]; ok {
 		spec.DMASyncsDeviceCaches = f.bool(n)
+	}
+	if n, ok := fields["cpu-cache"]; ok {
+		f.cpuCacheSection(n, &spec)
 	}
 	var fenceOf []*yaml.Node // each device's fence: field, checked once the families' objects are read
 	if n, ok := fields["devices"]; ok {
@@ -181,7 +184,7 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	}
 	if f.err == nil && !spec.UsesCacheFamily() {
 		// Every field changes the model or is rejected.
-		for _, k := range []string{"arch", "backing", "lines", "writes", "dma-api-syncs-device-caches", "exporter", "devices"} {
+		for _, k := range []string{"arch", "backing", "lines", "writes", "cpu-cache", "dma-api-syncs-device-caches", "exporter", "devices"} {
 			if _, ok := fields[k]; ok {
 				f.fail(keyOf(top, k), "%s: no agent makes a call on the buffer or the CPU cache, so %s would change nothing", k, k)
 			}

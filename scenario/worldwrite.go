@@ -28,6 +28,9 @@ func WorldYAML(s world.Spec, description string, expect []Expectation) ([]byte, 
 		add("lines", scalar(strconv.Itoa(s.Lines)))
 		add("writes", scalar(strconv.Itoa(s.Writes)))
 	}
+	if n := writeCPUCacheSection(&s); n != nil {
+		add("cpu-cache", n)
+	}
 	if s.DMASyncsDeviceCaches {
 		add("dma-api-syncs-device-caches", scalar("true"))
 	}
