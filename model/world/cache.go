@@ -837,4 +837,5 @@ func (c *core) init(s []byte) {
 	clear(s)
 	View{w: c, b: s}.cacheInitial()
 	View{w: c, b: s}.lockInit()
+	View{w: c, b: s}.lifeInit()
 }
