@@ -34,7 +34,7 @@ type Property struct {
 	Name      string
 	PerObject bool
 	// Family is the family of calls that defines it ("cache", "fence",
-	// "lock", "vm", "p2p"), or "world" for deadlock freedom, which every
+	// "lock", "vm", "p2p", "life"), or "world" for deadlock freedom, which every
 	// family contributes to (valid ends, wait-for edges).
 	Family string
 	Kind   Kind
@@ -212,6 +212,9 @@ var entries = []entry{
 	{world.P2PFallbackUsed, "p2p", Reachability, false},
 	{world.P2PCPUReadDevWrite, "p2p", Reachability, false},
 	{world.P2PDeviceReadCPUWrite, "p2p", Reachability, false},
+
+	{world.NoObjectUseAfterFree, "life", Safety, false},
+	{world.NoLeakedObject, "life", Safety, false},
 
 	{statespace.DeadlockProperty, "world", Safety, false},
 }

@@ -24,6 +24,7 @@ import (
 //	  fences:
 //	    - {name: job, resv: bo, usage: DMA_RESV_USAGE_WRITE, deps: DMA_RESV_USAGE_WRITE, lock: fence_lock}
 //	    - {name: pt, indefinite: true, published: true, refs: 1}
+//	    - {name: stub, published: true, signalled: true}  # exists already signalled (dma_fence_get_stub)
 //	  channels: [ring]            # messages: requests, replies, irq_work, completions
 //	  pm-devices: [gpu]           # devices with runtime PM
 //	  idle:                       # points where an agent may wait forever
@@ -34,7 +35,7 @@ import (
 var (
 	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
 	lockFields        = []string{"name", "kind", "dma-buf"}
-	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
+	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "signalled", "refs", "pending"}
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
 	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
 	resvUsages        = []string{"DMA_RESV_USAGE_KERNEL", "DMA_RESV_USAGE_WRITE", "DMA_RESV_USAGE_READ", "DMA_RESV_USAGE_BOOKKEEP"}
@@ -209,6 +210,9 @@ func (f *fileReader) lockFence(c *yaml.Node, ls *world.LockSpec) world.LockFence
 			*p = f.bool(v)
 		}
 	}
+	if v, ok := fm["signalled"]; ok {
+		f.lockFenceSignalled(v, &fc)
+	}
 	for k, p := range map[string]*uint8{"refs": &fc.Refs, "pending": &fc.Pending} {
 		if v, ok := fm[k]; ok {
 			*p = uint8(f.int(v, 0, 255))
@@ -278,6 +282,9 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 			}
 			if fc.Published {
 				kv = append(kv, "published", "true")
+			}
+			if fc.Signalled {
+				kv = append(kv, "signalled", "true")
 			}
 			if fc.Refs != 0 {
 				kv = append(kv, "refs", strconv.Itoa(int(fc.Refs)))

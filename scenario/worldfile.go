@@ -19,8 +19,8 @@ import (
 // file a regression test. docs/writing-scenarios.md is its guide.
 
 // worldFields are the top-level fields of a world file.
-var worldFields = []string{"model", "name", "description", "params", "arch", "backing", "lines", "writes", "exporter",
-	"dma-api-syncs-device-caches", "devices", "fence", "locks", "vm", "p2p", "symmetry", "agents", "invariants",
+var worldFields = []string{"model", "name", "description", "params", "arch", "backing", "lines", "writes", "cpu-cache", "exporter",
+	"dma-api-syncs-device-caches", "devices", "fence", "locks", "vm", "p2p", "life", "symmetry", "agents", "invariants",
 	"properties", "max-states", "max-depth", "expect"}
 
 // familySections read the other families' object declarations, each in
@@ -35,6 +35,7 @@ var familySections = []struct {
 	{"locks", (*fileReader).lockSection},
 	{"vm", (*fileReader).vmSection},
 	{"p2p", (*fileReader).p2pSection},
+	{"life", (*fileReader).lifeSection},
 }
 
 // Expectation is what a file expects of one property: its verdict
@@ -86,6 +87,9 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	}
 	if n, ok := fields["dma-api-syncs-device-caches"]; ok {
 		spec.DMASyncsDeviceCaches = f.bool(n)
+	}
+	if n, ok := fields["cpu-cache"]; ok {
+		f.cpuCacheSection(n, &spec)
 	}
 	var fenceOf []*yaml.Node // each device's fence: field, checked once the families' objects are read
 	if n, ok := fields["devices"]; ok {
@@ -174,14 +178,14 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	if n, ok := fields["invariants"]; ok {
 		spec.Invariants = f.invariants(n, &spec)
 	}
-	for _, sec := range []struct{ key, family string }{{"fence", "fence"}, {"locks", "lock"}, {"vm", "vm"}, {"p2p", "p2p"}} {
+	for _, sec := range []struct{ key, family string }{{"fence", "fence"}, {"locks", "lock"}, {"vm", "vm"}, {"p2p", "p2p"}, {"life", "life"}} {
 		if _, ok := fields[sec.key]; ok && f.err == nil && !spec.UsesFamily(sec.family) {
 			f.fail(keyOf(top, sec.key), "%s: no agent makes a call of the %s family, so the section would change nothing", sec.key, sec.family)
 		}
 	}
 	if f.err == nil && !spec.UsesCacheFamily() {
 		// Every field changes the model or is rejected.
-		for _, k := range []string{"arch", "backing", "lines", "writes", "dma-api-syncs-device-caches", "exporter", "devices"} {
+		for _, k := range []string{"arch", "backing", "lines", "writes", "cpu-cache", "dma-api-syncs-device-caches", "exporter", "devices"} {
 			if _, ok := fields[k]; ok {
 				f.fail(keyOf(top, k), "%s: no agent makes a call on the buffer or the CPU cache, so %s would change nothing", k, k)
 			}

@@ -28,6 +28,9 @@ func WorldYAML(s world.Spec, description string, expect []Expectation) ([]byte, 
 		add("lines", scalar(strconv.Itoa(s.Lines)))
 		add("writes", scalar(strconv.Itoa(s.Writes)))
 	}
+	if n := writeCPUCacheSection(&s); n != nil {
+		add("cpu-cache", n)
+	}
 	if s.DMASyncsDeviceCaches {
 		add("dma-api-syncs-device-caches", scalar("true"))
 	}
@@ -55,7 +58,7 @@ func WorldYAML(s world.Spec, description string, expect []Expectation) ([]byte, 
 	for _, w := range []struct {
 		key   string
 		write func(*world.Spec) (*yaml.Node, error)
-	}{{"fence", writeFenceSection}, {"locks", writeLocksSection}, {"vm", writeVMSection}, {"p2p", writeP2PSection}} {
+	}{{"fence", writeFenceSection}, {"locks", writeLocksSection}, {"vm", writeVMSection}, {"p2p", writeP2PSection}, {"life", writeLifeSection}} {
 		n, err := w.write(&s)
 		if err != nil {
 			return nil, err

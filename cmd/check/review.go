@@ -21,12 +21,14 @@ func family(name string) string {
 	switch {
 	case strings.HasPrefix(name, "fence-"):
 		return "Fences and dma_resv (the fence family)"
-	case strings.HasPrefix(name, "deadlock-"):
+	case strings.HasPrefix(name, "deadlock-"), strings.HasPrefix(name, "initial-signalled-"):
 		return "Locks and deadlock patterns (the lock family)"
 	case strings.HasPrefix(name, "crossvm-"):
 		return "Sharing across virtual machines (the vm family)"
 	case strings.HasPrefix(name, "p2p-"):
 		return "Peer-to-peer DMA (the p2p family)"
+	case strings.HasPrefix(name, "life-"):
+		return "Object lifetimes: references, fds and lists (the life family)"
 	case name == "german" || name == "dmabuf-bench":
 		return "Reference models (refmodels)"
 	}

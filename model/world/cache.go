@@ -835,5 +835,7 @@ func (c *core) init(s []byte) {
 	// nothing attached, every agent at the start of its program; then
 	// the families whose objects start otherwise.
 	clear(s)
+	View{w: c, b: s}.cacheInitial()
 	View{w: c, b: s}.lockInit()
+	View{w: c, b: s}.lifeInit()
 }

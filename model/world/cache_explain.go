@@ -223,6 +223,9 @@ func (n *cacheNarrator) label(i int) string {
 // who names the writer of version v of line l.
 func (n *cacheNarrator) who(l int, v uint8) string {
 	i := n.wrote[l][v]
+	if i == 0 && v == 1 && n.c.spec.CPUStart == StartDirty {
+		return "page population"
+	}
 	if i == 0 {
 		return "nobody"
 	}
@@ -242,6 +245,9 @@ func (n *cacheNarrator) latest(v View, l int) string {
 	ver := *v.latest(l)
 	if ver == 0 {
 		return "version 0 (the initial data)"
+	}
+	if n.wrote[l][ver] == 0 && ver == 1 && n.c.spec.CPUStart == StartDirty {
+		return "version 1, the zeroes page population wrote through the CPU cache before the buffer was exported"
 	}
 	return fmt.Sprintf("version %d, written by %s at step %d", ver, n.who(l, ver), n.wrote[l][ver])
 }

@@ -22,7 +22,7 @@ type KindInfo struct {
 // the order of the semantics tables: what a coverage test must see fire.
 func CallKinds() []KindInfo {
 	var out []KindInfo
-	tables := [numFamilies][]callDef{cacheCallDefs[:], fenceCallDefs[:], lockCallDefs[:], vmCallDefs[:], p2pCallDefs[:]}
+	tables := [numFamilies][]callDef{cacheCallDefs[:], fenceCallDefs[:], lockCallDefs[:], vmCallDefs[:], p2pCallDefs[:], lifeCallDefs[:]}
 	for f, table := range tables {
 		for i, d := range table {
 			if d.name == "" {

@@ -20,6 +20,7 @@ const (
 	famLock
 	famVM
 	famP2P
+	famLife // life.go: reference-counted objects, fds and lists (issue 18)
 	numFamilies
 )
 
@@ -228,6 +229,8 @@ func (c Call) def() *callDef {
 		table = vmCallDefs[:]
 	case famP2P:
 		table = p2pCallDefs[:]
+	case famLife:
+		table = lifeCallDefs[:]
 	}
 	if i >= len(table) {
 		return nil
@@ -246,6 +249,8 @@ func (c *core) callName(call Call, step int) string {
 		return c.vmCallName(call, step)
 	case famP2P:
 		return c.p2pCallName(call, step)
+	case famLife:
+		return c.lifeCallName(call, step)
 	}
 	return c.cacheCallName(call, step)
 }
@@ -264,6 +269,8 @@ func (v View) callEnabled(ag int, c Call, step int) bool {
 		return v.vmEnabled(ag, c, step)
 	case famP2P:
 		return v.p2pEnabled(ag, c, step)
+	case famLife:
+		return v.lifeEnabled(ag, c, step)
 	}
 	return v.cacheEnabled(ag, c, step)
 }
@@ -279,6 +286,8 @@ func (v View) callApply(ag int, c Call, step int) {
 		v.vmApply(ag, c, step)
 	case famP2P:
 		v.p2pApply(ag, c, step)
+	case famLife:
+		v.lifeApply(ag, c, step)
 	default:
 		v.cacheApply(ag, c, step)
 	}
@@ -296,6 +305,8 @@ func (c *core) checkCall(call Call) error {
 		return c.vmCheckCall(call)
 	case famP2P:
 		return c.p2pCheckCall(call)
+	case famLife:
+		return c.lifeCheckCall(call)
 	}
 	return c.cacheCheckCall(call)
 }

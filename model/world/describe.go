@@ -109,6 +109,7 @@ func (c *core) describe(s []byte) []statespace.Field {
 	c.lockDescribe(v, add)
 	c.vmDescribe(v, add)
 	c.p2pDescribe(v, add)
+	c.lifeDescribe(v, add)
 	for ag, p := range c.progs {
 		if c.lay.pc[ag] >= 0 {
 			add(sp.Agents[ag].Name+".at", p.describeNode(c.pcOf(s, ag)))

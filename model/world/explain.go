@@ -35,7 +35,7 @@ type familyExplain func(t *trail, property string) (sentence string, ok bool)
 // its own by defining c.<family>Explain in its file and listing it here;
 // the first sentence given wins.
 func (c *core) familyExplainers() []familyExplain {
-	return []familyExplain{c.cacheExplain, c.fenceExplain, c.lockExplain, c.vmExplain, c.p2pExplain}
+	return []familyExplain{c.cacheExplain, c.fenceExplain, c.lockExplain, c.vmExplain, c.p2pExplain, c.lifeExplain}
 }
 
 // explain is Explain over the states' bytes.

@@ -391,6 +391,7 @@ func familyProperty(property string) bool {
 		world.LockdepFenceSignalling, world.NoKernelAPIMisuse, world.NoFenceOnIndefinite, world.EveryFenceEventuallySignalled,
 		world.VMNoUseAfterFree, world.VMNoStaleRead, world.VMNoDeadlock,
 		world.P2PRoutable, world.P2PNoDropped, world.P2PNoStaleRead, world.P2PFallback, world.P2PBAROnlyToP2P,
+		world.NoObjectUseAfterFree, world.NoLeakedObject,
 		statespace.DeadlockProperty:
 		return true
 	}

@@ -122,7 +122,9 @@ func devAtom(f func(View, int) bool) func(string, []int, []string) Expr {
 
 // atoms lists every atom: each family's table (fenceAtoms, ... in the
 // family's files).
-func atoms() []Atom { return slices.Concat(cacheAtoms, fenceAtoms, lockAtoms, vmAtoms, p2pAtoms) }
+func atoms() []Atom {
+	return slices.Concat(cacheAtoms, fenceAtoms, lockAtoms, vmAtoms, p2pAtoms, lifeAtoms)
+}
 
 // AtomNames returns the names of the expression language's atoms.
 func AtomNames() []string {

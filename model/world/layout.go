@@ -30,6 +30,8 @@ type layout struct {
 	fence fenceLay
 	// vm is the offset of the vm family's section (vmState), or -1.
 	vm int
+	// life is the life family's section (life_state.go).
+	life lifeLay
 }
 
 // devLayout is the offsets of one device's fields.
@@ -100,6 +102,7 @@ func newLayout(c *core) layout {
 	lockLayout(c, &l, take)
 	vmLayout(c, &l, take)
 	p2pLayout(c, &l, take)
+	lifeLayout(c, &l, take)
 	for _, p := range c.progs {
 		if len(p.nodes) > 1 {
 			l.pc = append(l.pc, take(1))

@@ -106,6 +106,9 @@ type LockFence struct {
 	Indefinite bool
 	// Published: the fence exists and is visible from the start.
 	Published bool
+	// Signalled: the fence exists already signalled (a stub fence,
+	// dma_fence_get_stub; a sync_file of finished work): initial.go.
+	Signalled bool
 	// Refs is the initial reference count; Pending the initial num_pending
 	// of a dma_fence_array.
 	Refs, Pending uint8

@@ -152,6 +152,9 @@ func (v View) lockInit() {
 				v.fs().create(int(l.lockSlot[i]), 1) // the one status: pending
 			}
 		}
+		if f.Signalled {
+			v.lkStartSignalled(i)
+		}
 		v.b[d.refs+i] = f.Refs
 		v.b[d.pending+i] = f.Pending
 	}

@@ -39,7 +39,7 @@ var cacheDocs = map[string]string{
 // PropertyDoc explains a built-in property of the world and the kernel
 // rule it comes from; "" for a name that is not one.
 func PropertyDoc(name string) string {
-	for _, docs := range []map[string]string{cacheDocs, fenceDocs, lockDocs, vmDocs, p2pDocs} {
+	for _, docs := range []map[string]string{cacheDocs, fenceDocs, lockDocs, vmDocs, p2pDocs, lifeDocs} {
 		if d, ok := docs[name]; ok {
 			return d
 		}

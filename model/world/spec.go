@@ -19,6 +19,9 @@ type Spec struct {
 	// Writes bounds the total number of writes, CPU and device (1..MaxVersion):
 	// a write call is disabled once the bound is reached.
 	Writes int
+	// CPUStart is the state of the buffer's lines in the CPU cache at the
+	// start (initial.go): invalid, or dirty after page population.
+	CPUStart CacheStart
 	// Devices are the importing devices, in index order (1..MaxDevices).
 	Devices []Device
 	// Exporter is the exporter's behaviour: its hooks as operation lists.
@@ -47,6 +50,8 @@ type Spec struct {
 	Locks LockSpec
 	VM    VMSpec
 	P2P   P2PSpec
+	// Life declares the life family's objects and fds (life.go).
+	Life LifeSpec
 }
 
 // Invariant is a named expression that must hold in every reachable state.
@@ -256,7 +261,7 @@ func (s *Spec) validate() error {
 	if len(s.Devices) > 0 && len(s.Exporter.Map) != 1 {
 		return fmt.Errorf("exporter %q: map_dma_buf must map exactly once (dma-map or iommu-map-direct)", s.Exporter.Name)
 	}
-	for _, err := range []error{s.Fence.validate(s), s.Locks.validate(s), s.VM.validate(s), s.P2P.validate(s)} {
+	for _, err := range []error{s.Fence.validate(s), s.Locks.validate(s), s.VM.validate(s), s.P2P.validate(s), s.Life.validate(), s.validateInitial()} {
 		if err != nil {
 			return err
 		}

@@ -160,7 +160,7 @@ var familySymmetry = [numFamilies]familySym{
 	famCache: {callDev: cacheCallDev, permuteCall: cachePermuteCall, check: cacheCheckSymmetry, permute: cachePermute},
 }
 
-var familyNames = [numFamilies]string{"cache", "fence", "lock", "vm", "p2p"}
+var familyNames = [numFamilies]string{"cache", "fence", "lock", "vm", "p2p", "life"}
 
 // declares reports whether the spec declares objects of family f.
 func (s *Spec) declares(f int) bool {
@@ -175,6 +175,8 @@ func (s *Spec) declares(f int) bool {
 		return !reflect.ValueOf(s.VM).IsZero()
 	case famP2P:
 		return !reflect.ValueOf(s.P2P).IsZero()
+	case famLife:
+		return s.Life.declared()
 	}
 	return false
 }

@@ -142,7 +142,7 @@ var cacheSyntaxes = []Syntax{
 // syntaxes lists every call a scenario file can write: each family's
 // table (fenceSyntaxes, ... in the family's files).
 func syntaxes() []Syntax {
-	return slices.Concat(cacheSyntaxes, fenceSyntaxes, lockSyntaxes, vmSyntaxes, p2pSyntaxes)
+	return slices.Concat(cacheSyntaxes, fenceSyntaxes, lockSyntaxes, vmSyntaxes, p2pSyntaxes, lifeSyntaxes)
 }
 
 // CallNames returns every call name a scenario file can use, sorted and
@@ -242,7 +242,7 @@ func ParseCall(text string, s *Spec) (Call, error) {
 		// use, the lock family's forms.
 		var lock []Syntax
 		for _, sx := range cands {
-			if familyOf(sx.Kind) == famLock {
+			if f := familyOf(sx.Kind); f == famLock || f == famLife {
 				lock = append(lock, sx)
 			}
 		}

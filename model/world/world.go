@@ -169,6 +169,7 @@ func Build(spec Spec) (*Model, error) {
 	c.props = append(c.props, c.lockProps()...)
 	c.props = append(c.props, c.vmProps()...)
 	c.props = append(c.props, c.p2pProps()...)
+	c.props = append(c.props, c.lifeProps()...)
 	if err := c.buildSymmetry(); err != nil {
 		return nil, fmt.Errorf("world %s: %w", spec.Name, err)
 	}
@@ -463,7 +464,7 @@ func (c *core) validEnd(s []byte) bool {
 	if done {
 		return true
 	}
-	return (!c.uses[famCache] || v.released()) && c.fenceEnd(v) && c.lockEnd(v) && c.vmEnd(v) && c.p2pEnd(v)
+	return (!c.uses[famCache] || v.released()) && c.fenceEnd(v) && c.lockEnd(v) && c.vmEnd(v) && c.p2pEnd(v) && c.lifeEnd(v)
 }
 
 // WaitsFor returns who waits for whom in s (statespace.WaitForGraph).
