@@ -18,6 +18,7 @@ import (
 //	  ww-class: wait-die          # or wound-wait (reservation_ww_class's algorithm)
 //	  lockdep-priming: false      # turn off dma_resv_lockdep()'s boot-time priming
 //	  liveness: true              # check that every fence is eventually signalled
+//	  lock-order: true            # check lockdep's lock-order rule (lock-order)
 //	  locks:                      # in lockdep's order
 //	    - {name: bo, kind: resv}  # resv, mutex or spinlock
 //	    - {name: buf, kind: resv, dma-buf: true}  # the dma-buf's own dma_resv (at most one)
@@ -32,7 +33,7 @@ import (
 // lockSectionFields are the fields of the section, lockFields of a lock
 // and lockFenceFields of a fence.
 var (
-	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
+	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "lock-order", "locks", "fences", "channels", "pm-devices", "idle"}
 	lockFields        = []string{"name", "kind", "dma-buf"}
 	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
@@ -54,6 +55,11 @@ func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
 	}
 	if v, ok := m["liveness"]; ok {
 		ls.Liveness = f.bool(v)
+	}
+	if v, ok := m["lock-order"]; ok {
+		if ls.LockOrder = f.bool(v); !ls.LockOrder {
+			f.fail(v, "lock-order: false is the default (write it only to check lockdep's lock order)")
+		}
 	}
 	if v, ok := m["locks"]; ok {
 		for _, c := range f.items(v, "locks", world.MaxLocks) {
@@ -222,7 +228,7 @@ func (f *fileReader) lockFence(c *yaml.Node, ls *world.LockSpec) world.LockFence
 func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 	ls := &s.Locks
 	if len(ls.Locks) == 0 && len(ls.Fences) == 0 && len(ls.Channels) == 0 && len(ls.PMDevices) == 0 &&
-		ls.WW == world.WaitDie && !ls.NoLockdepPriming && !ls.Liveness && len(ls.Idle) == 0 {
+		ls.WW == world.WaitDie && !ls.NoLockdepPriming && !ls.Liveness && !ls.LockOrder && len(ls.Idle) == 0 {
 		return nil, nil
 	}
 	n := mapping()
@@ -235,6 +241,9 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 	}
 	if ls.Liveness {
 		add("liveness", scalar("true"))
+	}
+	if ls.LockOrder {
+		add("lock-order", scalar("true"))
 	}
 	flow := func(kv ...string) *yaml.Node {
 		m := mapping()

@@ -19,7 +19,8 @@ func TestLocksSectionErrors(t *testing.T) {
 		{"bad usage", "  locks: [{name: m, kind: mutex}, {name: bo, kind: resv}]\n  fences: [{name: f, resv: bo, usage: WRITE}]\n", `w.yaml:4:39: unknown dma_resv usage "WRITE"`},
 		{"ww class", "  ww-class: wound-die\n  locks: [{name: m, kind: mutex}]\n", `w.yaml:3:13: unknown ww class "wound-die" (did you mean "wound-wait"?)`},
 		{"fence lock", "  locks: [{name: m, kind: mutex}]\n  fences: [{name: f, lock: n}]\n", `w.yaml:4:28: fence f: "n" is not a lock (did you mean "m"?)`},
-		{"valid", "  ww-class: wound-wait\n  lockdep-priming: false\n  locks: [{name: m, kind: mutex}]\n  channels: [c]\n  pm-devices: [gpu]\n", ""},
+		{"lock order off", "  lock-order: false\n  locks: [{name: m, kind: mutex}]\n", `w.yaml:3:15: lock-order: false is the default`},
+		{"valid", "  lock-order: true\n  ww-class: wound-wait\n  lockdep-priming: false\n  locks: [{name: m, kind: mutex}]\n  channels: [c]\n  pm-devices: [gpu]\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, _, err := ParseFile(Builtin(), "w.yaml", []byte("model: world\nlocks:\n"+tc.locks+tail))

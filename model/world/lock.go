@@ -142,6 +142,10 @@ type LockSpec struct {
 	// Liveness adds the Eventually property "every fence is eventually
 	// signalled" under weak fairness per agent.
 	Liveness bool
+	// LockOrder adds lockdep's lock-order rule (lock_order.go): no two
+	// lock classes are taken in both orders, and no class is nested in
+	// itself without an annotation.
+	LockOrder bool
 	// Idle are the points at which an agent may wait forever (for work
 	// that may never come: an irq_work, an autosuspend timer) without that
 	// being a deadlock.

@@ -264,6 +264,9 @@ func (c *core) lockProps() []propDef {
 		}},
 		{name: EveryProgramCanFinish, exp: statespace.Sometimes, holds: func(v View) bool { return v.lkAllIdle() }},
 	}
+	if ls.LockOrder {
+		ps = append(ps, propDef{name: LockOrderRule, exp: statespace.Always, holds: func(v View) bool { _, _, bad := v.LockOrderInversion(); return !bad }})
+	}
 	if ls.Liveness {
 		ps = append(ps, propDef{name: EveryFenceEventuallySignalled, exp: statespace.Eventually, holds: func(v View) bool {
 			for f := range v.w.spec.Locks.Fences {
@@ -606,4 +609,7 @@ func (c *core) lockDescribe(v View, add func(name, value string)) {
 		parts = append(parts, "nothing learned")
 	}
 	add("lockdep", strings.Join(parts, "; "))
+	if ls.LockOrder {
+		add("lockdep order", c.lockOrderDescribe(v))
+	}
 }

@@ -21,7 +21,11 @@ type lockDerived struct {
 	// ldSig and ldWait are lockdep's sticky masks (bit per lock, bit 7
 	// fs_reclaim): taken inside a signalling section, held around a wait.
 	owner, fence, refs, pending, deps, cbs, chans, pm, pmref, ldSig, ldWait int
-	resvMask, indefinite                                                    uint8
+	// ldOrder is lockdep's dependency graph (LockSpec.LockOrder): 8
+	// bytes, byte a the classes taken while class a was held
+	// (lock_order.go); 0 when the world does not check lock order.
+	ldOrder              int
+	resvMask, indefinite uint8
 	// at[ag][pc] is the call agent ag makes at program point pc (every
 	// edge of a point is a result of the same call) and whether the
 	// agent may wait there forever.
@@ -117,6 +121,9 @@ func lockLayout(c *core, l *layout, take func(n int) int) {
 	d.chans = take(len(ls.Channels))
 	d.pm, d.pmref = take(len(ls.PMDevices)), take(len(ls.PMDevices))
 	d.ldSig, d.ldWait = take(1), take(1)
+	if ls.LockOrder {
+		d.ldOrder = take(lkClasses)
+	}
 }
 
 // lkPointOf is what lockdep learns from a point making call.
@@ -363,12 +370,24 @@ func (v View) lkSignal(ag, f int) {
 
 // lkAcquire gives lock l to agent ag, recording for lockdep an acquisition
 // inside a signalling critical section.
-func (v View) lkAcquire(ag, l int) {
+func (v View) lkAcquire(ag, l int) { v.lkAcquireNest(ag, l, false) }
+
+// lkAcquireNest is lkAcquire; nest marks an acquisition lockdep sees
+// annotated as nested in a lock of its own class (a ww_mutex taken with
+// its ww_acquire_ctx, the context being the nest_lock).
+func (v View) lkAcquireNest(ag, l int, nest bool) {
+	v.lkNoteOrder(ag, 1<<l, nest)
 	v.b[v.w.spec.Locks.d.owner+l] = uint8(ag + 1)
-	v.lkNoteAcquire(ag, 1<<l)
+	if v.lkSigDepth(ag) > 0 {
+		v.b[v.w.spec.Locks.d.ldSig] |= 1 << l
+	}
 }
 
+// lkNoteAcquire records for lockdep a lock taken and released within the
+// step (fence->lock in dma_fence_signal and dma_fence_add_callback,
+// fs_reclaim in kmalloc).
 func (v View) lkNoteAcquire(ag int, bits uint8) {
+	v.lkNoteOrder(ag, bits, false)
 	if v.lkSigDepth(ag) > 0 {
 		v.b[v.w.spec.Locks.d.ldSig] |= bits
 	}
@@ -456,7 +475,7 @@ func (v View) lockApply(ag int, c Call, step int) {
 			if v.lkAcquired(ag) == 0 {
 				*v.lkFlags(ag) &^= lkWounded
 			}
-			v.lkAcquire(ag, c.Obj)
+			v.lkAcquireNest(ag, c.Obj, true)
 		case lkResvLockCtxDeadlk:
 			*v.lkCont(ag) = uint8(c.Obj + 1)
 		case lkResvLockCtxWound:
@@ -466,7 +485,7 @@ func (v View) lockApply(ag int, c Call, step int) {
 		if v.lkAcquired(ag) == 0 {
 			*v.lkFlags(ag) &^= lkWounded
 		}
-		v.lkAcquire(ag, c.Obj)
+		v.lkAcquireNest(ag, c.Obj, true)
 		*v.lkCont(ag) = 0
 	case lkResvBackoff:
 		for l := range ls.Locks {
