@@ -25,6 +25,9 @@ import (
 //	  fences:
 //	    - {name: job, resv: bo, usage: DMA_RESV_USAGE_WRITE, deps: DMA_RESV_USAGE_WRITE, lock: fence_lock}
 //	    - {name: pt, indefinite: true, published: true, refs: 1}
+//	    - {name: A, container: array, members: [job, pt], signaled: members}  # dma_fence_array (signaled: the fixed op)
+//	    - {name: P1, container: chain, members: [job], syncobj: tl, point: 1}  # a timeline point
+//	  syncobjs: [tl]              # drm_syncobj timelines
 //	  channels: [ring]            # messages: requests, replies, irq_work, completions
 //	  pm-devices: [gpu]           # devices with runtime PM
 //	  idle:                       # points where an agent may wait forever
@@ -33,9 +36,11 @@ import (
 // lockSectionFields are the fields of the section, lockFields of a lock
 // and lockFenceFields of a fence.
 var (
-	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "lock-order", "locks", "fences", "channels", "pm-devices", "idle"}
+	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "lock-order", "locks", "fences", "syncobjs", "channels", "pm-devices", "idle"}
 	lockFields        = []string{"name", "kind", "dma-buf"}
-	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
+	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending", "container", "members", "signaled", "syncobj", "point"}
+	containerKinds    = []string{"none", "array", "chain"}         // world.ContainerKind order
+	arraySignaledOps  = []string{"num-pending", "members"}         // v6.12's dma_fence_array_signaled, the fixed one
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
 	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
 	resvUsages        = []string{"DMA_RESV_USAGE_KERNEL", "DMA_RESV_USAGE_WRITE", "DMA_RESV_USAGE_READ", "DMA_RESV_USAGE_BOOKKEEP"}
@@ -84,6 +89,11 @@ func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
 				}
 			}
 			ls.Locks = append(ls.Locks, lo)
+		}
+	}
+	if v, ok := m["syncobjs"]; ok {
+		for _, c := range f.items(v, "syncobjs", 4) {
+			ls.Syncobjs = append(ls.Syncobjs, f.uniqueName(c, "syncobj", ls.Syncobjs))
 		}
 	}
 	if v, ok := m["fences"]; ok {
@@ -220,14 +230,81 @@ func (f *fileReader) lockFence(c *yaml.Node, ls *world.LockSpec) world.LockFence
 			*p = uint8(f.int(v, 0, 255))
 		}
 	}
+	f.containerFields(c, fm, &fc, ls)
 	return fc
+}
+
+// containerFields reads a container fence's fields (world.LockFence's
+// Container, Members, WalksMembers, Syncobj, Point): members are fences
+// declared before it; signaled (an array's ops->signaled) and syncobj and
+// point (a chain link's timeline) are rejected where they change nothing.
+func (f *fileReader) containerFields(c *yaml.Node, fm map[string]*yaml.Node, fc *world.LockFence, ls *world.LockSpec) {
+	v, ok := fm["container"]
+	if !ok {
+		for _, k := range []string{"members", "signaled", "syncobj", "point"} {
+			if x, ok := fm[k]; ok {
+				f.fail(x, "fence %s: %s goes with a container (container: array or chain)", fc.Name, k)
+			}
+		}
+		return
+	}
+	if fc.Container = world.ContainerKind(f.choice(v, "container kind", containerKinds)); fc.Container == world.NotContainer {
+		f.fail(v, "fence %s: container: none is the default", fc.Name)
+	}
+	m, ok := fm["members"]
+	if !ok {
+		f.fail(c, "fence %s: a container needs its members", fc.Name)
+	}
+	if ok {
+		var names []string
+		for _, x := range ls.Fences {
+			names = append(names, x.Name)
+		}
+		for _, n := range f.items(m, "members", world.MaxFences) {
+			name := f.str(n)
+			i := slices.Index(names, name)
+			switch {
+			case i < 0:
+				f.fail(n, "fence %s: member %q is not a fence declared before it%s", fc.Name, name, didYouMean(name, names))
+			case fc.Members&(1<<i) != 0:
+				f.fail(n, "fence %s: member %q listed twice", fc.Name, name)
+			default:
+				fc.Members |= 1 << i
+			}
+		}
+	}
+	if x, ok := fm["signaled"]; ok {
+		if fc.Container != world.FenceArray {
+			f.fail(x, "fence %s: dma_fence_chain_signaled always walks the chain; signaled: goes with an array", fc.Name)
+		}
+		if fc.WalksMembers = f.choice(x, "array signaled op", arraySignaledOps) == 1; !fc.WalksMembers {
+			f.fail(x, "fence %s: signaled: num-pending is the default (v6.12)", fc.Name)
+		}
+	}
+	if x, ok := fm["syncobj"]; ok {
+		name := f.str(x)
+		switch {
+		case fc.Container != world.FenceChain:
+			f.fail(x, "fence %s: a timeline point is a chain link (container: chain)", fc.Name)
+		case !slices.Contains(ls.Syncobjs, name):
+			f.fail(x, "fence %s: %q is not a syncobj%s (declare it in syncobjs:)", fc.Name, name, didYouMean(name, ls.Syncobjs))
+		}
+		fc.Syncobj = name
+		if p, ok := fm["point"]; ok {
+			fc.Point = uint8(f.int(p, 1, 255))
+		} else {
+			f.fail(x, "fence %s: a timeline point needs its point number (point: N)", fc.Name)
+		}
+	} else if p, ok := fm["point"]; ok {
+		f.fail(p, "fence %s: point goes with a syncobj", fc.Name)
+	}
 }
 
 // writeLocksSection renders s.Locks as a world file's "locks" section; nil
 // when the spec declares none of the family's objects.
 func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 	ls := &s.Locks
-	if len(ls.Locks) == 0 && len(ls.Fences) == 0 && len(ls.Channels) == 0 && len(ls.PMDevices) == 0 &&
+	if len(ls.Locks) == 0 && len(ls.Fences) == 0 && len(ls.Syncobjs) == 0 && len(ls.Channels) == 0 && len(ls.PMDevices) == 0 &&
 		ls.WW == world.WaitDie && !ls.NoLockdepPriming && !ls.Liveness && !ls.LockOrder && len(ls.Idle) == 0 {
 		return nil, nil
 	}
@@ -267,6 +344,17 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 		}
 		add("locks", l)
 	}
+	names := func(ns []string) *yaml.Node {
+		l := sequence()
+		l.Style = yaml.FlowStyle
+		for _, x := range ns {
+			l.Content = append(l.Content, scalar(x))
+		}
+		return l
+	}
+	if len(ls.Syncobjs) > 0 {
+		add("syncobjs", names(ls.Syncobjs))
+	}
 	if len(ls.Fences) > 0 {
 		l := sequence()
 		for _, fc := range ls.Fences {
@@ -294,17 +382,28 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 			if fc.Pending != 0 {
 				kv = append(kv, "pending", strconv.Itoa(int(fc.Pending)))
 			}
-			l.Content = append(l.Content, flow(kv...))
+			fn := flow(kv...)
+			if fc.Container != world.NotContainer {
+				if int(fc.Container) >= len(containerKinds) {
+					return nil, fmt.Errorf("fence %s: unknown container kind %d", fc.Name, fc.Container)
+				}
+				var ms []string
+				for i, x := range ls.Fences {
+					if fc.Members&(1<<i) != 0 {
+						ms = append(ms, x.Name)
+					}
+				}
+				fn.Content = append(fn.Content, scalar("container"), scalar(containerKinds[fc.Container]), scalar("members"), names(ms))
+				if fc.WalksMembers {
+					fn.Content = append(fn.Content, scalar("signaled"), scalar("members"))
+				}
+				if fc.Syncobj != "" {
+					fn.Content = append(fn.Content, scalar("syncobj"), scalar(fc.Syncobj), scalar("point"), scalar(strconv.Itoa(int(fc.Point))))
+				}
+			}
+			l.Content = append(l.Content, fn)
 		}
 		add("fences", l)
-	}
-	names := func(ns []string) *yaml.Node {
-		l := sequence()
-		l.Style = yaml.FlowStyle
-		for _, x := range ns {
-			l.Content = append(l.Content, scalar(x))
-		}
-		return l
 	}
 	if len(ls.Channels) > 0 {
 		add("channels", names(ls.Channels))

@@ -160,7 +160,7 @@ func (v View) lockInit() {
 			}
 		}
 		v.b[d.refs+i] = f.Refs
-		v.b[d.pending+i] = f.Pending
+		v.b[d.pending+i] = lkPendingInit(f)
 	}
 }
 
@@ -304,7 +304,7 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 	case lkSchedWaitDeps:
 		return v.b[ls.d.deps+c.Obj]&^v.lkSignalledMask() == 0
 	case lkFenceWait:
-		return v.lkPublished(c.Obj) && v.lkSignalled(c.Obj)
+		return v.lkPublished(c.Obj) && v.lkWaitReady(c.Obj)
 	case lkResvWait:
 		return v.lkResvIdle(c.Obj, ResvUsage(c.N))
 	case lkFenceSignal:
@@ -326,7 +326,7 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 		if l := ls.Fences[c.Obj].Lock; l >= 0 && v.lkOwner(l) >= 0 {
 			return false
 		}
-		return v.lkSignalled(c.Obj) == (c.Kind == lkAddCallbackENOENT)
+		return v.lkWaitReady(c.Obj) == (c.Kind == lkAddCallbackENOENT)
 	case lkRunCallback, lkNoCallback:
 		return (v.b[ls.d.cbs+c.Obj]&(1<<c.N) != 0) == (c.Kind == lkRunCallback)
 	case lkArrayDecTrue, lkArrayDecFalse:
@@ -339,6 +339,8 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 		return !v.lkSuspended(c.Obj) && v.lkPMUsage(c.Obj) == 0
 	case lkP2PDMA:
 		return !v.lkSuspended(c.Obj) || !v.lkHas(c.N, lkP2P)
+	case lkEnableSignaling, lkIsSignaledTrue, lkIsSignaledFalse, lkSyncobjAddPoint, lkTimelineWait, lkTimelineWaitEINVAL, lkTimelineWaitSubmit:
+		return v.lockContainerEnabled(ag, c)
 	}
 	return false
 }
@@ -361,11 +363,8 @@ func (v View) lkSignal(ag, f int) {
 	if l := ls.Fences[f].Lock; l >= 0 {
 		v.lkNoteAcquire(ag, 1<<l)
 	}
-	if l := &v.w.lay.fence; l.joined {
-		v.signalSlot(int(l.lockSlot[f])) // the one status is the slot's
-		return
-	}
-	v.b[ls.d.fence+f] |= lkSignalled
+	v.lkSetSignalled(f) // in a joined world, the one status is the slot's
+	v.lkCascade(f)
 }
 
 // lkAcquire gives lock l to agent ag, recording for lockdep an acquisition
@@ -528,6 +527,9 @@ func (v View) lockApply(ag int, c Call, step int) {
 			v.publishSlot(c.Obj)
 		}
 	case lkFenceWait, lkResvWait:
+		if c.Kind == lkFenceWait {
+			v.lkEnable(ag, c.Obj) // dma_fence_wait enables signalling
+		}
 		v.lkNoteWait(ag)
 	case lkFenceSignal:
 		v.lkSignal(ag, c.Obj)
@@ -535,11 +537,8 @@ func (v View) lockApply(ag int, c Call, step int) {
 		if v.lkOwner(ls.Fences[c.Obj].Lock) != ag || !v.lkPublished(c.Obj) {
 			v.lockError(ag, "dma_fence_signal_locked(%s) without its lock or before it is published", ls.Fences[c.Obj].Name)
 		}
-		if l := &v.w.lay.fence; l.joined {
-			v.signalSlot(int(l.lockSlot[c.Obj]))
-		} else {
-			b[d.fence+c.Obj] |= lkSignalled
-		}
+		v.lkSetSignalled(c.Obj)
+		v.lkCascade(c.Obj)
 	case lkBeginSignalling:
 		if v.lkSigDepth(ag) == lkSigDepth {
 			v.lockError(ag, "signalling sections nested too deep")
@@ -579,6 +578,7 @@ func (v View) lockApply(ag int, c Call, step int) {
 		if l := ls.Fences[c.Obj].Lock; l >= 0 {
 			v.lkNoteAcquire(ag, 1<<l)
 		}
+		v.lkEnable(ag, c.Obj) // dma_fence_add_callback enables signalling
 		if c.Kind == lkAddCallback {
 			b[d.cbs+c.Obj] |= 1 << ag
 		}
@@ -626,6 +626,8 @@ func (v View) lockApply(ag int, c Call, step int) {
 		*v.lkPM(c.Obj)--
 	case lkPMSuspend:
 		*v.lkPM(c.Obj) |= lkPMSuspended
+	case lkEnableSignaling, lkIsSignaledTrue, lkIsSignaledFalse, lkSyncobjAddPoint, lkTimelineWait, lkTimelineWaitEINVAL, lkTimelineWaitSubmit:
+		v.lockContainerApply(ag, c)
 	default:
 		v.lockError(ag, "unknown lock call %d", c.Kind&0xff)
 	}
