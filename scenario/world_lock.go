@@ -39,8 +39,8 @@ var (
 	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "lock-order", "locks", "fences", "syncobjs", "channels", "pm-devices", "idle"}
 	lockFields        = []string{"name", "kind", "dma-buf"}
 	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending", "container", "members", "signaled", "syncobj", "point"}
-	containerKinds    = []string{"none", "array", "chain"}         // world.ContainerKind order
-	arraySignaledOps  = []string{"num-pending", "members"}         // v6.12's dma_fence_array_signaled, the fixed one
+	containerKinds    = []string{"none", "array", "chain"}    // world.ContainerKind order
+	arraySignaledOps  = []string{"num-pending", "members"}    // v6.12's dma_fence_array_signaled, the fixed one
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
 	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
 	resvUsages        = []string{"DMA_RESV_USAGE_KERNEL", "DMA_RESV_USAGE_WRITE", "DMA_RESV_USAGE_READ", "DMA_RESV_USAGE_BOOKKEEP"}
