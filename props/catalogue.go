@@ -188,6 +188,7 @@ var entries = []entry{
 	{world.NoKernelAPIMisuse, "lock", Safety, false},
 	{world.LockdepFenceSignalling, "lock", Safety, false},
 	{world.NoFenceOnIndefinite, "lock", Safety, false},
+	{world.LockOrderRule, "lock", Safety, false},
 	{world.EveryProgramCanFinish, "lock", Reachability, false},
 	{world.EveryFenceEventuallySignalled, "lock", Liveness, false},
 

@@ -18,6 +18,7 @@ import (
 //	  ww-class: wait-die          # or wound-wait (reservation_ww_class's algorithm)
 //	  lockdep-priming: false      # turn off dma_resv_lockdep()'s boot-time priming
 //	  liveness: true              # check that every fence is eventually signalled
+//	  lock-order: true            # check lockdep's lock-order rule (lock-order)
 //	  locks:                      # in lockdep's order
 //	    - {name: bo, kind: resv}  # resv, mutex or spinlock
 //	    - {name: buf, kind: resv, dma-buf: true}  # the dma-buf's own dma_resv (at most one)
@@ -25,6 +26,9 @@ import (
 //	    - {name: job, resv: bo, usage: DMA_RESV_USAGE_WRITE, deps: DMA_RESV_USAGE_WRITE, lock: fence_lock}
 //	    - {name: pt, indefinite: true, published: true, refs: 1}
 //	    - {name: stub, published: true, signalled: true}  # exists already signalled (dma_fence_get_stub)
+//	    - {name: A, container: array, members: [job, pt], array-signaled: members}  # dma_fence_array (array-signaled: the fixed op)
+//	    - {name: P1, container: chain, members: [job], syncobj: tl, point: 1}  # a timeline point
+//	  syncobjs: [tl]              # drm_syncobj timelines
 //	  channels: [ring]            # messages: requests, replies, irq_work, completions
 //	  pm-devices: [gpu]           # devices with runtime PM
 //	  idle:                       # points where an agent may wait forever
@@ -33,9 +37,11 @@ import (
 // lockSectionFields are the fields of the section, lockFields of a lock
 // and lockFenceFields of a fence.
 var (
-	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
+	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "lock-order", "locks", "fences", "syncobjs", "channels", "pm-devices", "idle"}
 	lockFields        = []string{"name", "kind", "dma-buf"}
-	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "signalled", "refs", "pending"}
+	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "signalled", "refs", "pending", "container", "members", "array-signaled", "syncobj", "point"}
+	containerKinds    = []string{"none", "array", "chain"}    // world.ContainerKind order
+	arraySignaledOps  = []string{"num-pending", "members"}    // v6.12's dma_fence_array_signaled, the fixed one
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
 	wwClasses         = []string{"wait-die", "wound-wait"}    // world.WWClass order
 	resvUsages        = []string{"DMA_RESV_USAGE_KERNEL", "DMA_RESV_USAGE_WRITE", "DMA_RESV_USAGE_READ", "DMA_RESV_USAGE_BOOKKEEP"}
@@ -55,6 +61,11 @@ func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
 	}
 	if v, ok := m["liveness"]; ok {
 		ls.Liveness = f.bool(v)
+	}
+	if v, ok := m["lock-order"]; ok {
+		if ls.LockOrder = f.bool(v); !ls.LockOrder {
+			f.fail(v, "lock-order: false is the default (write it only to check lockdep's lock order)")
+		}
 	}
 	if v, ok := m["locks"]; ok {
 		for _, c := range f.items(v, "locks", world.MaxLocks) {
@@ -79,6 +90,11 @@ func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
 				}
 			}
 			ls.Locks = append(ls.Locks, lo)
+		}
+	}
+	if v, ok := m["syncobjs"]; ok {
+		for _, c := range f.items(v, "syncobjs", 4) {
+			ls.Syncobjs = append(ls.Syncobjs, f.uniqueName(c, "syncobj", ls.Syncobjs))
 		}
 	}
 	if v, ok := m["fences"]; ok {
@@ -218,15 +234,82 @@ func (f *fileReader) lockFence(c *yaml.Node, ls *world.LockSpec) world.LockFence
 			*p = uint8(f.int(v, 0, 255))
 		}
 	}
+	f.containerFields(c, fm, &fc, ls)
 	return fc
+}
+
+// containerFields reads a container fence's fields (world.LockFence's
+// Container, Members, WalksMembers, Syncobj, Point): members are fences
+// declared before it; array-signaled (an array's ops->signaled) and syncobj and
+// point (a chain link's timeline) are rejected where they change nothing.
+func (f *fileReader) containerFields(c *yaml.Node, fm map[string]*yaml.Node, fc *world.LockFence, ls *world.LockSpec) {
+	v, ok := fm["container"]
+	if !ok {
+		for _, k := range []string{"members", "array-signaled", "syncobj", "point"} {
+			if x, ok := fm[k]; ok {
+				f.fail(x, "fence %s: %s goes with a container (container: array or chain)", fc.Name, k)
+			}
+		}
+		return
+	}
+	if fc.Container = world.ContainerKind(f.choice(v, "container kind", containerKinds)); fc.Container == world.NotContainer {
+		f.fail(v, "fence %s: container: none is the default", fc.Name)
+	}
+	m, ok := fm["members"]
+	if !ok {
+		f.fail(c, "fence %s: a container needs its members", fc.Name)
+	}
+	if ok {
+		var names []string
+		for _, x := range ls.Fences {
+			names = append(names, x.Name)
+		}
+		for _, n := range f.items(m, "members", world.MaxFences) {
+			name := f.str(n)
+			i := slices.Index(names, name)
+			switch {
+			case i < 0:
+				f.fail(n, "fence %s: member %q is not a fence declared before it%s", fc.Name, name, didYouMean(name, names))
+			case fc.Members&(1<<i) != 0:
+				f.fail(n, "fence %s: member %q listed twice", fc.Name, name)
+			default:
+				fc.Members |= 1 << i
+			}
+		}
+	}
+	if x, ok := fm["array-signaled"]; ok {
+		if fc.Container != world.FenceArray {
+			f.fail(x, "fence %s: dma_fence_chain_signaled always walks the chain; array-signaled: goes with an array", fc.Name)
+		}
+		if fc.WalksMembers = f.choice(x, "array signaled op", arraySignaledOps) == 1; !fc.WalksMembers {
+			f.fail(x, "fence %s: array-signaled: num-pending is the default (v6.12)", fc.Name)
+		}
+	}
+	if x, ok := fm["syncobj"]; ok {
+		name := f.str(x)
+		switch {
+		case fc.Container != world.FenceChain:
+			f.fail(x, "fence %s: a timeline point is a chain link (container: chain)", fc.Name)
+		case !slices.Contains(ls.Syncobjs, name):
+			f.fail(x, "fence %s: %q is not a syncobj%s (declare it in syncobjs:)", fc.Name, name, didYouMean(name, ls.Syncobjs))
+		}
+		fc.Syncobj = name
+		if p, ok := fm["point"]; ok {
+			fc.Point = uint8(f.int(p, 1, 255))
+		} else {
+			f.fail(x, "fence %s: a timeline point needs its point number (point: N)", fc.Name)
+		}
+	} else if p, ok := fm["point"]; ok {
+		f.fail(p, "fence %s: point goes with a syncobj", fc.Name)
+	}
 }
 
 // writeLocksSection renders s.Locks as a world file's "locks" section; nil
 // when the spec declares none of the family's objects.
 func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 	ls := &s.Locks
-	if len(ls.Locks) == 0 && len(ls.Fences) == 0 && len(ls.Channels) == 0 && len(ls.PMDevices) == 0 &&
-		ls.WW == world.WaitDie && !ls.NoLockdepPriming && !ls.Liveness && len(ls.Idle) == 0 {
+	if len(ls.Locks) == 0 && len(ls.Fences) == 0 && len(ls.Syncobjs) == 0 && len(ls.Channels) == 0 && len(ls.PMDevices) == 0 &&
+		ls.WW == world.WaitDie && !ls.NoLockdepPriming && !ls.Liveness && !ls.LockOrder && len(ls.Idle) == 0 {
 		return nil, nil
 	}
 	n := mapping()
@@ -239,6 +322,9 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 	}
 	if ls.Liveness {
 		add("liveness", scalar("true"))
+	}
+	if ls.LockOrder {
+		add("lock-order", scalar("true"))
 	}
 	flow := func(kv ...string) *yaml.Node {
 		m := mapping()
@@ -261,6 +347,17 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 			l.Content = append(l.Content, flow(kv...))
 		}
 		add("locks", l)
+	}
+	names := func(ns []string) *yaml.Node {
+		l := sequence()
+		l.Style = yaml.FlowStyle
+		for _, x := range ns {
+			l.Content = append(l.Content, scalar(x))
+		}
+		return l
+	}
+	if len(ls.Syncobjs) > 0 {
+		add("syncobjs", names(ls.Syncobjs))
 	}
 	if len(ls.Fences) > 0 {
 		l := sequence()
@@ -292,17 +389,28 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 			if fc.Pending != 0 {
 				kv = append(kv, "pending", strconv.Itoa(int(fc.Pending)))
 			}
-			l.Content = append(l.Content, flow(kv...))
+			fn := flow(kv...)
+			if fc.Container != world.NotContainer {
+				if int(fc.Container) >= len(containerKinds) {
+					return nil, fmt.Errorf("fence %s: unknown container kind %d", fc.Name, fc.Container)
+				}
+				var ms []string
+				for i, x := range ls.Fences {
+					if fc.Members&(1<<i) != 0 {
+						ms = append(ms, x.Name)
+					}
+				}
+				fn.Content = append(fn.Content, scalar("container"), scalar(containerKinds[fc.Container]), scalar("members"), names(ms))
+				if fc.WalksMembers {
+					fn.Content = append(fn.Content, scalar("array-signaled"), scalar("members"))
+				}
+				if fc.Syncobj != "" {
+					fn.Content = append(fn.Content, scalar("syncobj"), scalar(fc.Syncobj), scalar("point"), scalar(strconv.Itoa(int(fc.Point))))
+				}
+			}
+			l.Content = append(l.Content, fn)
 		}
 		add("fences", l)
-	}
-	names := func(ns []string) *yaml.Node {
-		l := sequence()
-		l.Style = yaml.FlowStyle
-		for _, x := range ns {
-			l.Content = append(l.Content, scalar(x))
-		}
-		return l
 	}
 	if len(ls.Channels) > 0 {
 		add("channels", names(ls.Channels))

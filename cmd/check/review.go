@@ -23,6 +23,10 @@ func family(name string) string {
 		return "Fences and dma_resv (the fence family)"
 	case strings.HasPrefix(name, "deadlock-"), strings.HasPrefix(name, "initial-signalled-"):
 		return "Locks and deadlock patterns (the lock family)"
+	case strings.HasPrefix(name, "container-"):
+		return "Container fences and syncobj timelines (the lock family)"
+	case strings.HasPrefix(name, "rcu-"):
+		return "Lockless readers: RCU and type-safe fences (the lock family)"
 	case strings.HasPrefix(name, "crossvm-"):
 		return "Sharing across virtual machines (the vm family)"
 	case strings.HasPrefix(name, "p2p-"):

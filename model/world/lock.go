@@ -112,6 +112,17 @@ type LockFence struct {
 	// Refs is the initial reference count; Pending the initial num_pending
 	// of a dma_fence_array.
 	Refs, Pending uint8
+	// Container, Members, WalksMembers, Syncobj and Point make the fence
+	// a container fence (lock_container.go): a dma_fence_array or a
+	// dma_fence_chain link over the fences in Members (a bitmask of
+	// fences declared before it), signalled lazily; Syncobj (a name of
+	// LockSpec.Syncobjs, "" none) and Point place a chain link on a
+	// drm_syncobj timeline.
+	Container    ContainerKind
+	Members      uint8
+	WalksMembers bool
+	Syncobj      string
+	Point        uint8
 }
 
 // WWClass is the ww_mutex algorithm of the resv locks.
@@ -136,6 +147,8 @@ type LockSpec struct {
 	Locks    []LockObj
 	Fences   []LockFence
 	Channels []string
+	// Syncobjs are the drm_syncobj timelines (lock_container.go).
+	Syncobjs []string
 	// PMDevices are the devices with runtime PM (an exporter GPU).
 	PMDevices []string
 	WW        WWClass
@@ -145,6 +158,10 @@ type LockSpec struct {
 	// Liveness adds the Eventually property "every fence is eventually
 	// signalled" under weak fairness per agent.
 	Liveness bool
+	// LockOrder adds lockdep's lock-order rule (lock_order.go): no two
+	// lock classes are taken in both orders, and no class is nested in
+	// itself without an annotation.
+	LockOrder bool
 	// Idle are the points at which an agent may wait forever (for work
 	// that may never come: an irq_work, an autosuspend timer) without that
 	// being a deadlock.
@@ -190,6 +207,9 @@ func (s *LockSpec) validate(sp *Spec) error {
 				return fmt.Errorf("fence name %q used twice", f.Name)
 			}
 		}
+	}
+	if err := s.validateContainers(); err != nil {
+		return err
 	}
 	for i, d := range s.PMDevices {
 		if slices.Contains(s.PMDevices[:i], d) || slices.ContainsFunc(sp.Devices, func(x Device) bool { return x.Name == d }) {
@@ -305,6 +325,13 @@ const (
 	lkPMPut                                           // pm_runtime_put
 	lkPMSuspend                                       // rpm_suspend from autosuspend
 	lkP2PDMA                                          // DMA through the device's BAR for agent N's attachment
+	lkEnableSignaling                                 // dma_fence_enable_sw_signaling
+	lkIsSignaledTrue                                  // dma_fence_is_signaled = true
+	lkIsSignaledFalse                                 // dma_fence_is_signaled = false
+	lkSyncobjAddPoint                                 // drm_syncobj_add_point
+	lkTimelineWait                                    // DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT = 0
+	lkTimelineWaitEINVAL                              // DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT = -EINVAL (point not submitted)
+	lkTimelineWaitSubmit                              // DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT(WAIT_FOR_SUBMIT) = 0
 	lkEnd
 )
 
@@ -333,6 +360,9 @@ var lockOperand = [lkEnd & 0xff]uint8{
 	lkP2PAttach & 0xff: lkObjDevice, lkP2PDetach & 0xff: lkObjDevice, lkPMGetSync & 0xff: lkObjDevice,
 	lkPMGetIfActive & 0xff: lkObjDevice, lkPMGetIfActiveZero & 0xff: lkObjDevice, lkPMPut & 0xff: lkObjDevice,
 	lkPMSuspend & 0xff: lkObjDevice, lkP2PDMA & 0xff: lkObjDevice,
+	lkEnableSignaling & 0xff: lkObjFence, lkIsSignaledTrue & 0xff: lkObjFence, lkIsSignaledFalse & 0xff: lkObjFence,
+	lkSyncobjAddPoint & 0xff: lkObjFence, lkTimelineWait & 0xff: lkObjFence, lkTimelineWaitEINVAL & 0xff: lkObjFence,
+	lkTimelineWaitSubmit & 0xff: lkObjFence,
 }
 
 var lockCallDefs = [lkEnd & 0xff]callDef{
@@ -383,6 +413,13 @@ var lockCallDefs = [lkEnd & 0xff]callDef{
 	lkPMPut & 0xff:              {name: "pm_runtime_put_autosuspend", kernel: "drivers/base/power/runtime.c: __pm_runtime_idle", steps: 1},
 	lkPMSuspend & 0xff:          {name: "rpm_suspend (autosuspend)", kernel: "drivers/base/power/runtime.c: rpm_suspend", steps: 1},
 	lkP2PDMA & 0xff:             {name: "P2P DMA through the BAR", kernel: "PCIe peer-to-peer DMA to the exporter's BAR (stalls while it is in D3)", steps: 1},
+	lkEnableSignaling & 0xff:    {name: "dma_fence_enable_sw_signaling", kernel: "drivers/dma-buf/dma-fence.c: dma_fence_enable_sw_signaling → ops->enable_signaling (dma_fence_array_enable_signaling, dma_fence_chain_enable_signaling)", steps: 1},
+	lkIsSignaledTrue & 0xff:     {name: "dma_fence_is_signaled = true", kernel: "include/linux/dma-fence.h: dma_fence_is_signaled (ops->signaled; signals the fence when it returns true)", steps: 1},
+	lkIsSignaledFalse & 0xff:    {name: "dma_fence_is_signaled = false", kernel: "include/linux/dma-fence.h: dma_fence_is_signaled", steps: 1},
+	lkSyncobjAddPoint & 0xff:    {name: "drm_syncobj_add_point", kernel: "drivers/gpu/drm/drm_syncobj.c: drm_syncobj_add_point (dma_fence_chain_init)", steps: 1},
+	lkTimelineWait & 0xff:       {name: "DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT = 0", kernel: "drivers/gpu/drm/drm_syncobj.c: drm_syncobj_array_wait_timeout", steps: 1},
+	lkTimelineWaitEINVAL & 0xff: {name: "DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT = -EINVAL", kernel: "drivers/gpu/drm/drm_syncobj.c: drm_syncobj_array_wait_timeout (no fence for the point, no WAIT_FOR_SUBMIT)", steps: 1},
+	lkTimelineWaitSubmit & 0xff: {name: "DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT(WAIT_FOR_SUBMIT) = 0", kernel: "drivers/gpu/drm/drm_syncobj.c: drm_syncobj_array_wait_timeout (DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT: waits for the point to materialise)", steps: 1},
 }
 
 // Lk makes the lock family's calls: Lk.MutexLock(l), Lk.ResvLockCtx(bo),
@@ -633,6 +670,8 @@ func (c *core) lockCheckCall(call Call) error {
 			if call.N < 0 || call.N >= len(c.spec.Agents) {
 				return fmt.Errorf("%s: callback owner %d out of range", name, call.N)
 			}
+		case lkEnableSignaling, lkArrayDecTrue, lkArrayDecFalse, lkSyncobjAddPoint, lkTimelineWait, lkTimelineWaitEINVAL, lkTimelineWaitSubmit:
+			return c.lkCheckContainerCall(call, name)
 		}
 	case lkObjChannel:
 		return inRange("channel", len(ls.Channels))

@@ -77,6 +77,8 @@ func (c *core) lockExplain(t *trail, property string) (string, bool) {
 		return n.lockdep(), true
 	case NoFenceOnIndefinite:
 		return n.indefinite(), true
+	case LockOrderRule:
+		return n.lockOrder(), true
 	case EveryFenceEventuallySignalled:
 		return n.neverSignalled(), true
 	case statespace.DeadlockProperty:

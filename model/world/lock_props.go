@@ -118,6 +118,8 @@ func (c *core) lkCallText(call Call) string {
 		return fmt.Sprintf("rpm_suspend(%s) (autosuspend)", obj())
 	case lkP2PDMA:
 		return fmt.Sprintf("P2P DMA through %s's BAR", obj())
+	case lkEnableSignaling, lkIsSignaledTrue, lkIsSignaledFalse, lkSyncobjAddPoint, lkTimelineWait, lkTimelineWaitEINVAL, lkTimelineWaitSubmit:
+		return c.lkContainerText(call)
 	}
 	return lockCallDefs[call.Kind&0xff].name
 }
@@ -132,6 +134,8 @@ var lkResult = map[CallKind]string{
 	lkRunCallback: ": runs", lkNoCallback: ": none registered",
 	lkArrayDecTrue: " = true", lkArrayDecFalse: " = false",
 	lkPMGetIfActive: " = 1", lkPMGetIfActiveZero: " = 0: suspended, peer2peer cleared",
+	lkIsSignaledTrue: " = true", lkIsSignaledFalse: " = false",
+	lkTimelineWait: " = 0", lkTimelineWaitSubmit: " = 0", lkTimelineWaitEINVAL: " = -EINVAL (the point is not submitted)",
 }
 
 func (c *core) lkNote(call Call) string {
@@ -263,6 +267,9 @@ func (c *core) lockProps() []propDef {
 			return true
 		}},
 		{name: EveryProgramCanFinish, exp: statespace.Sometimes, holds: func(v View) bool { return v.lkAllIdle() }},
+	}
+	if ls.LockOrder {
+		ps = append(ps, propDef{name: LockOrderRule, exp: statespace.Always, holds: func(v View) bool { _, _, bad := v.LockOrderInversion(); return !bad }})
 	}
 	if ls.Liveness {
 		ps = append(ps, propDef{name: EveryFenceEventuallySignalled, exp: statespace.Eventually, holds: func(v View) bool {
@@ -566,8 +573,14 @@ func (c *core) lockDescribe(v View, add func(name, value string)) {
 		if fc.Refs != 0 {
 			s += fmt.Sprintf(", refcount %d", v.b[ls.d.refs+i])
 		}
-		if fc.Pending != 0 {
+		if fc.Pending != 0 || fc.Container != NotContainer {
 			s += fmt.Sprintf(", num_pending %d", v.b[ls.d.pending+i])
+		}
+		if v.lkFence(i)&lkEnabled != 0 {
+			s += ", signalling enabled"
+		}
+		if v.lkAdded(i) {
+			s += ", point of " + fc.Syncobj
 		}
 		if cb := v.b[ls.d.cbs+i]; cb != 0 {
 			s += ", callbacks of " + v.lkAgentList(cb)
@@ -606,4 +619,7 @@ func (c *core) lockDescribe(v View, add func(name, value string)) {
 		parts = append(parts, "nothing learned")
 	}
 	add("lockdep", strings.Join(parts, "; "))
+	if ls.LockOrder {
+		add("lockdep order", c.lockOrderDescribe(v))
+	}
 }

@@ -21,7 +21,11 @@ type lockDerived struct {
 	// ldSig and ldWait are lockdep's sticky masks (bit per lock, bit 7
 	// fs_reclaim): taken inside a signalling section, held around a wait.
 	owner, fence, refs, pending, deps, cbs, chans, pm, pmref, ldSig, ldWait int
-	resvMask, indefinite                                                    uint8
+	// ldOrder is lockdep's dependency graph (LockSpec.LockOrder): 8
+	// bytes, byte a the classes taken while class a was held
+	// (lock_order.go); 0 when the world does not check lock order.
+	ldOrder              int
+	resvMask, indefinite uint8
 	// at[ag][pc] is the call agent ag makes at program point pc (every
 	// edge of a point is a result of the same call) and whether the
 	// agent may wait there forever.
@@ -117,6 +121,9 @@ func lockLayout(c *core, l *layout, take func(n int) int) {
 	d.chans = take(len(ls.Channels))
 	d.pm, d.pmref = take(len(ls.PMDevices)), take(len(ls.PMDevices))
 	d.ldSig, d.ldWait = take(1), take(1)
+	if ls.LockOrder {
+		d.ldOrder = take(lkClasses)
+	}
 }
 
 // lkPointOf is what lockdep learns from a point making call.
@@ -156,7 +163,7 @@ func (v View) lockInit() {
 			v.lkStartSignalled(i)
 		}
 		v.b[d.refs+i] = f.Refs
-		v.b[d.pending+i] = f.Pending
+		v.b[d.pending+i] = lkPendingInit(f)
 	}
 }
 
@@ -300,7 +307,7 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 	case lkSchedWaitDeps:
 		return v.b[ls.d.deps+c.Obj]&^v.lkSignalledMask() == 0
 	case lkFenceWait:
-		return v.lkPublished(c.Obj) && v.lkSignalled(c.Obj)
+		return v.lkPublished(c.Obj) && v.lkWaitReady(c.Obj)
 	case lkResvWait:
 		return v.lkResvIdle(c.Obj, ResvUsage(c.N))
 	case lkFenceSignal:
@@ -322,7 +329,7 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 		if l := ls.Fences[c.Obj].Lock; l >= 0 && v.lkOwner(l) >= 0 {
 			return false
 		}
-		return v.lkSignalled(c.Obj) == (c.Kind == lkAddCallbackENOENT)
+		return v.lkWaitReady(c.Obj) == (c.Kind == lkAddCallbackENOENT)
 	case lkRunCallback, lkNoCallback:
 		return (v.b[ls.d.cbs+c.Obj]&(1<<c.N) != 0) == (c.Kind == lkRunCallback)
 	case lkArrayDecTrue, lkArrayDecFalse:
@@ -335,6 +342,8 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 		return !v.lkSuspended(c.Obj) && v.lkPMUsage(c.Obj) == 0
 	case lkP2PDMA:
 		return !v.lkSuspended(c.Obj) || !v.lkHas(c.N, lkP2P)
+	case lkEnableSignaling, lkIsSignaledTrue, lkIsSignaledFalse, lkSyncobjAddPoint, lkTimelineWait, lkTimelineWaitEINVAL, lkTimelineWaitSubmit:
+		return v.lockContainerEnabled(ag, c)
 	}
 	return false
 }
@@ -357,21 +366,30 @@ func (v View) lkSignal(ag, f int) {
 	if l := ls.Fences[f].Lock; l >= 0 {
 		v.lkNoteAcquire(ag, 1<<l)
 	}
-	if l := &v.w.lay.fence; l.joined {
-		v.signalSlot(int(l.lockSlot[f])) // the one status is the slot's
-		return
-	}
-	v.b[ls.d.fence+f] |= lkSignalled
+	v.lkSetSignalled(f) // in a joined world, the one status is the slot's
+	v.lkCascade(f)
 }
 
 // lkAcquire gives lock l to agent ag, recording for lockdep an acquisition
 // inside a signalling critical section.
-func (v View) lkAcquire(ag, l int) {
+func (v View) lkAcquire(ag, l int) { v.lkAcquireNest(ag, l, false) }
+
+// lkAcquireNest is lkAcquire; nest marks an acquisition lockdep sees
+// annotated as nested in a lock of its own class (a ww_mutex taken with
+// its ww_acquire_ctx, the context being the nest_lock).
+func (v View) lkAcquireNest(ag, l int, nest bool) {
+	v.lkNoteOrder(ag, 1<<l, nest)
 	v.b[v.w.spec.Locks.d.owner+l] = uint8(ag + 1)
-	v.lkNoteAcquire(ag, 1<<l)
+	if v.lkSigDepth(ag) > 0 {
+		v.b[v.w.spec.Locks.d.ldSig] |= 1 << l
+	}
 }
 
+// lkNoteAcquire records for lockdep a lock taken and released within the
+// step (fence->lock in dma_fence_signal and dma_fence_add_callback,
+// fs_reclaim in kmalloc).
 func (v View) lkNoteAcquire(ag int, bits uint8) {
+	v.lkNoteOrder(ag, bits, false)
 	if v.lkSigDepth(ag) > 0 {
 		v.b[v.w.spec.Locks.d.ldSig] |= bits
 	}
@@ -459,7 +477,7 @@ func (v View) lockApply(ag int, c Call, step int) {
 			if v.lkAcquired(ag) == 0 {
 				*v.lkFlags(ag) &^= lkWounded
 			}
-			v.lkAcquire(ag, c.Obj)
+			v.lkAcquireNest(ag, c.Obj, true)
 		case lkResvLockCtxDeadlk:
 			*v.lkCont(ag) = uint8(c.Obj + 1)
 		case lkResvLockCtxWound:
@@ -469,7 +487,7 @@ func (v View) lockApply(ag int, c Call, step int) {
 		if v.lkAcquired(ag) == 0 {
 			*v.lkFlags(ag) &^= lkWounded
 		}
-		v.lkAcquire(ag, c.Obj)
+		v.lkAcquireNest(ag, c.Obj, true)
 		*v.lkCont(ag) = 0
 	case lkResvBackoff:
 		for l := range ls.Locks {
@@ -512,6 +530,9 @@ func (v View) lockApply(ag int, c Call, step int) {
 			v.publishSlot(c.Obj)
 		}
 	case lkFenceWait, lkResvWait:
+		if c.Kind == lkFenceWait {
+			v.lkEnable(ag, c.Obj) // dma_fence_wait enables signalling
+		}
 		v.lkNoteWait(ag)
 	case lkFenceSignal:
 		v.lkSignal(ag, c.Obj)
@@ -519,11 +540,8 @@ func (v View) lockApply(ag int, c Call, step int) {
 		if v.lkOwner(ls.Fences[c.Obj].Lock) != ag || !v.lkPublished(c.Obj) {
 			v.lockError(ag, "dma_fence_signal_locked(%s) without its lock or before it is published", ls.Fences[c.Obj].Name)
 		}
-		if l := &v.w.lay.fence; l.joined {
-			v.signalSlot(int(l.lockSlot[c.Obj]))
-		} else {
-			b[d.fence+c.Obj] |= lkSignalled
-		}
+		v.lkSetSignalled(c.Obj)
+		v.lkCascade(c.Obj)
 	case lkBeginSignalling:
 		if v.lkSigDepth(ag) == lkSigDepth {
 			v.lockError(ag, "signalling sections nested too deep")
@@ -563,6 +581,7 @@ func (v View) lockApply(ag int, c Call, step int) {
 		if l := ls.Fences[c.Obj].Lock; l >= 0 {
 			v.lkNoteAcquire(ag, 1<<l)
 		}
+		v.lkEnable(ag, c.Obj) // dma_fence_add_callback enables signalling
 		if c.Kind == lkAddCallback {
 			b[d.cbs+c.Obj] |= 1 << ag
 		}
@@ -610,6 +629,8 @@ func (v View) lockApply(ag int, c Call, step int) {
 		*v.lkPM(c.Obj)--
 	case lkPMSuspend:
 		*v.lkPM(c.Obj) |= lkPMSuspended
+	case lkEnableSignaling, lkIsSignaledTrue, lkIsSignaledFalse, lkSyncobjAddPoint, lkTimelineWait, lkTimelineWaitEINVAL, lkTimelineWaitSubmit:
+		v.lockContainerApply(ag, c)
 	default:
 		v.lockError(ag, "unknown lock call %d", c.Kind&0xff)
 	}

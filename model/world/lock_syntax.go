@@ -184,7 +184,25 @@ var lockSyntaxes = []Syntax{
 	{Name: "pm_runtime_put_autosuspend", Kind: lkPMPut, Args: []Arg{argPMDev}},
 	{Name: "rpm_suspend", Kind: lkPMSuspend, Args: []Arg{argPMDev}, Help: "autosuspend"},
 	{Name: "bar_dma", Kind: lkP2PDMA, Args: []Arg{argPMDev, argOwner}, Help: "AGENT's attachment DMAs through PM_DEVICE's BAR (stalls while it is suspended)"},
+	{Name: "dma_fence_enable_sw_signaling", Kind: lkEnableSignaling, Args: []Arg{argContainer}, Help: "enable_signaling of a container: callbacks on its members"},
+	{Name: "dma_fence_is_signaled", Kind: lkIsSignaledTrue, Args: []Arg{argLockFence}, Result: "true", Help: "ops->signaled says so (a v6.12 dma_fence_array only once signalling is enabled); signals the fence"},
+	{Name: "dma_fence_is_signaled", Kind: lkIsSignaledFalse, Args: []Arg{argLockFence}, Result: "false"},
+	{Name: "drm_syncobj_add_point", Kind: lkSyncobjAddPoint, Args: []Arg{argPointSyncobj, argPoint}, Help: "the chain link becomes the syncobj's point"},
+	{Name: "drm_syncobj_timeline_wait", Kind: lkTimelineWait, Args: []Arg{argPointSyncobj, argPoint}, Help: "DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT returns 0: the point was added and has signalled"},
+	{Name: "drm_syncobj_timeline_wait", Kind: lkTimelineWait, Args: []Arg{argPointSyncobj, argPoint}, Result: "0"},
+	{Name: "drm_syncobj_timeline_wait", Kind: lkTimelineWaitEINVAL, Args: []Arg{argPointSyncobj, argPoint}, Result: "-EINVAL", Help: "the point is not submitted yet and the wait has no WAIT_FOR_SUBMIT"},
+	{Name: "drm_syncobj_timeline_wait", Kind: lkTimelineWaitSubmit, Args: []Arg{argPointSyncobj, argPoint, argWord("WAIT_FOR_SUBMIT")}, Help: "DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT: waits for the point to be added, then for its fence"},
 }
+
+// The container calls' arguments: a container fence; a timeline point
+// (a chain link declared with a syncobj) after its syncobj, derived from
+// the point.
+var (
+	argContainer    = argFenceOf("a container fence (dma_fence_array, dma_fence_chain)", func(f LockFence) bool { return f.Container != NotContainer })
+	argPoint        = argFenceOf("a timeline point (a chain link declared with a syncobj)", func(f LockFence) bool { return f.Syncobj != "" })
+	argPointSyncobj = Arg{Form: "SYNCOBJ", What: "the point's syncobj", Get: func(c Call) int { return c.Obj },
+		Format: func(s *Spec, v int) string { return s.Locks.Fences[v].Syncobj }}
+)
 
 // lockUsed reports whether the world lays out the lock family's state
 // (some program makes its calls); its atoms are false or 0 otherwise.
