@@ -1,6 +1,9 @@
 package scenario
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestHookModifierErrorsNameFileLineColumn: a hook operation's modifier
 // that is unknown, or that the operation cannot take (it would change
@@ -22,4 +25,17 @@ func TestHookModifierErrorsNameFileLineColumn(t *testing.T) {
 		_, _, _, err := ParseFile(Builtin(), "w.yaml", []byte("model: world\n"+tc.exporter+prog))
 		checkFileError(t, err, tc.want)
 	}
+}
+
+// TestResvLayoutErrors: the fence section's dma_resv layout is one of the
+// two the kernel had, named where it is written.
+func TestResvLayoutErrors(t *testing.T) {
+	const head = "model: world\nfence:\n  rings: [{name: r, jobs: 1}]\n  layout: %s\nagents:\n  - name: r\n    program:\n      - job_submit(r, WRITE, EXPLICIT, USAGE)\n"
+	_, _, _, err := ParseFile(Builtin(), "w.yaml", []byte(fmt.Sprintf(head, "exclusive-shred")))
+	checkFileError(t, err, `w.yaml:4:11: unknown dma_resv layout "exclusive-shred" (did you mean "exclusive-shared"?)`)
+	_, _, _, err = ParseFile(Builtin(), "w.yaml", []byte(fmt.Sprintf(head, "exclusive-shared")))
+	checkFileError(t, err, "")
+	// 5.19+: an explicit-sync job adds BOOKKEEP or nothing.
+	_, _, _, err = ParseFile(Builtin(), "w.yaml", []byte(fmt.Sprintf(head, "usage")))
+	checkFileError(t, err, "an explicit-sync job adds BOOKKEEP or nothing")
 }
