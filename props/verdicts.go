@@ -656,6 +656,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/deadlock-ww-mutex-misuse-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-ww-mutex-misuse.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-ww-mutex-no-backoff.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "holds"},
 	},
 	"lockdep-fence-signalling": {
 		{File: "docs/examples/world/driver-hooks-resv-signal-under-resv.yaml", Verdict: "violated", Length: 9},
@@ -685,6 +687,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/deadlock-ww-mutex-misuse-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-ww-mutex-misuse.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-ww-mutex-no-backoff.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "holds"},
 	},
 	"no-dma-fence-depends-on-indefinite-fence": {
 		{File: "scenarios/deadlock-cross-vm-round-trip-under-lock-fixed.yaml", Verdict: "holds"},
@@ -708,6 +712,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/deadlock-ww-mutex-misuse-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-ww-mutex-misuse.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-ww-mutex-no-backoff.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "holds"},
 	},
 	"every-program-can-finish": {
 		{File: "docs/examples/world/driver-hooks-resv.yaml", Verdict: "reached"},
@@ -733,10 +739,16 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/deadlock-ww-mutex-misuse-fixed.yaml", Verdict: "reached", Length: 24},
 		{File: "scenarios/deadlock-ww-mutex-misuse.yaml", Verdict: "reached", Length: 16},
 		{File: "scenarios/deadlock-ww-mutex-no-backoff.yaml", Verdict: "reached", Length: 24},
+		{File: "scenarios/p2p-runtime-pm-bar-lost-fixed.yaml", Verdict: "reached", Length: 4},
+		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "reached", Length: 3},
 	},
 	"every-fence-eventually-signalled": {
 		{File: "scenarios/deadlock-indefinite-fence-cycle-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/deadlock-indefinite-fence-cycle.yaml", Verdict: "violated", Length: 21},
+	},
+	"no-dma-to-suspended-bar": {
+		{File: "scenarios/p2p-runtime-pm-bar-lost-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "violated", Length: 3},
 	},
 	"crossvm-no-page-use-after-free": {
 		{File: "docs/examples/world/two-vms-reordering-ring.yaml", Verdict: "holds"},
@@ -1099,6 +1111,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/p2p-pinned-static-importer.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-root-ports-reject-copy.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-root-ports-reject-retry.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-switch-bus-addr.yaml", Verdict: "holds"},
 		{File: "scenarios/race-cpu-and-device.yaml", Verdict: "holds"},
 		{File: "scenarios/release-while-attached.yaml", Verdict: "holds"},

@@ -26,13 +26,14 @@ import (
 //	    - {name: pt, indefinite: true, published: true, refs: 1}
 //	  channels: [ring]            # messages: requests, replies, irq_work, completions
 //	  pm-devices: [gpu]           # devices with runtime PM
+//	  suspended-bar: lost         # bar_dma to a suspended device: stall (default) or lost (issue 18)
 //	  idle:                       # points where an agent may wait forever
 //	    - {agent: irq, label: wait}
 
 // lockSectionFields are the fields of the section, lockFields of a lock
 // and lockFenceFields of a fence.
 var (
-	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle"}
+	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "locks", "fences", "channels", "pm-devices", "idle", "suspended-bar"}
 	lockFields        = []string{"name", "kind", "dma-buf"}
 	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "refs", "pending"}
 	lockKinds         = []string{"resv", "mutex", "spinlock"} // world.LockKind order
@@ -99,6 +100,12 @@ func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
 			name := f.uniqueName(c, "device", devs)
 			devs = append(devs, name)
 			ls.PMDevices = append(ls.PMDevices, name)
+		}
+	}
+	if v, ok := m["suspended-bar"]; ok {
+		ls.SuspendedBAR = world.SuspendedBAR(f.choice(v, "suspended-BAR mode", world.SuspendedBARNames()))
+		if len(ls.PMDevices) == 0 {
+			f.fail(v, "suspended-bar: no pm-devices, so no BAR is ever suspended and the mode would change nothing")
 		}
 	}
 	if v, ok := m["idle"]; ok {
@@ -235,6 +242,9 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 	}
 	if ls.Liveness {
 		add("liveness", scalar("true"))
+	}
+	if ls.SuspendedBAR != world.BARStall {
+		add("suspended-bar", scalar(ls.SuspendedBAR.String()))
 	}
 	flow := func(kv ...string) *yaml.Node {
 		m := mapping()

@@ -142,6 +142,9 @@ type LockSpec struct {
 	// Liveness adds the Eventually property "every fence is eventually
 	// signalled" under weak fairness per agent.
 	Liveness bool
+	// SuspendedBAR is what bar_dma does while its device is suspended:
+	// stall, or complete as a lost access (p2p_pm.go).
+	SuspendedBAR SuspendedBAR
 	// Idle are the points at which an agent may wait forever (for work
 	// that may never come: an irq_work, an autosuspend timer) without that
 	// being a deadlock.
@@ -379,7 +382,7 @@ var lockCallDefs = [lkEnd & 0xff]callDef{
 	lkPMGetIfActiveZero & 0xff:  {name: "pm_runtime_get_if_active = 0", kernel: "drivers/base/power/runtime.c: pm_runtime_get_conditional (suspended)", steps: 1},
 	lkPMPut & 0xff:              {name: "pm_runtime_put_autosuspend", kernel: "drivers/base/power/runtime.c: __pm_runtime_idle", steps: 1},
 	lkPMSuspend & 0xff:          {name: "rpm_suspend (autosuspend)", kernel: "drivers/base/power/runtime.c: rpm_suspend", steps: 1},
-	lkP2PDMA & 0xff:             {name: "P2P DMA through the BAR", kernel: "PCIe peer-to-peer DMA to the exporter's BAR (stalls while it is in D3)", steps: 1},
+	lkP2PDMA & 0xff:             {name: "P2P DMA through the BAR", kernel: "PCIe peer-to-peer DMA to the exporter's BAR (stalls while it is in D3, or, suspended-bar: lost, an Unsupported Request: write dropped, read all-ones)", steps: 1},
 }
 
 // Lk makes the lock family's calls: Lk.MutexLock(l), Lk.ResvLockCtx(bo),

@@ -264,6 +264,7 @@ func (c *core) lockProps() []propDef {
 		}},
 		{name: EveryProgramCanFinish, exp: statespace.Sometimes, holds: func(v View) bool { return v.lkAllIdle() }},
 	}
+	ps = append(ps, c.suspendedBARProps()...)
 	if ls.Liveness {
 		ps = append(ps, propDef{name: EveryFenceEventuallySignalled, exp: statespace.Eventually, holds: func(v View) bool {
 			for f := range v.w.spec.Locks.Fences {

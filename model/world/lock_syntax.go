@@ -183,7 +183,7 @@ var lockSyntaxes = []Syntax{
 	{Name: "pm_runtime_get_if_active", Kind: lkPMGetIfActiveZero, Args: []Arg{argPMDev}, Result: "0", Help: "suspended: peer2peer cleared"},
 	{Name: "pm_runtime_put_autosuspend", Kind: lkPMPut, Args: []Arg{argPMDev}},
 	{Name: "rpm_suspend", Kind: lkPMSuspend, Args: []Arg{argPMDev}, Help: "autosuspend"},
-	{Name: "bar_dma", Kind: lkP2PDMA, Args: []Arg{argPMDev, argOwner}, Help: "AGENT's attachment DMAs through PM_DEVICE's BAR (stalls while it is suspended)"},
+	{Name: "bar_dma", Kind: lkP2PDMA, Args: []Arg{argPMDev, argOwner}, Help: "AGENT's attachment DMAs through PM_DEVICE's BAR (stalls while it is suspended; with locks: suspended-bar: lost, completes as a lost access: writes dropped, reads all-ones)"},
 }
 
 // lockUsed reports whether the world lays out the lock family's state
