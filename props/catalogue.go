@@ -191,6 +191,7 @@ var entries = []entry{
 	{world.LockOrderRule, "lock", Safety, false},
 	{world.EveryProgramCanFinish, "lock", Reachability, false},
 	{world.EveryFenceEventuallySignalled, "lock", Liveness, false},
+	{world.NoDMAToSuspendedBAR, "lock", Safety, false},
 
 	{world.VMNoUseAfterFree, "vm", Safety, false},
 	{world.VMNoStaleRead, "vm", Safety, false},

@@ -24,10 +24,11 @@ import (
 //	  imports: 1              # DMA_BUF_IOCTL_IMPORT_SYNC_FILE calls allowed (0..3)
 //	  rule: 6.12              # dma_resv_add_fence's replacement rule: 6.12, strict-later, pre-2022
 //	  compare: wrap32         # __dma_fence_is_later's comparison: wrap32 or naive
+//	  layout: usage           # the dma_resv's layout: usage (5.19+) or exclusive-shared (before 7bc80a5462c3)
 
 // fenceFields are the keys of the fence section, ringFields a ring's.
 var (
-	fenceFields     = []string{"rings", "sw-sync-points", "copy-engine", "exports", "imports", "rule", "compare"}
+	fenceFields     = []string{"rings", "sw-sync-points", "copy-engine", "exports", "imports", "rule", "compare", "layout"}
 	ringFields      = []string{"name", "jobs", "seqno-base"}
 	worldFenceRules = []string{world.Rule612.String(), world.RuleStrictLater.String(), world.RulePre2022.String()}
 	worldFenceCmps  = []string{world.Wrap32.String(), world.NaiveCompare.String()}
@@ -67,6 +68,9 @@ func (f *fileReader) fenceSection(n *yaml.Node, s *world.Spec) {
 	}
 	if v, ok := m["compare"]; ok {
 		fs.Compare = world.SeqnoCompare(f.choice(v, "seqno comparison", worldFenceCmps))
+	}
+	if v, ok := m["layout"]; ok {
+		fs.Layout = world.ResvLayout(f.choice(v, "dma_resv layout", world.ResvLayoutNames()))
 	}
 	if f.err == nil && fs.CopyEngine && slices.ContainsFunc(fs.Rings, func(r world.Ring) bool { return r.Name == "copy" }) {
 		f.fail(m["rings"], "rings: a ring cannot be named copy when the exporter has a copy engine (dma_fence_signal(copy) is the copy's)")
@@ -126,8 +130,8 @@ func isName(s string) bool {
 func writeFenceSection(s *world.Spec) (*yaml.Node, error) {
 	fs := &s.Fence
 	if len(fs.Rings) == 0 && fs.Points == 0 && !fs.CopyEngine && fs.Exports == 0 && fs.Imports == 0 {
-		if fs.Rule != world.Rule612 || fs.Compare != world.Wrap32 {
-			return nil, fmt.Errorf("fence: a rule or comparison without any fence object")
+		if fs.Rule != world.Rule612 || fs.Compare != world.Wrap32 || fs.Layout != world.LayoutUsage {
+			return nil, fmt.Errorf("fence: a rule, comparison or layout without any fence object")
 		}
 		return nil, nil
 	}
@@ -166,6 +170,9 @@ func writeFenceSection(s *world.Spec) (*yaml.Node, error) {
 	}
 	if fs.Compare != world.Wrap32 {
 		add("compare", scalar(fs.Compare.String()))
+	}
+	if fs.Layout != world.LayoutUsage {
+		add("layout", scalar(fs.Layout.String()))
 	}
 	return n, nil
 }

@@ -31,13 +31,14 @@ import (
 //	  syncobjs: [tl]              # drm_syncobj timelines
 //	  channels: [ring]            # messages: requests, replies, irq_work, completions
 //	  pm-devices: [gpu]           # devices with runtime PM
+//	  suspended-bar: lost         # bar_dma to a suspended device: stall (default) or lost (issue 18)
 //	  idle:                       # points where an agent may wait forever
 //	    - {agent: irq, label: wait}
 
 // lockSectionFields are the fields of the section, lockFields of a lock
 // and lockFenceFields of a fence.
 var (
-	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "lock-order", "locks", "fences", "syncobjs", "channels", "pm-devices", "idle"}
+	lockSectionFields = []string{"ww-class", "lockdep-priming", "liveness", "lock-order", "locks", "fences", "syncobjs", "channels", "pm-devices", "idle", "suspended-bar"}
 	lockFields        = []string{"name", "kind", "dma-buf"}
 	lockFenceFields   = []string{"name", "resv", "usage", "deps", "lock", "indefinite", "published", "signalled", "refs", "pending", "container", "members", "array-signaled", "syncobj", "point"}
 	containerKinds    = []string{"none", "array", "chain"}    // world.ContainerKind order
@@ -116,6 +117,12 @@ func (f *fileReader) lockSection(n *yaml.Node, s *world.Spec) {
 			name := f.uniqueName(c, "device", devs)
 			devs = append(devs, name)
 			ls.PMDevices = append(ls.PMDevices, name)
+		}
+	}
+	if v, ok := m["suspended-bar"]; ok {
+		ls.SuspendedBAR = world.SuspendedBAR(f.choice(v, "suspended-BAR mode", world.SuspendedBARNames()))
+		if len(ls.PMDevices) == 0 {
+			f.fail(v, "suspended-bar: no pm-devices, so no BAR is ever suspended and the mode would change nothing")
 		}
 	}
 	if v, ok := m["idle"]; ok {
@@ -325,6 +332,9 @@ func writeLocksSection(s *world.Spec) (*yaml.Node, error) {
 	}
 	if ls.LockOrder {
 		add("lock-order", scalar("true"))
+	}
+	if ls.SuspendedBAR != world.BARStall {
+		add("suspended-bar", scalar(ls.SuspendedBAR.String()))
 	}
 	flow := func(kv ...string) *yaml.Node {
 		m := mapping()

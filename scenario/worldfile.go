@@ -337,7 +337,15 @@ func (f *fileReader) worldExporter(n *yaml.Node) world.Exporter {
 		e.Dynamic = f.bool(v)
 	}
 	if v, ok := em["cache-sgt"]; ok {
-		e.CacheSGT = f.bool(v)
+		switch {
+		case v.Kind == yaml.ScalarNode && v.Value == "first-direction":
+			// The past rule: every later map gets the first caller's direction.
+			e.CacheSGT, e.CacheSGTFirstDir = true, true
+		case v.Kind == yaml.ScalarNode && v.Value != "true" && v.Value != "false":
+			f.fail(v, "cache-sgt: want true, false or first-direction (every later map gets the first caller's direction), not %q", v.Value)
+		default:
+			e.CacheSGT, e.CacheSGTFirstDir = f.bool(v), false
+		}
 	}
 	for key, ptr := range map[string]*world.Hook{"attach": &e.Attach, "map": &e.Map, "begin": &e.Begin, "end": &e.End} {
 		if v, ok := em[key]; ok {
@@ -350,7 +358,8 @@ func (f *fileReader) worldExporter(n *yaml.Node) world.Exporter {
 	return e
 }
 
-// hook reads a list of hook operations: names, "dma-map(skip-cpu-sync)".
+// hook reads a list of hook operations: names with optional modifiers,
+// "dma-map(skip-cpu-sync)", "sync-exporter-device(first-call, for-device)".
 func (f *fileReader) hook(n *yaml.Node) world.Hook {
 	if n.Kind != yaml.SequenceNode {
 		f.fail(n, "want a list of operations (%s)", strings.Join(world.HookKindNames(), ", "))
@@ -359,20 +368,16 @@ func (f *fileReader) hook(n *yaml.Node) world.Hook {
 	h := world.Hook{}
 	for _, c := range n.Content {
 		text := f.scalar(c)
-		op := world.HookOp{}
-		name := text
-		if strings.HasSuffix(text, "(skip-cpu-sync)") {
-			name, op.SkipCPUSync = strings.TrimSuffix(text, "(skip-cpu-sync)"), true
-		}
-		k, ok := world.HookKindByName(name)
-		if !ok {
+		name, _, _ := strings.Cut(text, "(")
+		if _, ok := world.HookKindByName(strings.TrimSpace(name)); !ok {
 			f.fail(c, "unknown hook operation %q%s (want one of: %s)", name, didYouMean(name, world.HookKindNames()), strings.Join(world.HookKindNames(), ", "))
 			continue
 		}
-		if op.SkipCPUSync && k != world.OpDMAMap {
-			f.fail(c, "(skip-cpu-sync) applies to dma-map only")
+		op, err := world.ParseHookOp(text)
+		if err != nil {
+			f.fail(c, "%v", err)
+			continue
 		}
-		op.Kind = k
 		h = append(h, op)
 	}
 	return h

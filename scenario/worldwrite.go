@@ -165,7 +165,9 @@ func exporterNode(e world.Exporter) *yaml.Node {
 	if e.Dynamic {
 		n.Content = append(n.Content, scalar("dynamic"), scalar("true"))
 	}
-	if e.CacheSGT {
+	if e.CacheSGTFirstDir {
+		n.Content = append(n.Content, scalar("cache-sgt"), scalar("first-direction"))
+	} else if e.CacheSGT {
 		n.Content = append(n.Content, scalar("cache-sgt"), scalar("true"))
 	}
 	for _, h := range []struct {
@@ -178,11 +180,7 @@ func exporterNode(e world.Exporter) *yaml.Node {
 		l := sequence()
 		l.Style = yaml.FlowStyle
 		for _, op := range h.h {
-			name := op.Kind.String()
-			if op.SkipCPUSync {
-				name += "(skip-cpu-sync)"
-			}
-			l.Content = append(l.Content, scalar(name))
+			l.Content = append(l.Content, scalar(op.String()))
 		}
 		n.Content = append(n.Content, scalar(h.k), l)
 	}

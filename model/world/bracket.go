@@ -87,7 +87,7 @@ func (v View) bracketApply(ag int, c Call, step int) {
 				v.raise(FlagPairing)
 			}
 			v.setAccess(ag, phaseIdle, 0)
-			v.runHook(v.w.spec.Exporter.End, false, ag)
+			v.endHook(ag)
 		case KSyncInvalid:
 			// dma_buf_ioctl: flags outside DMA_BUF_SYNC_VALID_FLAGS_MASK,
 			// or neither READ nor WRITE: -EINVAL and nothing else happens.

@@ -432,10 +432,11 @@ func (v View) begin(ag int, dir uint8, step int) {
 			break
 		}
 	}
+	ran := v.hookRan(bufRanBegin)
 	if step == 0 {
 		v.b[v.w.lay.syncErr[ag]] = errNone
 		v.setAccess(ag, phaseBegun, dir)
-		v.runHook(hook[:split], true, ag)
+		v.runHook(hook[:split], true, ag, ran)
 		return
 	}
 	// The wait returned (enabled only when nothing is left to wait for);
@@ -443,14 +444,20 @@ func (v View) begin(ag int, dir uint8, step int) {
 	// idle at once.
 	v.setAccess(ag, phaseInside, dir)
 	if split < len(hook) {
-		v.runHook(hook[split+1:], true, ag)
+		v.runHook(hook[split+1:], true, ag, ran)
 	}
+	v.markRan(hook, bufRanBegin)
 }
 
-// runHook runs the operations of an exporter's begin (forCPU) or end hook.
-func (v View) runHook(h Hook, forCPU bool, ag int) {
+// runHook runs the operations of an exporter's begin (forCPU) or end hook
+// (ran: the hook has run before, for its first-call and later-calls
+// operations).
+func (v View) runHook(h Hook, forCPU bool, ag int, ran bool) {
 	s := &v.w.spec
 	for _, op := range h {
+		if !op.runsOn(ran) {
+			continue
+		}
 		switch op.Kind {
 		case OpWaitFences:
 			// Inside the second step the fences are already signalled.
@@ -464,7 +471,7 @@ func (v View) runHook(h Hook, forCPU bool, ag int) {
 			}
 		case OpSyncMapped:
 			for j := range s.Devices {
-				if dir := *v.dma(j); dir != 0 && forCPU {
+				if dir := *v.dma(j); dir != 0 && op.forCPU(forCPU) {
 					v.syncForCPU(j, dir)
 				} else if dir != 0 {
 					v.syncForDevice(j, dir)
@@ -474,18 +481,15 @@ func (v View) runHook(h Hook, forCPU bool, ag int) {
 			if s.Backing.uncached() {
 				continue
 			}
-			if forCPU {
+			if op.forCPU(forCPU) {
 				v.archForCPU(DirBidir)
 			} else {
 				v.archForDevice(DirBidir)
 			}
 		case OpClflush:
-			for l := range s.Lines {
-				v.clean(l)
-				if forCPU {
-					v.invalidate(l)
-				}
-			}
+			v.clflush(op.Dir, forCPU)
+		case OpSetCPUDomain:
+			v.setCPUDomain()
 		}
 	}
 }
@@ -723,9 +727,10 @@ func (v View) dmaMap(d int, dir uint8) {
 		return // mapped into the device's IOMMU domain directly (drm/msm)
 	}
 	*v.dma(d) = dir
-	if !op.SkipCPUSync {
+	if !op.SkipCPUSync && op.runsOn(v.hookRan(bufRanMap)) {
 		v.syncForDevice(d, dir)
 	}
+	v.markRan(v.w.spec.Exporter.Map, bufRanMap)
 }
 
 // dmaUnmap is dma_unmap_sgtable(dev, dir, attrs).
@@ -813,8 +818,16 @@ func (v View) detach(d int) {
 // mapAttachment is dma_buf_map_attachment(attach, dir).
 func (v View) mapAttachment(d int, dir uint8) {
 	if cd := v.cached(d); cd != 0 {
-		if cd != dir && cd != DirBidir {
+		if cd != dir && cd != DirBidir && !v.w.spec.Exporter.CacheSGTFirstDir {
 			*v.err(d) = errBusy // one direction per attachment
+			return
+		}
+		if cd != dir && cd != DirBidir {
+			// The past rule (CacheSGTFirstDir): the table mapped for the
+			// first caller is returned for this one too; the importer
+			// holds the direction it asked for, the DMA API keeps cd.
+			*v.err(d) = errNone
+			*v.mp(d) = *v.mp(d)&^mapHeld | dir | mapFresh
 			return
 		}
 		// The cached sg table is returned as it is.

@@ -81,6 +81,9 @@ type FenceSpec struct {
 	Rule ReplaceRule
 	// Compare is __dma_fence_is_later's comparison.
 	Compare SeqnoCompare
+	// Layout is the dma_resv's layout: 6.12's usage classes, or the
+	// exclusive and shared fences before 5.19 (resv_layout.go).
+	Layout ResvLayout
 	// Points is the number of sw_sync points (0..MaxPoints), at values 1,
 	// 2 of the one timeline.
 	Points int
@@ -125,6 +128,8 @@ func (s *FenceSpec) validate(*Spec) error {
 		return fmt.Errorf("at most %d rings, not %d", MaxRings, len(s.Rings))
 	case s.Rule > RulePre2022:
 		return fmt.Errorf("unknown replacement rule %d", s.Rule)
+	case s.Layout >= numResvLayouts:
+		return fmt.Errorf("unknown dma_resv layout %d", s.Layout)
 	case s.Compare > NaiveCompare:
 		return fmt.Errorf("unknown seqno comparison %d", s.Compare)
 	case s.Points < 0 || s.Points > MaxPoints:
@@ -400,8 +405,11 @@ func (c *core) fenceCheckCall(call Call) error {
 			if p.IgnoreKernelFences && !p.Explicit {
 				return fmt.Errorf("%s: ignoring KERNEL fences applies to explicit sync only", d.name)
 			}
-			if p.Explicit && (p.Adds == AddUsage || p.Adds == AddBookkeepThenUsage) {
-				return fmt.Errorf("%s: an explicit-sync job adds BOOKKEEP or nothing", d.name)
+			// Before 5.19 (layout exclusive-shared) an explicit-sync driver
+			// whose writes implicit-sync consumers must see had no other
+			// way than the exclusive fence (resv_layout.go).
+			if p.Explicit && (p.Adds == AddUsage && f.Layout == LayoutUsage || p.Adds == AddBookkeepThenUsage) {
+				return fmt.Errorf("%s: an explicit-sync job adds BOOKKEEP or nothing (or, with the dma_resv layout exclusive-shared, its usage)", d.name)
 			}
 		}
 	case KSwSyncCreate:

@@ -110,7 +110,9 @@ func (n *fenceNarrator) step(i int) {
 			if old, now := sb.entry(k), sa.entry(k); old != 0 && now != 0 && entryFence(old) != entryFence(now) {
 				f, g := entryFence(old), entryFence(now)
 				n.replaced[f], n.with[f] = i, g
-				if sb.pending(f) {
+				if sb.pending(f) && !sb.sameCtx(f, g) && sa.l.layout == LayoutExclusiveShared {
+					t.observe(i, fmt.Sprintf("dma_resv_add_excl_fence(%s) dropped the shared fence %s", c.fenceShortName(g), n.fence(sb, f)))
+				} else if sb.pending(f) {
 					t.observe(i, fmt.Sprintf("dma_resv_add_fence(%s, %s) replaced the entry of %s", c.fenceShortName(g), entryUsage(now), n.fence(sb, f)))
 				}
 			}
@@ -246,6 +248,8 @@ func (n *fenceNarrator) addedText(s fs, f int) string {
 // comparison, that let it.
 func (n *fenceNarrator) replacement(s fs, f, g int) string {
 	switch {
+	case s.l.layout == LayoutExclusiveShared && !s.sameCtx(f, g):
+		return "dma_resv_add_excl_fence, in the dma_resv layout before 7bc80a5462c3 (5.19), drops every shared fence, pending or not, when it sets the exclusive one"
 	case s.l.rule == RulePre2022:
 		return "dma_resv_add_fence's rule before a3f7c10a269d (CVE-2022-49935) replaces an entry of the same context and a usage at least as strong without comparing seqnos"
 	case s.l.cmp == NaiveCompare && isLater(s.seqno(g), s.seqno(f), NaiveCompare) && !isLater(s.seqno(g), s.seqno(f), Wrap32):
@@ -276,6 +280,9 @@ func (n *fenceNarrator) keptOlder() string {
 		return fmt.Sprintf("at step %d %s's %s added %s%s and dma_resv_add_fence put it in place of %s, its context's newest fence, %s and still pending: %s; "+
 			"a dma_resv must keep the newest fence of each context, never replace it with an older one, or a wait on the buffer returns before %s signals.",
 			i, t.agent(i), t.label(i), n.fence(sb, g), how, n.fence(sb, f), n.addedText(sa, f), n.replacement(sb, f, g), c.fenceShortName(f))
+	}
+	if sa.l.layout == LayoutExclusiveShared {
+		return t.story(i, "dma_resv_add_excl_fence, in the dma_resv layout before 7bc80a5462c3 (5.19), dropped every shared fence, pending ones included; a dma_resv must keep the newest fence of each context until it signals")
 	}
 	return t.story(i, "dma_resv_add_fence must keep the newest fence of each context, never replace it with an older one")
 }

@@ -117,6 +117,7 @@ type fenceLay struct {
 	// The spec's numbers, copied here for the hot paths.
 	points, exports, imports                                  int
 	rule                                                      ReplaceRule
+	layout                                                    ResvLayout
 	cmp                                                       SeqnoCompare
 	hasCPU, hasPoll, hasSyncFile, hasMove, hasInc, hasClose   bool
 	ringWrites, ringUsage, ringAny, ringImplicit, ringTimeout [MaxRings]bool
@@ -271,6 +272,7 @@ func fenceLayout(c *core, l *layout, take func(n int) int) {
 	}
 	f.entries = min(min(adds, maxEntries)+driverAdds, maxJoinedEntries)
 	f.points, f.exports, f.imports, f.rule, f.cmp = sp.Points, sp.Exports, sp.Imports, sp.Rule, sp.Compare
+	f.layout = sp.Layout
 	f.ghost = take(1)
 	f.fence = take(f.slots - 1)
 	f.added = take(f.slots)
@@ -407,6 +409,13 @@ func (s fs) replaces(old int, oldUsage Usage, f int, u Usage) bool {
 func (s fs) addFence(f int, u Usage, reserved *int) {
 	if a := uint8(u) + 1; s.added(f) == 0 || a < s.added(f) {
 		s.b[s.l.added+f] = a
+	}
+	if s.l.layout == LayoutExclusiveShared {
+		var excl bool
+		if u, excl = pastUsage(u); excl {
+			s.addExclusive(f, u) // resv_layout.go
+			return
+		}
 	}
 	n := s.numEntries()
 	for i := range n {

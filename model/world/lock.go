@@ -162,6 +162,9 @@ type LockSpec struct {
 	// lock classes are taken in both orders, and no class is nested in
 	// itself without an annotation.
 	LockOrder bool
+	// SuspendedBAR is what bar_dma does while its device is suspended:
+	// stall, or complete as a lost access (p2p_pm.go).
+	SuspendedBAR SuspendedBAR
 	// Idle are the points at which an agent may wait forever (for work
 	// that may never come: an irq_work, an autosuspend timer) without that
 	// being a deadlock.
@@ -412,7 +415,7 @@ var lockCallDefs = [lkEnd & 0xff]callDef{
 	lkPMGetIfActiveZero & 0xff:  {name: "pm_runtime_get_if_active = 0", kernel: "drivers/base/power/runtime.c: pm_runtime_get_conditional (suspended)", steps: 1},
 	lkPMPut & 0xff:              {name: "pm_runtime_put_autosuspend", kernel: "drivers/base/power/runtime.c: __pm_runtime_idle", steps: 1},
 	lkPMSuspend & 0xff:          {name: "rpm_suspend (autosuspend)", kernel: "drivers/base/power/runtime.c: rpm_suspend", steps: 1},
-	lkP2PDMA & 0xff:             {name: "P2P DMA through the BAR", kernel: "PCIe peer-to-peer DMA to the exporter's BAR (stalls while it is in D3)", steps: 1},
+	lkP2PDMA & 0xff:             {name: "P2P DMA through the BAR", kernel: "PCIe peer-to-peer DMA to the exporter's BAR (stalls while it is in D3, or, suspended-bar: lost, an Unsupported Request: write dropped, read all-ones)", steps: 1},
 	lkEnableSignaling & 0xff:    {name: "dma_fence_enable_sw_signaling", kernel: "drivers/dma-buf/dma-fence.c: dma_fence_enable_sw_signaling → ops->enable_signaling (dma_fence_array_enable_signaling, dma_fence_chain_enable_signaling)", steps: 1},
 	lkIsSignaledTrue & 0xff:     {name: "dma_fence_is_signaled = true", kernel: "include/linux/dma-fence.h: dma_fence_is_signaled (ops->signaled; signals the fence when it returns true)", steps: 1},
 	lkIsSignaledFalse & 0xff:    {name: "dma_fence_is_signaled = false", kernel: "include/linux/dma-fence.h: dma_fence_is_signaled", steps: 1},

@@ -7,6 +7,7 @@ var lockDocs = map[string]string{
 		"context or dma_resv_lock with a context before it, ww_acquire_fini while holding locks, dma_fence_add to a resv not locked, " +
 		"a fence published or signalled twice or before it is published, end_signalling without begin, a get or put after the last " +
 		"reference (use after free), a runtime-PM put without a reference (kernel-rules §4, §5, §10, §11).",
+	NoDMAToSuspendedBAR:                        noDMAToSuspendedBARDoc,
 	"deadlock":                                 "No reachable state in which some agent has not finished and no agent can take a step; the report names the wait-for cycle.",
 	"every-fence-eventually-signalled":         "Liveness: every fence is eventually signalled, under weak fairness of each agent (dma-fence.c \"fence cross-driver contract\": fences complete in reasonable time).",
 	"every-program-can-finish":                 "Reachability: some run finishes every agent's program (the scenario does not pass by blocking early).",

@@ -73,6 +73,8 @@ func (c *core) lockExplain(t *trail, property string) (string, bool) {
 	switch property {
 	case NoKernelAPIMisuse:
 		return n.misuse(), true
+	case NoDMAToSuspendedBAR:
+		return n.suspendedBAR(), true
 	case LockdepFenceSignalling:
 		return n.lockdep(), true
 	case NoFenceOnIndefinite:

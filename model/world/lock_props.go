@@ -271,6 +271,7 @@ func (c *core) lockProps() []propDef {
 	if ls.LockOrder {
 		ps = append(ps, propDef{name: LockOrderRule, exp: statespace.Always, holds: func(v View) bool { _, _, bad := v.LockOrderInversion(); return !bad }})
 	}
+	ps = append(ps, c.suspendedBARProps()...)
 	if ls.Liveness {
 		ps = append(ps, propDef{name: EveryFenceEventuallySignalled, exp: statespace.Eventually, holds: func(v View) bool {
 			for f := range v.w.spec.Locks.Fences {

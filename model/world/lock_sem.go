@@ -341,7 +341,7 @@ func (v View) lockEnabled(ag int, c Call, step int) bool {
 	case lkPMSuspend:
 		return !v.lkSuspended(c.Obj) && v.lkPMUsage(c.Obj) == 0
 	case lkP2PDMA:
-		return !v.lkSuspended(c.Obj) || !v.lkHas(c.N, lkP2P)
+		return !v.lkSuspended(c.Obj) || !v.lkHas(c.N, lkP2P) || ls.SuspendedBAR == BARLost
 	case lkEnableSignaling, lkIsSignaledTrue, lkIsSignaledFalse, lkSyncobjAddPoint, lkTimelineWait, lkTimelineWaitEINVAL, lkTimelineWaitSubmit:
 		return v.lockContainerEnabled(ag, c)
 	}
@@ -449,7 +449,11 @@ func (v View) lockApply(ag int, c Call, step int) {
 	d := ls.d
 	b := v.b
 	switch c.Kind {
-	case lkNop, lkSchedRunJob, lkSchedWaitDeps, lkKmallocAtomic, lkResvLockCtxAlready, lkP2PDMA:
+	case lkNop, lkSchedRunJob, lkSchedWaitDeps, lkKmallocAtomic, lkResvLockCtxAlready:
+	case lkP2PDMA:
+		if ls.SuspendedBAR == BARLost {
+			v.barDMALost(c) // p2p_pm.go
+		}
 	case lkMutexLock, lkSpinLock, lkResvLock:
 		v.lkAcquire(ag, c.Obj)
 	case lkMutexUnlock, lkSpinUnlock, lkResvUnlock:

@@ -183,7 +183,7 @@ var lockSyntaxes = []Syntax{
 	{Name: "pm_runtime_get_if_active", Kind: lkPMGetIfActiveZero, Args: []Arg{argPMDev}, Result: "0", Help: "suspended: peer2peer cleared"},
 	{Name: "pm_runtime_put_autosuspend", Kind: lkPMPut, Args: []Arg{argPMDev}},
 	{Name: "rpm_suspend", Kind: lkPMSuspend, Args: []Arg{argPMDev}, Help: "autosuspend"},
-	{Name: "bar_dma", Kind: lkP2PDMA, Args: []Arg{argPMDev, argOwner}, Help: "AGENT's attachment DMAs through PM_DEVICE's BAR (stalls while it is suspended)"},
+	{Name: "bar_dma", Kind: lkP2PDMA, Args: []Arg{argPMDev, argOwner}, Help: "AGENT's attachment DMAs through PM_DEVICE's BAR (stalls while it is suspended; with locks: suspended-bar: lost, completes as a lost access: writes dropped, reads all-ones)"},
 	{Name: "dma_fence_enable_sw_signaling", Kind: lkEnableSignaling, Args: []Arg{argContainer}, Help: "enable_signaling of a container: callbacks on its members"},
 	{Name: "dma_fence_is_signaled", Kind: lkIsSignaledTrue, Args: []Arg{argLockFence}, Result: "true", Help: "ops->signaled says so (a v6.12 dma_fence_array only once signalling is enabled); signals the fence"},
 	{Name: "dma_fence_is_signaled", Kind: lkIsSignaledFalse, Args: []Arg{argLockFence}, Result: "false"},

@@ -63,13 +63,19 @@ func reference() string {
 	for k := HookKind(0); k < numHookKinds; k++ {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", k, hookDocs[k])
 	}
+	b.WriteString("\n## Hook operation modifiers\n\nIn parentheses after an operation, separated by spaces: `sync-exporter-device(first-call for-device)`.\n\n| modifier | what it does |\n|---|---|\n")
+	for _, m := range HookModifierDocs() {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", m[0], cell(m[1]))
+	}
 	b.WriteString("\n## Presets\n\n| exporter | attach | map | begin | end | other |\n|---|---|---|---|---|---|\n")
 	for _, e := range exporterPresets {
 		other := []string{}
 		if e.Dynamic {
 			other = append(other, "dynamic")
 		}
-		if e.CacheSGT {
+		if e.CacheSGTFirstDir {
+			other = append(other, "cache-sgt: first-direction")
+		} else if e.CacheSGT {
 			other = append(other, "cache-sgt")
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", e.Name, hookText(e.Attach), hookText(e.Map), hookText(e.Begin), hookText(e.End), strings.Join(other, ", "))
@@ -99,11 +105,7 @@ func reference() string {
 func hookText(h Hook) string {
 	var ops []string
 	for _, op := range h {
-		s := op.Kind.String()
-		if op.SkipCPUSync {
-			s += "(skip-cpu-sync)"
-		}
-		ops = append(ops, s)
+		ops = append(ops, op.String())
 	}
 	return strings.Join(ops, ", ")
 }

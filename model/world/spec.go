@@ -129,6 +129,11 @@ type Exporter struct {
 	// another direction fails with -EBUSY, unmap is a no-op and the real
 	// unmap happens at detach.
 	CacheSGT bool
+	// CacheSGTFirstDir is the past behaviour of a cached sg table
+	// (hooks_state.go): with CacheSGT, a map in another direction returns
+	// the table mapped with the first caller's direction instead of
+	// failing with -EBUSY.
+	CacheSGTFirstDir bool
 	// Attach, Map, Begin and End are the hooks: attach, map_dma_buf (its
 	// unmap_dma_buf undoes what it did), begin_cpu_access and
 	// end_cpu_access.
@@ -145,6 +150,13 @@ type HookOp struct {
 	Kind HookKind
 	// SkipCPUSync is DMA_ATTR_SKIP_CPU_SYNC for OpDMAMap.
 	SkipCPUSync bool
+	// Dir overrides the direction of the operation's cache maintenance
+	// (hooks_state.go): a sync for the CPU or for the device, a clean or
+	// an invalidate, whatever hook it is in.
+	Dir HookDir
+	// When restricts the operation to the hook's first call or to the
+	// calls after it (hooks_state.go).
+	When HookWhen
 }
 
 // HookKind names an operation exporter hooks are made of.
@@ -180,6 +192,10 @@ const (
 	// OpIOMMUMapDirect maps the pages into the device's IOMMU domain
 	// without the DMA API (drm/msm before 2019): no DMA-API mapping exists.
 	OpIOMMUMapDirect
+	// OpSetCPUDomain is i915's domain tracker in begin_cpu_access
+	// (hooks_state.go): clean and invalidate the buffer and remember the
+	// CPU domain, unless the tracker says the buffer is in it already.
+	OpSetCPUDomain
 	numHookKinds
 )
 
@@ -194,11 +210,12 @@ var hookDocs = [numHookKinds]string{
 	"fail attach with -EINVAL for a device that is not dma-coherent (the 2022 dma_coherent proposal)",
 	"dma_map_sgtable in map_dma_buf (dma_unmap_sgtable in unmap); (skip-cpu-sync) is DMA_ATTR_SKIP_CPU_SYNC",
 	"map the pages into the device's IOMMU domain without the DMA API (drm/msm before 2019): no DMA-API mapping exists",
+	"i915's domain tracker: clean and invalidate the buffer and record the CPU read domain, skipped when the tracker records it already (i915_gem_object_set_to_cpu_domain)",
 }
 
 var hookNames = [numHookKinds]string{
 	"wait-fences", "sync-mapped", "sync-exporter-device", "clflush", "create-sgt", "need-sgt",
-	"reject-non-coherent", "dma-map", "iommu-map-direct",
+	"reject-non-coherent", "dma-map", "iommu-map-direct", "set-cpu-domain",
 }
 
 func (k HookKind) String() string {
@@ -249,14 +266,20 @@ func (s *Spec) validate() error {
 	}{
 		{"attach", s.Exporter.Attach, []HookKind{OpRejectNonCoherent}},
 		{"map_dma_buf", s.Exporter.Map, []HookKind{OpDMAMap, OpIOMMUMapDirect}},
-		{"begin_cpu_access", s.Exporter.Begin, []HookKind{OpWaitFences, OpSyncMapped, OpSyncExporterDevice, OpClflush, OpCreateSGT}},
+		{"begin_cpu_access", s.Exporter.Begin, []HookKind{OpWaitFences, OpSyncMapped, OpSyncExporterDevice, OpClflush, OpCreateSGT, OpSetCPUDomain}},
 		{"end_cpu_access", s.Exporter.End, []HookKind{OpSyncMapped, OpSyncExporterDevice, OpClflush, OpNeedSGT}},
 	} {
 		for _, op := range h.hook {
 			if !containsKind(h.ok, op.Kind) {
 				return fmt.Errorf("exporter %q: %s cannot do %s", s.Exporter.Name, h.name, op.Kind)
 			}
+			if err := op.validateModifiers(); err != nil {
+				return fmt.Errorf("exporter %q: %s: %v", s.Exporter.Name, h.name, err)
+			}
 		}
+	}
+	if s.Exporter.CacheSGTFirstDir && !s.Exporter.CacheSGT {
+		return fmt.Errorf("exporter %q: the first caller's direction is a cached sg table's (cache-sgt)", s.Exporter.Name)
 	}
 	if len(s.Devices) > 0 && len(s.Exporter.Map) != 1 {
 		return fmt.Errorf("exporter %q: map_dma_buf must map exactly once (dma-map or iommu-map-direct)", s.Exporter.Name)
