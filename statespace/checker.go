@@ -239,6 +239,18 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 	if opt.Deadlock > DeadlockOff {
 		return nil, fmt.Errorf("statespace: unknown deadlock mode %d", opt.Deadlock)
 	}
+	if opt.Deadlock == DeadlockDefault {
+		opt.Deadlock = DeadlockStuck
+		if dm, ok := any(m).(DeadlockModer); ok {
+			switch d := dm.DeadlockMode(); {
+			case d > DeadlockOff:
+				return nil, fmt.Errorf("statespace: the model declares the unknown deadlock mode %d", d)
+			case d != DeadlockDefault:
+				opt.Deadlock = d
+			}
+		}
+		c.opt.Deadlock = opt.Deadlock
+	}
 	checkDeadlock := !opt.NoDeadlock && opt.Deadlock != DeadlockOff
 	if len(opt.Only) > 0 {
 		want := map[string]bool{}

@@ -140,6 +140,17 @@ type EndStater[S comparable] interface {
 	ValidEnd(s *S) bool
 }
 
+// DeadlockModer is implemented by models that declare their notion of
+// deadlock: DeadlockOff for a model whose stuck states are fine (a
+// protocol that may simply finish), DeadlockStutter for one ported from
+// Murphi, whose default it is. The checker consults it only when
+// Options.Deadlock is DeadlockDefault, so an explicit option (or the CLI's
+// --deadlock flag) overrides the model; NoDeadlock and Only still turn
+// detection off. A model that returns DeadlockDefault gets DeadlockStuck.
+type DeadlockModer interface {
+	DeadlockMode() DeadlockMode
+}
+
 // Canonicalizer is implemented by models with symmetry: Canonical returns
 // the representative of s's symmetry class, and the checker stores only
 // representatives. Canonical must map every member of a class to the same

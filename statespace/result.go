@@ -39,7 +39,9 @@ type Options struct {
 	// selects deadlock detection. Empty means every property and deadlock
 	// detection.
 	Only []string
-	// Deadlock says which states are deadlocks (default DeadlockStuck).
+	// Deadlock says which states are deadlocks. The zero value,
+	// DeadlockDefault, takes the model's choice (DeadlockModer), else
+	// DeadlockStuck; any other value overrides the model.
 	Deadlock DeadlockMode
 	// NoDeadlock turns deadlock detection off: the same as Deadlock =
 	// DeadlockOff, kept as an alias.
@@ -108,12 +110,17 @@ const DeadlockProperty = "deadlock"
 type DeadlockMode uint8
 
 const (
-	// DeadlockStuck, the default, reports a stuck state: one in which no
+	// DeadlockDefault is the zero value of Options.Deadlock: the mode the
+	// model declares (DeadlockModer), or DeadlockStuck for a model that
+	// declares none.
+	DeadlockDefault DeadlockMode = iota
+	// DeadlockStuck, the default for a model that declares no mode, reports
+	// a stuck state: one in which no
 	// action is enabled and that is not a valid end state. A state whose
 	// every enabled action leads back to itself is not stuck (something can
 	// always happen, even if nothing changes); SPIN's "invalid end state" is
 	// this notion.
-	DeadlockStuck DeadlockMode = iota
+	DeadlockStuck
 	// DeadlockStutter reports, as Murphi (CMurphi) and Rumur do by default
 	// (Rumur's --deadlock-detection stuttering), a state in which no enabled
 	// action changes the state: a stuck state, or one whose every enabled
@@ -126,9 +133,11 @@ const (
 	DeadlockOff
 )
 
-// String returns "stuck", "stutter" or "off".
+// String returns "default", "stuck", "stutter" or "off".
 func (d DeadlockMode) String() string {
 	switch d {
+	case DeadlockDefault:
+		return "default"
 	case DeadlockStuck:
 		return "stuck"
 	case DeadlockStutter:

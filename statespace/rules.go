@@ -24,6 +24,8 @@ type Rules[S comparable] struct {
 	props  []Property[S]
 	acts   []ruleInstance[S]
 	names  []string
+	// deadlock is the model's notion of deadlock (Deadlock).
+	deadlock DeadlockMode
 }
 
 // ruleInstance is one entry of the action table: exactly one of the
@@ -110,6 +112,18 @@ func (r *Rules[S]) Property(p Property[S]) *Rules[S] {
 	r.props = append(r.props, p)
 	return r
 }
+
+// Deadlock declares the model's notion of deadlock, e.g. DeadlockStutter
+// for a model ported from Murphi or DeadlockOff for one whose stuck states
+// are fine. An explicit Options.Deadlock overrides it.
+func (r *Rules[S]) Deadlock(mode DeadlockMode) *Rules[S] {
+	r.deadlock = mode
+	return r
+}
+
+// DeadlockMode returns the mode declared with Deadlock (DeadlockDefault if
+// none): Rules implements DeadlockModer.
+func (r *Rules[S]) DeadlockMode() DeadlockMode { return r.deadlock }
 
 // Init returns the start states, in the order added.
 func (r *Rules[S]) Init() []S { return r.starts }

@@ -227,7 +227,7 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr, `MODE` auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines) or none")
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics and every property the search did not decide")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report deadlocks (same as --deadlock=off)")
-	fs.StringVar(&f.deadlock, "deadlock", "stuck", "which states are deadlocks, `MODE` stuck (no action enabled, not a valid end state), stutter (no enabled action changes the state, as Murphi and Rumur) or off")
+	fs.StringVar(&f.deadlock, "deadlock", "stuck", "which states are deadlocks, `MODE` stuck (no action enabled, not a valid end state), stutter (no enabled action changes the state, as Murphi and Rumur) or off; unset, the model's own mode if it declares one, else stuck")
 	fs.Var(durationFlag{&f.progress}, "progress-every", "time between progress lines, a `DURATION` such as 10s")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
@@ -276,6 +276,9 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	var derr error
 	if f.deadMode, derr = statespace.ParseDeadlockMode(f.deadlock); derr != nil {
 		return "", nil, usagef("--deadlock: %v", derr)
+	}
+	if !f.setFlags["deadlock"] {
+		f.deadMode = statespace.DeadlockDefault // the model's mode, else stuck
 	}
 	if f.noDead && f.setFlags["deadlock"] && f.deadlock != "off" {
 		return "", nil, usagef("--no-deadlock and --deadlock=%s contradict each other (--no-deadlock is --deadlock=off)", f.deadlock)

@@ -51,6 +51,7 @@ func New(nodes int) (*statespace.Rules[State], error) {
 	n, none := nodes-1, uint8(nodes)
 	m := new(statespace.Rules[State])
 	m.Start(State{CurCmd: Empty, CurPtr: none, MemData: 1, AuxData: 1})
+	m.Deadlock(statespace.DeadlockStutter) // Murphi's notion
 
 	m.RuleSet("SendReqS", 0, n, func(s *State, i int) bool {
 		return s.Chan1[i].Cmd == Empty && s.Cache[i].State == I
