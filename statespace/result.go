@@ -46,6 +46,18 @@ type Options struct {
 	// NoDeadlock turns deadlock detection off: the same as Deadlock =
 	// DeadlockOff, kept as an alias.
 	NoDeadlock bool
+	// Continue keeps searching after a violation, until the search is
+	// complete or a bound ends it, so that every property gets a verdict:
+	// each violated invariant (and deadlock) with its own shortest
+	// counterexample, each reached cover property with its example, every
+	// other invariant "holds" and the liveness properties are checked too.
+	// Result.Violation is still the shortest violation (smallest depth,
+	// then smallest fingerprint), the one a run without Continue reports;
+	// like everything else, the verdicts and traces do not depend on
+	// Workers. Without Continue the run stops at the level of the first
+	// violation and leaves the undecided properties "unknown". Not with a
+	// swarm run.
+	Continue bool
 	// Progress, when set, is called from the checker's coordinating
 	// goroutine about every ProgressInterval (default 2s).
 	Progress         func(Progress)

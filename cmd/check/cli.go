@@ -175,6 +175,7 @@ type runFlags struct {
 	progMode   string
 	verbose    bool
 	noDead     bool
+	cont       bool
 	deadlock   string
 	deadMode   statespace.DeadlockMode
 	progress   time.Duration
@@ -227,6 +228,7 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.StringVar(&f.progMode, "progress", "auto", "progress on stderr, `MODE` auto (a live line on a terminal, plain lines otherwise), plain, json (JSON lines) or none")
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics and every property the search did not decide")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report deadlocks (same as --deadlock=off)")
+	fs.BoolVar(&f.cont, "continue", false, "keep searching after a violation: every property's verdict, each with its shortest trace (--json lists their actions)")
 	fs.StringVar(&f.deadlock, "deadlock", "stuck", "which states are deadlocks, `MODE` stuck (no action enabled, not a valid end state), stutter (no enabled action changes the state, as Murphi and Rumur) or off; unset, the model's own mode if it declares one, else stuck")
 	fs.Var(durationFlag{&f.progress}, "progress-every", "time between progress lines, a `DURATION` such as 10s")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
@@ -267,7 +269,7 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 			}
 		}
 	} else {
-		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold", "parent-dir", "parents-in-memory"} {
+		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold", "parent-dir", "parents-in-memory", "continue"} {
 			if f.setFlags[n] {
 				return "", nil, usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
 			}
@@ -323,7 +325,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
-		Deadlock:  f.deadMode,
+		Deadlock: f.deadMode, Continue: f.cont,
 		FullState: f.fullState, SpillDir: f.spillDir,
 		ParentDir: f.parentDir, ParentsInMemory: f.parentsMem,
 	}
