@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/dmabufcheck/dmabufcheck/internal/rumur"
 	"github.com/dmabufcheck/dmabufcheck/refmodels/german"
 	"github.com/dmabufcheck/dmabufcheck/refmodels/germanrules"
@@ -20,13 +23,9 @@ func TestSameCountsAsHandWritten(t *testing.T) {
 	for _, nodes := range []int{1, 2, 3} {
 		t.Run(fmt.Sprint("nodes=", nodes), func(t *testing.T) {
 			m, err := germanrules.New(nodes)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			h, err := german.New(nodes)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			r := statespacetest.AssertHolds(t, m, statespace.Options{})
 			want := statespacetest.AssertHolds(t, h, statespace.Options{})
 			if r.Stats.States != want.Stats.States || r.Stats.Transitions != want.Stats.Transitions || r.Stats.MaxDepth != want.Stats.MaxDepth {
@@ -62,21 +61,14 @@ func TestSameCountsAsRumur(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Status != statespace.StatusOK || want.Errors != 0 {
-				t.Fatalf("Go: %s, Rumur: %d errors; both should find none", res.Status, want.Errors)
-			}
-			if res.Stats.States != want.States || res.Stats.Transitions != want.RulesFired {
-				t.Errorf("Go: %d states, %d transitions; Rumur: %d states, %d rules fired",
-					res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
-			}
+			rumur.AssertSameCounts(t, res, want)
 		})
 	}
 }
 
 func TestNewRejectsBadNodeCounts(t *testing.T) {
 	for _, n := range []int{-1, 0, germanrules.MaxNodes + 1} {
-		if _, err := germanrules.New(n); err == nil {
-			t.Errorf("New(%d) succeeded", n)
-		}
+		_, err := germanrules.New(n)
+		assert.ErrorContains(t, err, "nodes must be 1..8", "New(%d)", n)
 	}
 }
