@@ -65,7 +65,8 @@ const (
 	Eventually
 )
 
-// String returns "always" or "sometimes".
+// String returns "always", "sometimes" or "eventually" ("unknown" for any
+// other value).
 func (e Expectation) String() string {
 	switch e {
 	case Always:

@@ -227,8 +227,10 @@ func (v *Violation) Length() int {
 type PropertyResult struct {
 	Name        string
 	Expectation Expectation
-	// Verdict is "holds", "violated", "reached", "unreached", or "unknown"
-	// (the search was incomplete before a verdict was possible).
+	// Verdict is "holds", "violated", "reached", "unreached", "unknown"
+	// (the search ended, at a bound or at another property's violation,
+	// before a verdict was possible; see Options.Continue) or "not checked"
+	// (left out by Options.Only or, for deadlock, detection off).
 	Verdict string
 	// Trace is the shortest counterexample (always) or example (sometimes).
 	Trace *Trace
