@@ -6,6 +6,7 @@ import (
 
 	"github.com/dmabufcheck/dmabufcheck/refmodels/dmabufbench"
 	"github.com/dmabufcheck/dmabufcheck/refmodels/german"
+	"github.com/dmabufcheck/dmabufcheck/refmodels/germanrules"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -19,6 +20,19 @@ import (
 func BenchmarkGerman(b *testing.B) {
 	for _, n := range []int{3, 4} {
 		m, err := german.New(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchWorkers(b, fmt.Sprintf("nodes=%d", n), m)
+	}
+}
+
+// BenchmarkGermanRules is the same protocol written with statespace.Rules
+// and plain fields (refmodels/germanrules); compare it with BenchmarkGerman
+// in the same run.
+func BenchmarkGermanRules(b *testing.B) {
+	for _, n := range []int{3, 4} {
+		m, err := germanrules.New(n)
 		if err != nil {
 			b.Fatal(err)
 		}

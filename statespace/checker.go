@@ -48,6 +48,9 @@ const (
 // verdict, including an incomplete search, is in the Result.
 func Check[S comparable](m Model[S], opt Options) (*Result, error) {
 	if opt.Swarm != nil {
+		if opt.Continue {
+			return nil, fmt.Errorf("statespace: Continue does not apply to a swarm run, which stops at its first violation")
+		}
 		if opt.MaxStates != 0 || opt.MaxDepth != 0 || opt.FullState || opt.SpillDir != "" {
 			return nil, fmt.Errorf("statespace: a swarm run has its own bounds (walks, depth) and stores no state: MaxStates, MaxDepth, FullState and SpillDir do not apply")
 		}
@@ -245,6 +248,18 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 	if opt.Deadlock > DeadlockOff {
 		return nil, fmt.Errorf("statespace: unknown deadlock mode %d", opt.Deadlock)
 	}
+	if opt.Deadlock == DeadlockDefault {
+		opt.Deadlock = DeadlockStuck
+		if dm, ok := any(m).(DeadlockModer); ok {
+			switch d := dm.DeadlockMode(); {
+			case d > DeadlockOff:
+				return nil, fmt.Errorf("statespace: the model declares the unknown deadlock mode %d", d)
+			case d != DeadlockDefault:
+				opt.Deadlock = d
+			}
+		}
+		c.opt.Deadlock = opt.Deadlock
+	}
 	checkDeadlock := !opt.NoDeadlock && opt.Deadlock != DeadlockOff
 	if len(opt.Only) > 0 {
 		want := map[string]bool{}
@@ -388,7 +403,7 @@ func (c *checker[S]) run() *Result {
 		last := c.opt.MaxDepth > 0 && c.depth == c.opt.MaxDepth
 		c.expandLevel(last)
 		c.checkBudget(c.depth + 1)
-		if c.violated() || c.incomplete != "" || c.modelErr != nil {
+		if c.stopped() || c.incomplete != "" || c.modelErr != nil {
 			break
 		}
 		if last {
@@ -405,7 +420,7 @@ func (c *checker[S]) run() *Result {
 		c.settleLevel()
 		c.depth++
 	}
-	if len(c.live) > 0 && c.incomplete == "" && !c.violated() && c.modelErr == nil {
+	if len(c.live) > 0 && c.incomplete == "" && !c.stopped() && c.modelErr == nil {
 		c.dropLevels()
 		c.checkLiveness()
 	}
@@ -447,6 +462,12 @@ func (c *checker[S]) violated() bool {
 		}
 	}
 	return c.found[len(c.props)].ok
+}
+
+// stopped reports whether the search stops for a violation: one was found
+// and Options.Continue is off.
+func (c *checker[S]) stopped() bool {
+	return !c.opt.Continue && c.violated()
 }
 
 func (c *checker[S]) nextLevelEmpty() bool {
@@ -726,7 +747,7 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 		fp := c.h.fingerprint(s)
 		id := stateID(sh.curBase+uint32(e), k)
 		for _, p := range c.always {
-			if !p.Holds(s) {
+			if !c.found[p.index].ok && !p.Holds(s) {
 				c.offerFound(&w.found[p.index], c.depth, fp, id)
 			}
 		}
@@ -930,9 +951,9 @@ func (c *checker[S]) result() *Result {
 		case d.ok:
 			pr.Verdict = "reached"
 			pr.Trace = c.trace(d)
-		case c.incomplete == "" && !c.violated() && p.Expectation == Always:
+		case c.incomplete == "" && !c.stopped() && p.Expectation == Always:
 			pr.Verdict = "holds"
-		case c.incomplete == "" && !c.violated():
+		case c.incomplete == "" && !c.stopped():
 			pr.Verdict = "unreached"
 		}
 		res.Properties = append(res.Properties, pr)
@@ -952,7 +973,7 @@ func (c *checker[S]) result() *Result {
 				first.Cycle = waitCycle(first.Waits)
 			}
 		}
-	case c.incomplete == "" && !c.violated():
+	case c.incomplete == "" && !c.stopped():
 		dl.Verdict = "holds"
 	}
 	res.Properties = append(res.Properties, dl)

@@ -3,6 +3,9 @@ package statespace_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 	"github.com/dmabufcheck/dmabufcheck/statespace/statespacetest"
 )
@@ -228,17 +231,12 @@ func TestActionStatsAddUp(t *testing.T) {
 func TestVacuousReportsIdleActions(t *testing.T) {
 	// chain without wrap: "wrap" is never enabled.
 	r := statespacetest.AssertHolds(t, chain{limit: 5}, statespace.Options{})
-	if v := r.Stats.Vacuous(); len(v) != 1 || v[0] != "action wrap never enabled" {
-		t.Errorf("Vacuous() = %q, want [action wrap never enabled]", v)
-	}
+	assert.Equal(t, []string{"action wrap never enabled"}, r.Stats.Vacuous())
+	statespacetest.AssertNoVacuity(t, r, "wrap")
 	// paths: "stay" is enabled everywhere and never changes anything.
 	r2, err := statespace.Check(paths{}, statespace.Options{Only: []string{statespace.DeadlockProperty}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := r2.Stats.Vacuous(); len(v) != 1 || v[0] != "action stay never changed the state" {
-		t.Errorf("Vacuous() = %q, want [action stay never changed the state]", v)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"action stay never changed the state"}, r2.Stats.Vacuous())
 	if a := r2.Stats.Actions[2]; a.Enabled != r2.Stats.States || a.Changed != 0 || a.New != 0 {
 		t.Errorf("stay: %+v, want enabled in each of the %d states, never changed", a, r2.Stats.States)
 	}

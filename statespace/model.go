@@ -65,7 +65,8 @@ const (
 	Eventually
 )
 
-// String returns "always" or "sometimes".
+// String returns "always", "sometimes" or "eventually" ("unknown" for any
+// other value).
 func (e Expectation) String() string {
 	switch e {
 	case Always:
@@ -138,6 +139,17 @@ type WaitForGraph[S comparable] interface {
 // state as a deadlock.
 type EndStater[S comparable] interface {
 	ValidEnd(s *S) bool
+}
+
+// DeadlockModer is implemented by models that declare their notion of
+// deadlock: DeadlockOff for a model whose stuck states are fine (a
+// protocol that may simply finish), DeadlockStutter for one ported from
+// Murphi, whose default it is. The checker consults it only when
+// Options.Deadlock is DeadlockDefault, so an explicit option (or the CLI's
+// --deadlock flag) overrides the model; NoDeadlock and Only still turn
+// detection off. A model that returns DeadlockDefault gets DeadlockStuck.
+type DeadlockModer interface {
+	DeadlockMode() DeadlockMode
 }
 
 // Canonicalizer is implemented by models with symmetry: Canonical returns

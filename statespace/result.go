@@ -39,11 +39,25 @@ type Options struct {
 	// selects deadlock detection. Empty means every property and deadlock
 	// detection.
 	Only []string
-	// Deadlock says which states are deadlocks (default DeadlockStuck).
+	// Deadlock says which states are deadlocks. The zero value,
+	// DeadlockDefault, takes the model's choice (DeadlockModer), else
+	// DeadlockStuck; any other value overrides the model.
 	Deadlock DeadlockMode
 	// NoDeadlock turns deadlock detection off: the same as Deadlock =
 	// DeadlockOff, kept as an alias.
 	NoDeadlock bool
+	// Continue keeps searching after a violation, until the search is
+	// complete or a bound ends it, so that every property gets a verdict:
+	// each violated invariant (and deadlock) with its own shortest
+	// counterexample, each reached cover property with its example, every
+	// other invariant "holds" and the liveness properties are checked too.
+	// Result.Violation is still the shortest violation (smallest depth,
+	// then smallest fingerprint), the one a run without Continue reports;
+	// like everything else, the verdicts and traces do not depend on
+	// Workers. Without Continue the run stops at the level of the first
+	// violation and leaves the undecided properties "unknown". Not with a
+	// swarm run.
+	Continue bool
 	// Progress, when set, is called from the checker's coordinating
 	// goroutine about every ProgressInterval (default 2s).
 	Progress         func(Progress)
@@ -120,12 +134,17 @@ const DeadlockProperty = "deadlock"
 type DeadlockMode uint8
 
 const (
-	// DeadlockStuck, the default, reports a stuck state: one in which no
+	// DeadlockDefault is the zero value of Options.Deadlock: the mode the
+	// model declares (DeadlockModer), or DeadlockStuck for a model that
+	// declares none.
+	DeadlockDefault DeadlockMode = iota
+	// DeadlockStuck, the default for a model that declares no mode, reports
+	// a stuck state: one in which no
 	// action is enabled and that is not a valid end state. A state whose
 	// every enabled action leads back to itself is not stuck (something can
 	// always happen, even if nothing changes); SPIN's "invalid end state" is
 	// this notion.
-	DeadlockStuck DeadlockMode = iota
+	DeadlockStuck
 	// DeadlockStutter reports, as Murphi (CMurphi) and Rumur do by default
 	// (Rumur's --deadlock-detection stuttering), a state in which no enabled
 	// action changes the state: a stuck state, or one whose every enabled
@@ -138,9 +157,11 @@ const (
 	DeadlockOff
 )
 
-// String returns "stuck", "stutter" or "off".
+// String returns "default", "stuck", "stutter" or "off".
 func (d DeadlockMode) String() string {
 	switch d {
+	case DeadlockDefault:
+		return "default"
 	case DeadlockStuck:
 		return "stuck"
 	case DeadlockStutter:
@@ -218,8 +239,10 @@ func (v *Violation) Length() int {
 type PropertyResult struct {
 	Name        string
 	Expectation Expectation
-	// Verdict is "holds", "violated", "reached", "unreached", or "unknown"
-	// (the search was incomplete before a verdict was possible).
+	// Verdict is "holds", "violated", "reached", "unreached", "unknown"
+	// (the search ended, at a bound or at another property's violation,
+	// before a verdict was possible; see Options.Continue) or "not checked"
+	// (left out by Options.Only or, for deadlock, detection off).
 	Verdict string
 	// Trace is the shortest counterexample (always) or example (sometimes).
 	Trace *Trace

@@ -175,6 +175,7 @@ type runFlags struct {
 	progMode   string
 	verbose    bool
 	noDead     bool
+	cont       bool
 	deadlock   string
 	deadMode   statespace.DeadlockMode
 	progress   time.Duration
@@ -229,7 +230,8 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.BoolVar(&f.verbose, "v", false, "also print per-action statistics and every property the search did not decide")
 	fs.StringVar(&f.reduce, "reduce", "all", "the reductions, `KIND` none, por (partial-order reduction, where the model has one), symmetry (the exact symmetry the scenario declares) or all; by default all, with symmetry as the scenario's symmetry parameter says")
 	fs.BoolVar(&f.noDead, "no-deadlock", false, "do not report deadlocks (same as --deadlock=off)")
-	fs.StringVar(&f.deadlock, "deadlock", "stuck", "which states are deadlocks, `MODE` stuck (no action enabled, not a valid end state), stutter (no enabled action changes the state, as Murphi and Rumur) or off")
+	fs.BoolVar(&f.cont, "continue", false, "keep searching after a violation: every property's verdict, each with its shortest trace (--json lists their actions)")
+	fs.StringVar(&f.deadlock, "deadlock", "stuck", "which states are deadlocks, `MODE` stuck (no action enabled, not a valid end state), stutter (no enabled action changes the state, as Murphi and Rumur) or off; unset, the model's own mode if it declares one, else stuck")
 	fs.Var(durationFlag{&f.progress}, "progress-every", "time between progress lines, a `DURATION` such as 10s")
 	fs.BoolVar(&f.fullState, "full-state", false, "store every visited state, not only its fingerprint: exact (no collision), traces without replay, more memory")
 	fs.StringVar(&f.spillDir, "spill-dir", "", "let the BFS levels spill to files in `DIR` (removed at the end) once they exceed --spill-threshold")
@@ -269,7 +271,7 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 			}
 		}
 	} else {
-		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold", "parent-dir", "parents-in-memory"} {
+		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold", "parent-dir", "parents-in-memory", "continue"} {
 			if f.setFlags[n] {
 				return "", nil, usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
 			}
@@ -278,6 +280,9 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	var derr error
 	if f.deadMode, derr = statespace.ParseDeadlockMode(f.deadlock); derr != nil {
 		return "", nil, usagef("--deadlock: %v", derr)
+	}
+	if !f.setFlags["deadlock"] {
+		f.deadMode = statespace.DeadlockDefault // the model's mode, else stuck
 	}
 	if f.noDead && f.setFlags["deadlock"] && f.deadlock != "off" {
 		return "", nil, usagef("--no-deadlock and --deadlock=%s contradict each other (--no-deadlock is --deadlock=off)", f.deadlock)
@@ -328,7 +333,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	opt := statespace.Options{
 		Workers: f.workers, MaxStates: f.maxStates, MaxDepth: f.maxDepth,
 		NoDeadlock: f.noDead, Context: ctx, ProgressInterval: f.progress, Only: fileOpt.Only,
-		Deadlock:  f.deadMode,
+		Deadlock: f.deadMode, Continue: f.cont,
 		FullState: f.fullState, SpillDir: f.spillDir,
 		ParentDir: f.parentDir, ParentsInMemory: f.parentsMem,
 		PartialOrder: f.reduce == "por" || f.reduce == "all",

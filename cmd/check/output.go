@@ -258,6 +258,9 @@ type jsonProperty struct {
 	Expectation string `json:"expectation"`
 	Verdict     string `json:"verdict"`
 	Length      *int   `json:"length,omitempty"`
+	// Trace is the actions of the property's shortest counterexample or
+	// example (every property's with --continue).
+	Trace []string `json:"trace,omitempty"`
 }
 
 type jsonAction struct {
@@ -328,6 +331,7 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		if p.Trace != nil {
 			n := p.Trace.Len()
 			jp.Length = &n
+			jp.Trace = p.Trace.Labels()
 		}
 		out.Properties = append(out.Properties, jp)
 	}

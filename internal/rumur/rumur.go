@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
 // Summary is what Rumur reports at the end of a run.
@@ -122,4 +124,19 @@ func parse(out string) (Summary, error) {
 	s.RulesFired, _ = strconv.ParseUint(m[2], 10, 64)
 	s.Errors, _ = strconv.Atoi(m[3])
 	return s, nil
+}
+
+// AssertSameCounts fails the test unless res, a complete run of the Go
+// checker with deadlock detection off, agrees with Rumur's summary want:
+// both find no error, and the Go run reaches exactly want.States states
+// through exactly want.RulesFired transitions.
+func AssertSameCounts(t testing.TB, res *statespace.Result, want Summary) {
+	t.Helper()
+	if res.Status != statespace.StatusOK || want.Errors != 0 {
+		t.Fatalf("Go: %s, Rumur: %d errors; both should find none", res.Status, want.Errors)
+	}
+	if res.Stats.States != want.States || res.Stats.Transitions != want.RulesFired {
+		t.Errorf("Go: %d states, %d transitions; Rumur: %d states, %d rules fired",
+			res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
+	}
 }

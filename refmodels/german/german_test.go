@@ -5,6 +5,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 	"github.com/dmabufcheck/dmabufcheck/statespace/statespacetest"
 )
@@ -22,13 +25,9 @@ func TestPinnedCounts(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("nodes=%d", tc.nodes), func(t *testing.T) {
 			m, err := New(tc.nodes)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			r := statespacetest.AssertHolds(t, m, statespace.Options{})
-			if r.Stats.States != tc.states || r.Stats.Transitions != tc.transitions {
-				t.Errorf("%d states, %d transitions; Rumur has %d, %d", r.Stats.States, r.Stats.Transitions, tc.states, tc.transitions)
-			}
+			assert.Equal(t, [2]uint64{tc.states, tc.transitions}, [2]uint64{r.Stats.States, r.Stats.Transitions}, "states and transitions")
 			statespacetest.AssertNoVacuity(t, r)
 		})
 	}
@@ -36,17 +35,12 @@ func TestPinnedCounts(t *testing.T) {
 
 func TestNewRejectsBadNodeCounts(t *testing.T) {
 	for _, n := range []int{-1, 0, MaxNodes + 1} {
-		if _, err := New(n); err == nil {
-			t.Errorf("New(%d) succeeded", n)
-		}
+		_, err := New(n)
+		assert.ErrorContains(t, err, "nodes must be 1..8", "New(%d)", n)
 	}
 	m, err := New(MaxNodes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(m.ActionNames()), MaxNodes*(int(numRules)+1); got != want {
-		t.Errorf("New(%d): %d actions, want %d", MaxNodes, got, want)
-	}
+	require.NoError(t, err)
+	assert.Len(t, m.ActionNames(), MaxNodes*(int(numRules)+1))
 }
 
 // The hand-optimised Actions returns exactly the rule instances whose

@@ -27,13 +27,7 @@ func TestSameCountsAsRumur(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Status != statespace.StatusOK || want.Errors != 0 {
-				t.Fatalf("Go: %s, Rumur: %d errors; both should find none", res.Status, want.Errors)
-			}
-			if res.Stats.States != want.States || res.Stats.Transitions != want.RulesFired {
-				t.Errorf("Go: %d states, %d transitions; Rumur: %d states, %d rules fired",
-					res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
-			}
+			rumur.AssertSameCounts(t, res, want)
 		})
 	}
 }
@@ -80,13 +74,7 @@ func TestSymmetryMatchesRumurScalarset(t *testing.T) {
 				}
 				t.Logf("symmetry %s: Rumur %d states, %d rules fired (%v); Go %d states, %d transitions",
 					tc.symmetry, want.States, want.RulesFired, want.Elapsed.Round(time.Millisecond), res.Stats.States, res.Stats.Transitions)
-				if res.Status != statespace.StatusOK || want.Errors != 0 {
-					t.Fatalf("symmetry %s: Go: %s, Rumur: %d errors; both should find none", tc.symmetry, res.Status, want.Errors)
-				}
-				if res.Stats.States != want.States || res.Stats.Transitions != want.RulesFired {
-					t.Errorf("symmetry %s: Go: %d states, %d transitions; Rumur: %d states, %d rules fired",
-						tc.symmetry, res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
-				}
+				rumur.AssertSameCounts(t, res, want)
 			}
 		})
 	}

@@ -340,6 +340,15 @@ func TestAssertNoVacuity(t *testing.T) {
 	statespacetest.AssertNoVacuity(f, check(walker{limit: 3, reset: true, ghost: true, noop: true, props: props}))
 	expectError(t, f, "ghost never enabled", "noop never changed the state")
 
+	// Actions expected never to fire are left out; one that fires after
+	// all, or a name that is no action, fails.
+	f = &fakeTB{}
+	statespacetest.AssertNoVacuity(f, check(walker{limit: 3, reset: true, props: props}), "ghost", "noop")
+	expectPass(t, f)
+	f = &fakeTB{}
+	statespacetest.AssertNoVacuity(f, check(walker{limit: 3, reset: true, props: props}), "ghost", "noop", "inc", "gohst")
+	expectError(t, f, "action inc fired", "expected never to", `"gohst", expected never to fire, is not an action`)
+
 	f = &fakeTB{}
 	statespacetest.AssertNoVacuity(f, nil)
 	expectError(t, f, "nil result")
