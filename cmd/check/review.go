@@ -33,6 +33,8 @@ func family(name string) string {
 		return "Peer-to-peer DMA (the p2p family)"
 	case strings.HasPrefix(name, "life-"):
 		return "Object lifetimes: references, fds and lists (the life family)"
+	case strings.HasPrefix(name, "joined-"):
+		return "Several families in one world (caches, fences, locks, lifetimes)"
 	case name == "german" || name == "dmabuf-bench":
 		return "Reference models (refmodels)"
 	}
