@@ -50,7 +50,11 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
 // reports no column (and its line is sometimes the start of the enclosing
 // construct, sometimes off by one), so the position is found from the
 // source: the shortest prefix of the file that fails with the same message
-// ends where the parser found the problem.
+// ends where the parser found the problem. Each try parses a prefix, so
+// the search is by lines, then by characters: the first line whose end
+// fails, then the first character of that line that does: as many parses
+// as the file has lines before the problem, plus the problem's line's
+// characters, not one per byte (FuzzWorldFile's speed depends on it).
 func syntaxError(path string, b []byte, err error) error {
 	msg := err.Error()
 	loc := yamlLine.FindStringSubmatch(msg)
@@ -62,26 +66,45 @@ func syntaxError(path string, b []byte, err error) error {
 	if loc[1] != "" {
 		line, _ = strconv.Atoi(loc[1])
 	}
-	// In a large file, the search starts at the line yaml.v3 names, less
-	// one (its 0-based lines; the problem may lie after it, when the line is
-	// that of the enclosing construct), and is bounded.
+	var n yaml.Node
+	tries := 0
+	fails := func(p int) bool {
+		tries++
+		e := yaml.Unmarshal(b[:p], &n)
+		return e != nil && strings.HasSuffix(e.Error(), ": "+problem)
+	}
+	// In a large file, the start of the line yaml.v3 names, less one
+	// (the line it names can also lie past the problem: an unterminated
+	// quote is reported at the end of the file).
 	start := 0
 	for l := 1; len(b) > 8<<10 && l < line-1 && start < len(b); l++ {
-		if nl := bytes.IndexByte(b[start:], '\n'); nl >= 0 {
-			start += nl + 1
-		} else {
+		nl := bytes.IndexByte(b[start:], '\n')
+		if nl < 0 {
 			break
 		}
+		start += nl + 1
 	}
-	var n yaml.Node
-	for p := start + 1; p <= len(b) && p <= start+4096; p++ {
-		if e := yaml.Unmarshal(b[:p], &n); e != nil && strings.HasSuffix(e.Error(), ": "+problem) {
-			line, col := position(b, p-1)
-			return fmt.Errorf("%s:%d:%d: %s", path, line, col, problem)
+	for from := start; from < len(b) && tries < maxSyntaxTries; {
+		end := len(b)
+		if nl := bytes.IndexByte(b[from:], '\n'); nl >= 0 {
+			end = from + nl + 1
 		}
+		if fails(end) {
+			for p := from + 1; p <= end && tries < maxSyntaxTries; p++ {
+				if fails(p) {
+					line, col := position(b, p-1)
+					return fmt.Errorf("%s:%d:%d: %s", path, line, col, problem)
+				}
+			}
+			break
+		}
+		from = end
 	}
 	return fmt.Errorf("%s:%d:1: %s", path, line, problem)
 }
+
+// maxSyntaxTries bounds the prefixes syntaxError parses.
+const maxSyntaxTries = 2048
 
 // position is the 1-based line and column (in characters) of byte offset i.
 func position(b []byte, i int) (line, col int) {
