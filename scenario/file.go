@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -52,9 +53,9 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
 // source: the shortest prefix of the file that fails with the same message
 // ends where the parser found the problem. Each try parses a prefix, so
 // the search is by lines, then by characters: the first line whose end
-// fails, then the first character of that line that does: as many parses
-// as the file has lines before the problem, plus the problem's line's
-// characters, not one per byte (FuzzWorldFile's speed depends on it).
+// fails (by bisection), then the first character of that line that does:
+// a dozen parses plus one per character of the problem's line, not one per
+// byte of the file (FuzzWorldFile's speed depends on it).
 func syntaxError(path string, b []byte, err error) error {
 	msg := err.Error()
 	loc := yamlLine.FindStringSubmatch(msg)
@@ -84,21 +85,32 @@ func syntaxError(path string, b []byte, err error) error {
 		}
 		start += nl + 1
 	}
-	for from := start; from < len(b) && tries < maxSyntaxTries; {
+	// The ends of the lines from start on: ends[k] is the offset after
+	// line k's newline (or the end of the file).
+	var ends []int
+	for from := start; from < len(b); {
 		end := len(b)
 		if nl := bytes.IndexByte(b[from:], '\n'); nl >= 0 {
 			end = from + nl + 1
 		}
-		if fails(end) {
-			for p := from + 1; p <= end && tries < maxSyntaxTries; p++ {
-				if fails(p) {
-					line, col := position(b, p-1)
-					return fmt.Errorf("%s:%d:%d: %s", path, line, col, problem)
-				}
-			}
-			break
-		}
+		ends = append(ends, end)
 		from = end
+	}
+	// Once a whole-line prefix fails like the file, the longer ones do
+	// too (the parser stops at the first problem): the first such line is
+	// found by bisection.
+	k := sort.Search(len(ends), func(k int) bool { return fails(ends[k]) })
+	if k < len(ends) {
+		from := start
+		if k > 0 {
+			from = ends[k-1]
+		}
+		for p := from + 1; p <= ends[k] && tries < maxSyntaxTries; p++ {
+			if fails(p) {
+				line, col := position(b, p-1)
+				return fmt.Errorf("%s:%d:%d: %s", path, line, col, problem)
+			}
+		}
 	}
 	return fmt.Errorf("%s:%d:1: %s", path, line, problem)
 }
