@@ -406,6 +406,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/x86-i915-noncoherent.yaml", Verdict: "reached", Length: 2},
 	},
 	"fence-monotonicity": {
+		{File: "docs/examples/world/fence-former-spelling.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-all-features.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-bookkeep-then-usage.yaml", Verdict: "holds"},
@@ -430,6 +431,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/joined-three-threads-two-importers.yaml", Verdict: "holds"},
 	},
 	"resv-idle-means-idle": {
+		{File: "docs/examples/world/fence-former-spelling.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-readback-resv.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-to-display-explicit-no-wait.yaml", Verdict: "holds"},
@@ -458,6 +460,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/joined-three-threads-two-importers.yaml", Verdict: "holds"},
 	},
 	"resv-keeps-newest-fence": {
+		{File: "docs/examples/world/fence-former-spelling.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-all-features.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-bookkeep-then-usage.yaml", Verdict: "holds"},
@@ -482,6 +485,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/joined-three-threads-two-importers.yaml", Verdict: "holds"},
 	},
 	"no-job-after-move": {
+		{File: "docs/examples/world/fence-former-spelling.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-all-features.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-bookkeep-then-usage.yaml", Verdict: "holds"},
@@ -506,6 +510,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/joined-three-threads-two-importers.yaml", Verdict: "holds"},
 	},
 	"add-fence-needs-reservation": {
+		{File: "docs/examples/world/fence-former-spelling.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Verdict: "violated", Length: 1},
 		{File: "scenarios/fence-all-features.yaml", Verdict: "holds"},
 		{File: "scenarios/fence-bookkeep-then-usage.yaml", Verdict: "holds"},
@@ -564,6 +569,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/fence-timeout-error-after-signal.yaml", Verdict: "reached", Length: 2},
 	},
 	"cpu-waited-for-fence": {
+		{File: "docs/examples/world/fence-former-spelling.yaml", Verdict: "reached", Length: 5},
 		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Verdict: "reached"},
 		{File: "docs/examples/world/gpu-to-display-explicit-no-wait.yaml", Verdict: "reached"},
 		{File: "scenarios/fence-all-features.yaml", Verdict: "reached", Length: 5},
@@ -601,6 +607,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/fence-timeout-error-after-signal.yaml", Verdict: "reached", Length: 4},
 	},
 	"fences-eventually-signal": {
+		{File: "docs/examples/world/fence-former-spelling.yaml", Object: "gpu#0", Verdict: "holds"},
+		{File: "docs/examples/world/fence-former-spelling.yaml", Object: "gpu#1", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-readback-resv-fixed.yaml", Object: "gpu#0", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-to-display-implicit-sync.yaml", Object: "gpu#0", Verdict: "holds"},
 		{File: "scenarios/fence-add-without-reserve.yaml", Object: "gpu0#0", Verdict: "holds"},
@@ -1143,6 +1151,7 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "docs/examples/world/apu-bar-readback.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/driver-hooks-resv-signal-under-resv.yaml", Verdict: "violated", Length: 11},
 		{File: "docs/examples/world/driver-hooks-resv.yaml", Verdict: "holds"},
+		{File: "docs/examples/world/fence-former-spelling.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/fence-ordered-device-cache-flushed.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/fence-ordered-device-cache.yaml", Verdict: "holds"},
 		{File: "docs/examples/world/gpu-readback-resv-callback-mutex.yaml", Verdict: "holds"},

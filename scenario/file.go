@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -50,7 +51,11 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
 // reports no column (and its line is sometimes the start of the enclosing
 // construct, sometimes off by one), so the position is found from the
 // source: the shortest prefix of the file that fails with the same message
-// ends where the parser found the problem.
+// ends where the parser found the problem. Each try parses a prefix, so
+// the search is by lines, then by characters: the first line whose end
+// fails (by bisection), then the first character of that line that does:
+// a dozen parses plus one per character of the problem's line, not one per
+// byte of the file (FuzzWorldFile's speed depends on it).
 func syntaxError(path string, b []byte, err error) error {
 	msg := err.Error()
 	loc := yamlLine.FindStringSubmatch(msg)
@@ -62,26 +67,56 @@ func syntaxError(path string, b []byte, err error) error {
 	if loc[1] != "" {
 		line, _ = strconv.Atoi(loc[1])
 	}
-	// In a large file, the search starts at the line yaml.v3 names, less
-	// one (its 0-based lines; the problem may lie after it, when the line is
-	// that of the enclosing construct), and is bounded.
+	var n yaml.Node
+	tries := 0
+	fails := func(p int) bool {
+		tries++
+		e := yaml.Unmarshal(b[:p], &n)
+		return e != nil && strings.HasSuffix(e.Error(), ": "+problem)
+	}
+	// In a large file, the start of the line yaml.v3 names, less one
+	// (the line it names can also lie past the problem: an unterminated
+	// quote is reported at the end of the file).
 	start := 0
 	for l := 1; len(b) > 8<<10 && l < line-1 && start < len(b); l++ {
-		if nl := bytes.IndexByte(b[start:], '\n'); nl >= 0 {
-			start += nl + 1
-		} else {
+		nl := bytes.IndexByte(b[start:], '\n')
+		if nl < 0 {
 			break
 		}
+		start += nl + 1
 	}
-	var n yaml.Node
-	for p := start + 1; p <= len(b) && p <= start+4096; p++ {
-		if e := yaml.Unmarshal(b[:p], &n); e != nil && strings.HasSuffix(e.Error(), ": "+problem) {
-			line, col := position(b, p-1)
-			return fmt.Errorf("%s:%d:%d: %s", path, line, col, problem)
+	// The ends of the lines from start on: ends[k] is the offset after
+	// line k's newline (or the end of the file).
+	var ends []int
+	for from := start; from < len(b); {
+		end := len(b)
+		if nl := bytes.IndexByte(b[from:], '\n'); nl >= 0 {
+			end = from + nl + 1
+		}
+		ends = append(ends, end)
+		from = end
+	}
+	// Once a whole-line prefix fails like the file, the longer ones do
+	// too (the parser stops at the first problem): the first such line is
+	// found by bisection.
+	k := sort.Search(len(ends), func(k int) bool { return fails(ends[k]) })
+	if k < len(ends) {
+		from := start
+		if k > 0 {
+			from = ends[k-1]
+		}
+		for p := from + 1; p <= ends[k] && tries < maxSyntaxTries; p++ {
+			if fails(p) {
+				line, col := position(b, p-1)
+				return fmt.Errorf("%s:%d:%d: %s", path, line, col, problem)
+			}
 		}
 	}
 	return fmt.Errorf("%s:%d:1: %s", path, line, problem)
 }
+
+// maxSyntaxTries bounds the prefixes syntaxError parses.
+const maxSyntaxTries = 2048
 
 // position is the 1-based line and column (in characters) of byte offset i.
 func position(b []byte, i int) (line, col int) {

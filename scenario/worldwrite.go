@@ -209,7 +209,7 @@ func stmtNode(st world.Stmt, s *world.Spec) (*yaml.Node, error) {
 	case nil:
 		return sequence(), nil
 	case world.Call:
-		text, err := world.CallText(st, s)
+		text, err := world.CallText(kernelName(st), s)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +259,7 @@ func stmtNode(st world.Stmt, s *world.Spec) (*yaml.Node, error) {
 	case world.Atomic:
 		l := sequence()
 		for _, c := range st {
-			text, err := world.CallText(c, s)
+			text, err := world.CallText(kernelName(c), s)
 			if err != nil {
 				return nil, err
 			}
@@ -268,4 +268,24 @@ func stmtNode(st world.Stmt, s *world.Spec) (*yaml.Node, error) {
 		return one("atomic", l), nil
 	}
 	return nil, fmt.Errorf("statement %T has no textual form", st)
+}
+
+// kernelName writes the fence family's former spelling of the CPU
+// bracket (__dma_buf_begin_cpu_access, __dma_buf_end_cpu_access, which
+// the parser keeps as aliases) as the kernel's call,
+// dma_buf_begin_cpu_access / dma_buf_end_cpu_access of the same
+// direction: the same call, the same world (model/world/join_test.go:
+// TestTheFenceFamilysBracketIsDmaBufBeginCPUAccess).
+func kernelName(c world.Call) world.Call {
+	dir := world.SyncRead // DMA_FROM_DEVICE
+	if c.Dir == 1 {
+		dir = world.SyncWrite // DMA_TO_DEVICE
+	}
+	switch c.Kind {
+	case world.KResvBeginCPU:
+		return world.BeginCPUAccess(dir)
+	case world.KResvEndCPU:
+		return world.EndCPUAccess(dir)
+	}
+	return c
 }

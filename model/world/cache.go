@@ -10,6 +10,9 @@ package world
 type View struct {
 	w *core
 	b []byte
+	// count, when set, receives the cache maintenance the calls perform
+	// (maintenance.go); it is no part of the state.
+	count *Maintenance
 }
 
 // Violation flags, in the ghost bytes.
@@ -612,6 +615,7 @@ func (v View) devStore(d, l int, ver uint8) {
 
 // clean writes a dirty CPU line back (arch clean to PoC).
 func (v View) clean(l int) {
+	v.count.clean()
 	if *v.cpu(l)&lineState == lineDirty {
 		v.storeMem(l, *v.cpu(l)&lineVer)
 		*v.cpu(l) = lineOf(lineClean, *v.cpu(l)&lineVer)
@@ -620,6 +624,7 @@ func (v View) clean(l int) {
 
 // invalidate drops a CPU line; a dirty line's data is lost.
 func (v View) invalidate(l int) {
+	v.count.invalidate()
 	if *v.cpu(l)&lineState == lineDirty && *v.cpu(l)&lineVer > *v.mem(l) {
 		v.raise(FlagLostWrite)
 	}
@@ -671,6 +676,7 @@ func (v View) syncForDevice(d int, dir uint8) {
 	if dv.Bounce && (dir == DirTo || dir == DirBidir) {
 		for l := range s.Lines {
 			*v.bounce(d, l) = v.cpuView(l) // swiotlb copies orig to the bounce slot
+			v.count.bounceCopy()
 		}
 	}
 }
@@ -689,6 +695,7 @@ func (v View) syncForCPU(d int, dir uint8) {
 	if dv.Bounce && (dir == DirFrom || dir == DirBidir) {
 		for l := range s.Lines {
 			// swiotlb copies the bounce slot back with CPU stores.
+			v.count.bounceCopy()
 			ver := *v.bounce(d, l)
 			if ver < v.cpuView(l) {
 				v.raise(FlagLostWrite)
@@ -705,6 +712,7 @@ func (v View) syncForCPU(d int, dir uint8) {
 // devCacheFlush writes back (and with inval, drops) device d's own cache.
 func (v View) devCacheFlush(d int, inval bool) {
 	for l := range v.w.spec.Lines {
+		v.count.deviceCacheOp()
 		c := v.devCache(d, l)
 		if *c&lineState == lineDirty {
 			v.storeMem(l, *c&lineVer)

@@ -51,10 +51,13 @@ import (
 // compiles each element of the group into a map of the state's bytes.
 
 // member is one element a symmetry group permutes: a device with the
-// agents that drive it, or an agent alone.
+// agents that drive it, a fence-family ring with the agents that drive it
+// (symmetry_fence.go), or an agent alone.
 type member struct {
 	// dev is the device, or -1.
 	dev int
+	// ring is the ring, or -1.
+	ring int
 	// agents are the member's agents, in agent order.
 	agents []int
 }
@@ -101,10 +104,11 @@ func (im *image) apply(out, in []byte) {
 }
 
 // permutation is one element of the symmetry group as it acts on a state:
-// device d goes to dev[d], agent a to agent[a].
+// device d goes to dev[d], agent a to agent[a], ring r to ring[r].
 type permutation struct {
 	dev   [MaxDevices]int
 	agent [MaxAgents]int
+	ring  [MaxRings]int
 }
 
 // expand turns a member permutation (member i goes to p[i]) into its
@@ -117,10 +121,16 @@ func (sy *symmetry) expand(p []int) permutation {
 	for i := range x.agent {
 		x.agent[i] = i
 	}
+	for i := range x.ring {
+		x.ring[i] = i
+	}
 	for i, j := range p {
 		from, to := &sy.members[i], &sy.members[j]
 		if from.dev >= 0 {
 			x.dev[from.dev] = to.dev
+		}
+		if from.ring >= 0 {
+			x.ring[from.ring] = to.ring
 		}
 		for k, a := range from.agents {
 			x.agent[a] = to.agents[k]
@@ -152,12 +162,13 @@ type familySym struct {
 	permute func(c *core, p *permutation, move func(to, from int), rename func(off int, table []uint8))
 }
 
-// familySymmetry are the families' symmetry hooks. The fence, lock, vm and
-// p2p families have none yet: their sections hold fences, locks and
-// endpoints that would need their own renaming (the p2p family's devices
-// are topology endpoints, not Spec.Devices).
+// familySymmetry are the families' symmetry hooks. The lock, vm and p2p
+// families have none yet: their sections hold locks, VMs and endpoints
+// that would need their own renaming (the p2p family's devices are
+// topology endpoints, not Spec.Devices).
 var familySymmetry = [numFamilies]familySym{
 	famCache: {callDev: cacheCallDev, permuteCall: cachePermuteCall, check: cacheCheckSymmetry, permute: cachePermute},
+	famFence: {permuteCall: fencePermuteCall, check: fenceCheckSymmetry, permute: fencePermute},
 }
 
 var familyNames = [numFamilies]string{"cache", "fence", "lock", "vm", "p2p", "life"}
@@ -229,6 +240,10 @@ func (c *core) buildSymmetry() error {
 			}
 		}
 	}
+	ringIdx, ringOf, err := c.ringMembers(decl, devIdx, devsOf)
+	if err != nil {
+		return err
+	}
 	// An agent goes with a grouped device when its calls name that device
 	// and no other.
 	bound := make([]int, len(c.progs))
@@ -256,8 +271,15 @@ func (c *core) buildSymmetry() error {
 				return fmt.Errorf("symmetry: %s is listed twice", name)
 			}
 			seen[name] = true
-			m := member{dev: -1}
-			if d, ok := devIdx[name]; ok {
+			m := member{dev: -1, ring: -1}
+			if r, ok := ringIdx[name]; ok {
+				m.ring = r
+				for a, b := range ringOf {
+					if b == r {
+						m.agents = append(m.agents, a)
+					}
+				}
+			} else if d, ok := devIdx[name]; ok {
 				m.dev = d
 				for a, b := range bound {
 					if b == d {
@@ -268,14 +290,17 @@ func (c *core) buildSymmetry() error {
 				if bound[a] >= 0 {
 					return fmt.Errorf("symmetry: agent %s drives device %s: list the device, its agents come with it", name, c.spec.Devices[bound[a]].Name)
 				}
+				if ringOf[a] >= 0 {
+					return fmt.Errorf("symmetry: agent %s drives ring %s: list the ring, its agents come with it", name, c.spec.Fence.Rings[ringOf[a]].Name)
+				}
 				m.agents = []int{a}
 			} else {
 				return fmt.Errorf("symmetry: %s is neither a device nor an agent", name)
 			}
 			if len(idx) > 0 {
 				first := sy.members[idx[0]]
-				if (first.dev >= 0) != (m.dev >= 0) {
-					return fmt.Errorf("symmetry: group %d mixes devices and agents", gi+1)
+				if (first.dev >= 0) != (m.dev >= 0) || (first.ring >= 0) != (m.ring >= 0) {
+					return fmt.Errorf("symmetry: group %d mixes devices, rings and agents", gi+1)
 				}
 				if len(first.agents) != len(m.agents) {
 					return fmt.Errorf("symmetry: %s has %d agent(s), %s has %d", c.memberName(first), len(first.agents), name, len(m.agents))
@@ -285,6 +310,13 @@ func (c *core) buildSymmetry() error {
 					a.Name, b.Name = "", ""
 					if a != b {
 						return fmt.Errorf("symmetry: devices %s and %s differ", c.spec.Devices[first.dev].Name, name)
+					}
+				}
+				if m.ring >= 0 {
+					a, b := c.spec.Fence.Rings[first.ring], c.spec.Fence.Rings[m.ring]
+					a.Name, b.Name = "", ""
+					if a != b {
+						return fmt.Errorf("symmetry: rings %s and %s differ", c.spec.Fence.Rings[first.ring].Name, name)
 					}
 				}
 			}
@@ -335,6 +367,9 @@ func (c *core) devNames(ds []int) string {
 }
 
 func (c *core) memberName(m member) string {
+	if m.ring >= 0 {
+		return c.spec.Fence.Rings[m.ring].Name
+	}
 	if m.dev >= 0 {
 		return c.spec.Devices[m.dev].Name
 	}
@@ -349,6 +384,9 @@ func (c *core) checkNames(sy *symmetry) error {
 	for _, m := range sy.members {
 		if m.dev >= 0 {
 			permuted[c.spec.Devices[m.dev].Name] = true
+		}
+		if m.ring >= 0 {
+			permuted[c.spec.Fence.Rings[m.ring].Name] = true
 		}
 		for _, a := range m.agents {
 			permuted[c.spec.Agents[a].Name] = true
@@ -381,6 +419,9 @@ func (c *core) checkNames(sy *symmetry) error {
 		if m.dev >= 0 {
 			owner[c.spec.Devices[m.dev].Name] = i
 		}
+		if m.ring >= 0 {
+			owner[c.spec.Fence.Rings[m.ring].Name] = i
+		}
 		for _, a := range m.agents {
 			n := c.spec.Agents[a].Name
 			if o, ok := owner[n]; ok && o != i {
@@ -392,6 +433,11 @@ func (c *core) checkNames(sy *symmetry) error {
 	for d, dv := range c.spec.Devices {
 		if _, ok := owner[dv.Name]; ok && !slices.ContainsFunc(sy.members, func(m member) bool { return m.dev == d }) {
 			return fmt.Errorf("symmetry: the name %s is shared by a permuted object and device %s, which is not permuted", dv.Name, dv.Name)
+		}
+	}
+	for i, ring := range c.spec.Fence.Rings {
+		if _, ok := owner[ring.Name]; ok && !slices.ContainsFunc(sy.members, func(m member) bool { return m.ring == i }) {
+			return fmt.Errorf("symmetry: the name %s is shared by a permuted object and ring %s, which is not permuted", ring.Name, ring.Name)
 		}
 	}
 	for a, ag := range c.spec.Agents {
@@ -419,6 +465,11 @@ func (c *core) renamer(sy *symmetry, p permutation) renamer {
 	for a := range c.spec.Agents {
 		if p.agent[a] != a {
 			r.to[c.spec.Agents[a].Name] = c.spec.Agents[p.agent[a]].Name
+		}
+	}
+	for i, ring := range c.spec.Fence.Rings {
+		if p.ring[i] != i {
+			r.to[ring.Name] = c.spec.Fence.Rings[p.ring[i]].Name
 		}
 	}
 	for k := range r.to {

@@ -331,7 +331,7 @@ func TestSymmetryDeclarationsAreChecked(t *testing.T) {
 			s.Symmetry = [][]string{{"isp0", "isp1"}, {"isp1", "cpu"}}
 			return s
 		}, "isp1 is listed twice"},
-		"mixed kinds": {func() world.Spec { s := isps(); s.Symmetry = [][]string{{"isp0", "cpu"}}; return s }, "mixes devices and agents"},
+		"mixed kinds": {func() world.Spec { s := isps(); s.Symmetry = [][]string{{"isp0", "cpu"}}; return s }, "mixes devices, rings and agents"},
 		"a driver alone": {func() world.Spec {
 			s := isps()
 			s.Devices[0].Name = "dev0"
@@ -370,7 +370,8 @@ func TestSymmetryDeclarationsAreChecked(t *testing.T) {
 	}
 	// The built-ins that declare a symmetry build (Builtin loads them
 	// all), and only these do: the earlier cache model's two scenarios
-	// with interchangeable devices.
+	// with interchangeable devices, and fence-three-writers with its
+	// interchangeable rings (the earlier fence model's).
 	var declared []string
 	for _, sc := range scenario.Builtin().All() {
 		if sc.World == nil {
@@ -389,7 +390,7 @@ func TestSymmetryDeclarationsAreChecked(t *testing.T) {
 		}
 	}
 	slices.Sort(declared)
-	if want := []string{"today-three-isps", "today-wait-first-two-isps"}; !slices.Equal(declared, want) {
+	if want := []string{"fence-three-writers", "today-three-isps", "today-wait-first-two-isps"}; !slices.Equal(declared, want) {
 		t.Errorf("built-ins declaring a symmetry: %v, want %v", declared, want)
 	}
 }

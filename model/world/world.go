@@ -438,16 +438,7 @@ func (c *core) enabled(s []byte, a statespace.Action, gc *guardCache) bool {
 	return true
 }
 
-func (c *core) step(s []byte, a statespace.Action) {
-	t := &c.table[a]
-	v := View{w: c, b: s}
-	for _, op := range t.e.Ops {
-		v.callApply(t.ag, op, t.e.Step)
-	}
-	if off := c.lay.pc[t.ag]; off >= 0 {
-		s[off] = uint8(t.e.To)
-	}
-}
+func (c *core) step(s []byte, a statespace.Action) { c.stepCounting(s, a, nil) }
 
 // validEnd: every agent finished its program, or every family the world
 // uses considers the state a proper end (the cache family: the buffer was
