@@ -21,7 +21,7 @@ func TestLocksSectionErrors(t *testing.T) {
 		{"fence lock", "  locks: [{name: m, kind: mutex}]\n  fences: [{name: f, lock: n}]\n", `w.yaml:4:28: fence f: "n" is not a lock (did you mean "m"?)`},
 		{"member unknown", "  locks: [{name: m, kind: mutex}]\n  fences: [{name: a, container: array, members: [b]}]\n", `w.yaml:4:50: fence a: member "b" is not a fence declared before it`},
 		{"members without container", "  locks: [{name: m, kind: mutex}]\n  fences: [{name: f}, {name: a, members: [f]}]\n", `w.yaml:4:42: fence a: members goes with a container`},
-		{"chain signaled", "  locks: [{name: m, kind: mutex}]\n  fences: [{name: f}, {name: c, container: chain, members: [f], array-signaled: members}]\n", `w.yaml:4:75: fence c: dma_fence_chain_signaled always walks the chain`},
+		{"chain signaled", "  locks: [{name: m, kind: mutex}]\n  fences: [{name: f}, {name: c, container: chain, members: [f], array-signaled: members}]\n", `w.yaml:4:81: fence c: dma_fence_chain_signaled always walks the chain; array-signaled: goes with an array`},
 		{"point without syncobj", "  locks: [{name: m, kind: mutex}]\n  syncobjs: [tl]\n  fences: [{name: f}, {name: c, container: chain, members: [f], syncobj: tk, point: 1}]\n", `w.yaml:5:74: fence c: "tk" is not a syncobj (did you mean "tl"?)`},
 		{"lock order off", "  lock-order: false\n  locks: [{name: m, kind: mutex}]\n", `w.yaml:3:15: lock-order: false is the default`},
 		{"valid", "  lock-order: true\n  ww-class: wound-wait\n  lockdep-priming: false\n  locks: [{name: m, kind: mutex}]\n  channels: [c]\n  pm-devices: [gpu]\n", ""},
