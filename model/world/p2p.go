@@ -181,6 +181,8 @@ const (
 	KP2PCPUWrite                             // the CPU writes a line of the buffer
 	KP2PPrefetch                             // the CPU cache speculatively loads a line of a stolen BAR
 	KP2PEvict                                // the CPU cache writes back (if dirty) and drops a line
+	KP2PMigrate                              // the exporter migrates the buffer out of its BAR: dma_buf_move_notify (p2p_migrate.go)
+	KP2PRemap                                // the importer maps its attachment again after move_notify (p2p_migrate.go)
 	kP2PEnd
 )
 
@@ -207,6 +209,8 @@ var p2pCallDefs = [kP2PEnd & 0xff]callDef{
 		kernel: "CPU hardware: speculative line fill of stolen system memory"},
 	KP2PEvict & 0xff: {name: "cache_evict", steps: 1, line: true,
 		kernel: "CPU hardware: a line written back if dirty, then dropped"},
+	KP2PMigrate & 0xff: p2pMigrateDef,
+	KP2PRemap & 0xff:   p2pRemapDef,
 }
 
 // Constructors, named after the calls.
@@ -257,6 +261,7 @@ const (
 	P2PAttRetryRejected uint8 = 4 // the attach without peer2peer failed too
 	P2PAttCopy          uint8 = 5 // falls back to a CPU copy through a bounce buffer
 	P2PAttFailed        uint8 = 6 // gave up: no path to the buffer
+	P2PAttMoved         uint8 = 7 // a peer mapping dma_buf_move_notify invalidated: the BAR no longer holds the buffer
 	p2pAttMask          uint8 = 0x0f
 	// p2pAttRedirected marks a P2PAttSys mapping of an importer that asked
 	// for peer2peer.
@@ -265,11 +270,12 @@ const (
 
 // DMA values.
 const (
-	p2pDMAIdle    uint8 = 0
-	p2pDMARead    uint8 = 1
-	p2pDMAWrite   uint8 = 2
-	p2pDMAPhase   uint8 = 3
-	p2pDMADropped uint8 = 1 << 2 // the platform dropped the request: nothing is transferred
+	p2pDMAIdle     uint8 = 0
+	p2pDMARead     uint8 = 1
+	p2pDMAWrite    uint8 = 2
+	p2pDMAPhase    uint8 = 3
+	p2pDMADropped  uint8 = 1 << 2 // the platform dropped the request: nothing is transferred
+	p2pDMAMovedBAR uint8 = 1 << 3 // through a peer mapping move_notify invalidated: the BAR now backs other memory
 )
 
 // Placements.
@@ -443,6 +449,10 @@ func (c *core) p2pCallName(call Call, step int) string {
 		return fmt.Sprintf("-EBUSY and no fallback left: %s's operation fails", imp)
 	case KP2PDMARead, KP2PDMAWrite, KP2PDMADone:
 		return fmt.Sprintf("%s (%s's device)", d.name, imp)
+	case KP2PMigrate:
+		return "ttm_bo_validate(VRAM to GTT) + dma_buf_move_notify"
+	case KP2PRemap:
+		return fmt.Sprintf("dma_buf_map_attachment(%s) again after move_notify", imp)
 	}
 	return fmt.Sprintf("%s(line %d)", d.name, call.Line)
 }
@@ -461,6 +471,8 @@ func (c *core) p2pCheckCall(call Call) error {
 		return fmt.Errorf("%s: no line %d (the buffer has %d)", d.name, call.Line, s.Lines)
 	case (call.Kind == KP2PPrefetch || call.Kind == KP2PEvict) && s.Exporter.BAR != BARStolen:
 		return fmt.Errorf("%s: the CPU maps VRAM uncached: no cache lines", d.name)
+	case call.Kind == KP2PMigrate && s.Exporter.BAR != BARDeviceMemory:
+		return fmt.Errorf("%s(bar): a stolen BAR is system memory already: nothing to migrate", d.name)
 	}
 	return nil
 }
@@ -483,6 +495,8 @@ func (v View) p2pEnabled(ag int, c Call, step int) bool {
 		return *v.p2pCache(c.Line) == lineInvalid
 	case KP2PEvict:
 		return *v.p2pCache(c.Line) != lineInvalid
+	case KP2PMigrate:
+		return v.p2pMigrateEnabled()
 	}
 	return true
 }
@@ -521,6 +535,10 @@ func (v View) p2pApply(ag int, c Call, step int) {
 		*v.p2pLatest(c.Line), *v.p2pLatestBy(c.Line) = ver, p2pByCPU
 	case KP2PPrefetch:
 		*v.p2pCache(c.Line) = lineClean | *v.p2pMem(c.Line)
+	case KP2PMigrate:
+		v.p2pMigrate()
+	case KP2PRemap:
+		v.p2pRemap(c.Dev)
 	case KP2PEvict:
 		if x := *v.p2pCache(c.Line); x&lineState == lineDirty {
 			*v.p2pMem(c.Line) = x & lineVer
@@ -616,6 +634,9 @@ func (v View) p2pCleanInvalidate() {
 // cache of a stolen BAR.
 func (v View) p2pDMAStart(i int, write bool) {
 	p := &v.w.p2p
+	if v.P2PAttachment(i) == P2PAttMoved {
+		*v.p2pDMA(i) = p2pDMAMovedBAR
+	}
 	if v.P2PAttachment(i) == P2PAttPeer {
 		if !p.path[i].routed {
 			v.p2pRaise(p2pFlagDropped)
@@ -642,6 +663,10 @@ func (v View) p2pDMAComplete(i int) {
 	*v.p2pDMA(i) = p2pDMAIdle
 	peer := v.P2PAttachment(i) == P2PAttPeer
 	snooped := !peer
+	if d&p2pDMAMovedBAR != 0 {
+		v.p2pMovedBARDone(d&p2pDMAPhase == p2pDMAWrite)
+		return
+	}
 	if d&p2pDMADropped == 0 {
 		if peer {
 			*v.p2pCover() |= p2pCoverPeerDone
@@ -743,6 +768,8 @@ func (c *core) p2pAttString(v View, i int) string {
 		return "CPU copy through a bounce buffer"
 	case P2PAttFailed:
 		return "gave up: no path to the buffer"
+	case P2PAttMoved:
+		return fmt.Sprintf("invalidated by dma_buf_move_notify, still holding the BAR's %s (the buffer moved to system memory)", v.p2pAddrOf(i))
 	}
 	return "?"
 }
@@ -770,6 +797,9 @@ func (c *core) p2pDescribe(v View, add func(name, value string)) {
 			dma = "reading"
 		case p2pDMAWrite:
 			dma = "writing"
+		}
+		if *v.p2pDMA(i)&p2pDMAMovedBAR != 0 {
+			dma += " through the BAR the buffer moved out of"
 		}
 		if *v.p2pDMA(i)&p2pDMADropped != 0 {
 			dma += ": requests dropped (" + c.p2p.path[i].why + ")"

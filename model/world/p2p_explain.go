@@ -28,6 +28,9 @@ type p2pNarrator struct {
 	wrote  [][MaxVersion + 1]int
 	by     [][MaxVersion + 1]string
 	filled []int
+	// moved is the step of the exporter's migration (dma_buf_move_notify),
+	// lost the step a DMA write through the BAR it left completed.
+	moved, lost int
 }
 
 // p2pExplain is the p2p family's narration (a familyExplain).
@@ -75,8 +78,16 @@ func (n *p2pNarrator) step(i int) {
 			n.attached[call.Dev] = i
 		case KP2PDMARead, KP2PDMAWrite:
 			n.started[call.Dev] = i
+		case KP2PMigrate:
+			n.moved = i
 		case KP2PDMADone:
-			if *b.p2pDMA(call.Dev)&p2pDMAPhase == p2pDMARead && *b.p2pDMA(call.Dev)&p2pDMADropped == 0 {
+			if d := *b.p2pDMA(call.Dev); d&p2pDMAMovedBAR != 0 {
+				what := "read garbage"
+				if d&p2pDMAPhase == p2pDMAWrite {
+					what, n.lost = "wrote, lost to the buffer,", i
+				}
+				t.observe(i, fmt.Sprintf("%s's DMA %s through the BAR the buffer moved out of", c.p2pImpName(call.Dev), what))
+			} else if d&p2pDMAPhase == p2pDMARead && d&p2pDMADropped == 0 {
 				for l := range c.spec.P2P.Lines {
 					ver, from := n.devRead(b, call.Dev, l)
 					t.observe(i, fmt.Sprintf("%s's DMA read v%d of line %d %s", c.p2pImpName(call.Dev), ver, l, from))
@@ -109,6 +120,9 @@ func (n *p2pNarrator) cpuRead(v View, l int) (uint8, string) {
 			return x & lineVer, "from its cache"
 		}
 		return *v.p2pMem(l), "from the stolen memory behind the BAR"
+	}
+	if *v.p2pPlace() == p2pPlaceSys {
+		return *v.p2pMem(l), "from system memory, where the exporter migrated the buffer"
 	}
 	return *v.p2pMem(l), "through its uncached mapping of the BAR"
 }
@@ -214,6 +228,12 @@ func (n *p2pNarrator) staleRead(holds func(View) bool) string {
 	}
 	ex := &c.spec.P2P.Exporter
 	rule := "a read through the BAR must return the latest write"
+	moved := "dma_buf_move_notify invalidated its peer mapping when the exporter migrated the buffer to system memory at step %d, and it did not " +
+		"map the attachment again (dma_buf_map_attachment) before its DMA: the BAR region now backs other memory; a dynamic importer must re-map after move_notify " +
+		"(drivers/dma-buf/dma-buf.c: dma_buf_move_notify; drivers/gpu/drm/amd/amdgpu/amdgpu_dma_buf.c: amdgpu_dma_buf_move_notify)"
+	if call.Kind == KP2PDMADone && *before.p2pDMA(call.Dev)&p2pDMAMovedBAR != 0 {
+		return fmt.Sprintf("at step %d %s's peer DMA read, begun at step %d, returned garbage: ", i, c.p2pImpName(call.Dev), n.started[call.Dev]) + fmt.Sprintf(moved, n.moved) + "."
+	}
 	for l := range c.spec.P2P.Lines {
 		latest := *before.p2pLatest(l)
 		var ver uint8
@@ -237,6 +257,8 @@ func (n *p2pNarrator) staleRead(holds func(View) bool) string {
 		s := fmt.Sprintf("at step %d %s read version %d of line %d %s, but the latest is version %d, written by %s at step %d",
 			i, reader, ver, l, from, latest, n.by[l][latest], n.wrote[l][latest])
 		switch {
+		case n.lost > 0 && n.wrote[l][latest] == n.lost:
+			return s + ", whose DMA write went through the BAR and was lost: " + fmt.Sprintf(moved, n.moved) + "."
 		case call.Kind == KP2PDMADone && c.p2p.cached && *before.p2pCache(l)&lineState == lineDirty:
 			s += fmt.Sprintf(" and still in a dirty line of the CPU's cache: the BAR is stolen system memory the CPU caches, a peer access through it is not snooped, and the exporter %s",
 				maintText(ex.Maint))

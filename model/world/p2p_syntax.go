@@ -56,13 +56,15 @@ var p2pSyntaxes = []Syntax{
 	{Name: "cpu_read", Lead: "bar", Kind: KP2PCPURead, Args: []Arg{argBARLine}, Help: "a CPU load through the mapping of the BAR"},
 	{Name: "cpu_write", Lead: "bar", Kind: KP2PCPUWrite, Args: []Arg{argBARLine}, Help: "a CPU store through the mapping of the BAR"},
 	{Name: "cache_prefetch", Lead: "bar", Kind: KP2PPrefetch, Args: []Arg{argBARLine}, Help: "the CPU cache fills a line of a stolen BAR speculatively"},
+	p2pMigrateSyntax,
+	p2pRemapSyntax,
 	{Name: "cache_evict", Lead: "bar", Kind: KP2PEvict, Args: []Arg{argBARLine}, Help: "the CPU cache writes a line of a stolen BAR back (if dirty) and drops it"},
 }
 
 // p2pAttNames name the attachment states (P2PAtt*) for
 // p2p_attachment(IMPORTER, STATE).
 var p2pAttNames = [...]string{P2PAttNone: "none", P2PAttPeer: "peer", P2PAttSys: "sysmem", P2PAttRejected: "rejected",
-	P2PAttRetryRejected: "retry_rejected", P2PAttCopy: "copy", P2PAttFailed: "failed"}
+	P2PAttRetryRejected: "retry_rejected", P2PAttCopy: "copy", P2PAttFailed: "failed", P2PAttMoved: "moved"}
 
 var argP2PAtt = Arg{Form: "STATE", What: "an attachment state", Names: func(*Spec) []string { return p2pAttNames[:] },
 	Parse: func(_ *Spec, t string) (int, bool) { i := slices.Index(p2pAttNames[:], t); return i, i >= 0 }}
@@ -70,7 +72,7 @@ var argP2PAtt = Arg{Form: "STATE", What: "an attachment state", Names: func(*Spe
 // p2pAtoms are the p2p family's atoms of the expression language
 // (exprparse.go).
 var p2pAtoms = []Atom{
-	{Name: "p2p_attachment", Args: []Arg{argImporter, argP2PAtt}, Help: "the importer's attachment is in the state (none, peer, sysmem, rejected, retry_rejected, copy, failed)", Build: func(t string, a []int, _ []string) Expr {
+	{Name: "p2p_attachment", Args: []Arg{argImporter, argP2PAtt}, Help: "the importer's attachment is in the state (none, peer, sysmem, rejected, retry_rejected, copy, failed, moved)", Build: func(t string, a []int, _ []string) Expr {
 		i, st := a[0], uint8(a[1])
 		return Pred(t, func(v View) bool { return v.P2PAttachment(i) == st })
 	}},
