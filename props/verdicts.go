@@ -1103,6 +1103,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/life-importer-teardown-move-notify.yaml", Verdict: "violated", Length: 8},
 		{File: "scenarios/life-list-get-on-zero-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/life-list-get-on-zero.yaml", Verdict: "violated", Length: 4},
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "holds"},
 	},
 	"no-leaked-object": {
 		{File: "scenarios/life-fd-install-race-fixed.yaml", Verdict: "holds"},
@@ -1113,6 +1115,12 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/life-importer-teardown-move-notify.yaml", Verdict: "holds"},
 		{File: "scenarios/life-list-get-on-zero-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/life-list-get-on-zero.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "holds"},
+	},
+	"rcu-reader-holds-the-slots-fence": {
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "violated", Length: 7},
 	},
 	"deadlock": {
 		{File: "docs/examples/world/apu-bar-readback-clflush.yaml", Verdict: "holds"},
@@ -1248,6 +1256,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-switch-bus-addr.yaml", Verdict: "holds"},
 		{File: "scenarios/race-cpu-and-device.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "holds"},
 		{File: "scenarios/release-while-attached.yaml", Verdict: "holds"},
 		{File: "scenarios/today-three-isps.yaml", Verdict: "holds"},
 		{File: "scenarios/today-wait-first-2lines.yaml", Verdict: "holds"},
