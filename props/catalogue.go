@@ -217,6 +217,7 @@ var entries = []entry{
 
 	{world.NoObjectUseAfterFree, "life", Safety, false},
 	{world.NoLeakedObject, "life", Safety, false},
+	{world.NoRcuWrongFence, "life", Safety, false},
 
 	{statespace.DeadlockProperty, "world", Safety, false},
 }

@@ -1168,6 +1168,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/life-list-get-on-zero.yaml", Verdict: "violated", Length: 4},
 		{File: "scenarios/life-poll-callback-after-close-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/life-poll-callback-after-close.yaml", Verdict: "violated", Length: 8},
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "holds"},
 	},
 	"no-leaked-object": {
 		{File: "scenarios/joined-three-threads-two-importers.yaml", Verdict: "holds"},
@@ -1183,6 +1185,12 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/life-list-get-on-zero.yaml", Verdict: "holds"},
 		{File: "scenarios/life-poll-callback-after-close-fixed.yaml", Verdict: "holds"},
 		{File: "scenarios/life-poll-callback-after-close.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "holds"},
+	},
+	"rcu-reader-holds-the-slots-fence": {
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "violated", Length: 7},
 	},
 	"deadlock": {
 		{File: "docs/examples/world/apu-bar-readback-clflush.yaml", Verdict: "holds"},
@@ -1326,6 +1334,8 @@ var fileVerdicts = map[string][]FileVerdict{
 		{File: "scenarios/p2p-runtime-pm-bar-lost.yaml", Verdict: "holds"},
 		{File: "scenarios/p2p-switch-bus-addr.yaml", Verdict: "holds"},
 		{File: "scenarios/race-cpu-and-device.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck-fixed.yaml", Verdict: "holds"},
+		{File: "scenarios/rcu-get-without-recheck.yaml", Verdict: "holds"},
 		{File: "scenarios/release-while-attached.yaml", Verdict: "holds"},
 		{File: "scenarios/today-three-isps.yaml", Verdict: "holds"},
 		{File: "scenarios/today-wait-first-2lines.yaml", Verdict: "holds"},

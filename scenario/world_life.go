@@ -22,8 +22,9 @@ import (
 //	    - {name: fd, file: dmabuf}                     # an fd table slot publishing the object
 
 var (
-	lifeSectionFields = []string{"objects", "fds"}
-	lifeObjectFields  = []string{"name", "refs", "list", "listed"}
+	lifeSectionFields = []string{"objects", "fds", "slots"}
+	lifeObjectFields  = []string{"name", "refs", "list", "listed", "reuses"}
+	lifeSlotFields    = []string{"name", "holds"}
 	lifeFdFields      = []string{"name", "file"}
 )
 
@@ -57,7 +58,27 @@ func (f *fileReader) lifeSection(n *yaml.Node, s *world.Spec) {
 					f.fail(l, "object %s: listed on no list (declare list: NAME)", o.Name)
 				}
 			}
+			if r, ok := om["reuses"]; ok {
+				o.Reuses = f.lifeObjectRef(r, ls, "object "+o.Name+": reuses") + 1
+			}
 			ls.Objects = append(ls.Objects, o)
+		}
+	}
+	if v, ok := m["slots"]; ok {
+		for _, c := range f.items(v, "slots", world.MaxLifeObjects) {
+			sm := f.mapping(c, lifeSlotFields)
+			var taken []string
+			for _, sl := range ls.Slots {
+				taken = append(taken, sl.Name)
+			}
+			sl := world.LifeSlot{Name: f.objectName(c, sm, "slot", taken)}
+			h, ok := sm["holds"]
+			if !ok {
+				f.fail(c, "slot %s needs the object it points at (holds: OBJECT)", sl.Name)
+			} else {
+				sl.Holds = f.lifeObjectRef(h, ls, "slot "+sl.Name)
+			}
+			ls.Slots = append(ls.Slots, sl)
 		}
 	}
 	if v, ok := m["fds"]; ok {
@@ -90,10 +111,28 @@ func (f *fileReader) lifeSection(n *yaml.Node, s *world.Spec) {
 	}
 }
 
+// lifeObjectRef reads the name of one of the section's objects.
+func (f *fileReader) lifeObjectRef(n *yaml.Node, ls *world.LifeSpec, what string) int {
+	var names []string
+	for _, o := range ls.Objects {
+		names = append(names, o.Name)
+	}
+	name := f.str(n)
+	i := slices.Index(names, name)
+	if i < 0 && f.err == nil {
+		detail := " (the section declares no objects before it)"
+		if len(names) > 0 {
+			detail = didYouMean(name, names) + " (want one of: " + strings.Join(names, ", ") + ")"
+		}
+		f.fail(n, "%s: %q is not an object declared before it%s", what, name, detail)
+	}
+	return i
+}
+
 // writeLifeSection renders s.Life; nil when the spec declares nothing.
 func writeLifeSection(s *world.Spec) (*yaml.Node, error) {
 	ls := &s.Life
-	if len(ls.Objects) == 0 && len(ls.Fds) == 0 {
+	if len(ls.Objects) == 0 && len(ls.Fds) == 0 && len(ls.Slots) == 0 {
 		return nil, nil
 	}
 	n := mapping()
@@ -118,6 +157,9 @@ func writeLifeSection(s *world.Spec) (*yaml.Node, error) {
 			if o.Listed {
 				kv = append(kv, "listed", "true")
 			}
+			if o.Reuses != 0 {
+				kv = append(kv, "reuses", ls.Objects[o.Reuses-1].Name)
+			}
 			l.Content = append(l.Content, flow(kv...))
 		}
 		n.Content = append(n.Content, scalar("objects"), l)
@@ -128,6 +170,13 @@ func writeLifeSection(s *world.Spec) (*yaml.Node, error) {
 			l.Content = append(l.Content, flow("name", d.Name, "file", ls.Objects[d.File].Name))
 		}
 		n.Content = append(n.Content, scalar("fds"), l)
+	}
+	if len(ls.Slots) > 0 {
+		l := sequence()
+		for _, sl := range ls.Slots {
+			l.Content = append(l.Content, flow("name", sl.Name, "holds", ls.Objects[sl.Holds].Name))
+		}
+		n.Content = append(n.Content, scalar("slots"), l)
 	}
 	return n, nil
 }

@@ -45,6 +45,11 @@ type LifeObj struct {
 	List string
 	// Listed: the object is on its list at the start.
 	Listed bool
+	// Reuses is 1 + the index of the object whose memory this one is
+	// allocated in once that one is freed (SLAB_TYPESAFE_BY_RCU: the same
+	// memory, a new identity; rcu.go); 0: its own memory, allocated at
+	// the start.
+	Reuses int
 }
 
 // LifeFd is one slot of the process's fd table, publishing one file
@@ -59,6 +64,8 @@ type LifeFd struct {
 type LifeSpec struct {
 	Objects []LifeObj
 	Fds     []LifeFd
+	// Slots are RCU-protected pointers to objects (rcu.go).
+	Slots []LifeSlot
 }
 
 // Limits of the life family's state.
@@ -68,7 +75,9 @@ const (
 	MaxLifeRefs    = 15
 )
 
-func (s *LifeSpec) declared() bool { return len(s.Objects) > 0 || len(s.Fds) > 0 }
+func (s *LifeSpec) declared() bool {
+	return len(s.Objects) > 0 || len(s.Fds) > 0 || len(s.Slots) > 0
+}
 
 func (s *LifeSpec) validate() error {
 	switch {
@@ -99,7 +108,7 @@ func (s *LifeSpec) validate() error {
 			return fmt.Errorf("fd %s: file %d out of range", fd.Name, fd.File)
 		}
 	}
-	return nil
+	return s.validateRcu()
 }
 
 // Calls of the life family.
@@ -119,11 +128,20 @@ const (
 	lfClose                                             // close(fd): fput, not the last reference
 	lfCloseLast                                         // close(fd): fput of the last reference, __fput
 	lfCloseEBADF                                        // close(fd) = -EBADF: nothing installed there
+	lfSlabAlloc                                         // kmem_cache_alloc: a fence in another's freed memory (rcu.go)
+	lfRcuAssign                                         // rcu_assign_pointer(slot, object)
+	lfRcuDeref                                          // rcu_dereference(slot): the reader loads the pointer
+	lfFenceGetRcu                                       // dma_fence_get_rcu = the fence (kref_get_unless_zero on the loaded memory)
+	lfFenceGetRcuNull                                   // dma_fence_get_rcu = NULL (the count there was zero)
+	lfRcuRecheck                                        // rcu_access_pointer(slot) == fence: the re-check holds
+	lfRcuRecheckNot                                     // rcu_access_pointer(slot) != fence: put and retry
+	lfRcuUse                                            // the reader uses its fence as the slot's
+	lfRcuPut                                            // dma_fence_put of the reader's fence
 	lfEnd
 )
 
 // lifeOnFd says which calls take an fd (the others take an object).
-func lifeOnFd(k CallKind) bool { return k >= lfGetUnusedFd && k < lfEnd }
+func lifeOnFd(k CallKind) bool { return k >= lfGetUnusedFd && k <= lfCloseEBADF }
 
 var lifeCallDefs = [lfEnd & 0xff]callDef{
 	lfKrefGet & 0xff:              {name: "kref_get", kernel: "include/linux/kref.h: kref_get (refcount_inc: \"addition on 0; use-after-free\")", steps: 1},
@@ -141,6 +159,15 @@ var lifeCallDefs = [lfEnd & 0xff]callDef{
 	lfClose & 0xff:                {name: "close", kernel: "fs/open.c: close → fs/file.c: file_close_fd, filp_flush, fput", steps: 1},
 	lfCloseLast & 0xff:            {name: "close: last reference, __fput", kernel: "fs/file_table.c: fput → __fput (f_op->release)", steps: 1},
 	lfCloseEBADF & 0xff:           {name: "close = -EBADF", kernel: "fs/open.c: close (file_close_fd finds no file)", steps: 1},
+	lfSlabAlloc & 0xff:            rcuCallDefs[0],
+	lfRcuAssign & 0xff:            rcuCallDefs[1],
+	lfRcuDeref & 0xff:             rcuCallDefs[2],
+	lfFenceGetRcu & 0xff:          rcuCallDefs[3],
+	lfFenceGetRcuNull & 0xff:      rcuCallDefs[4],
+	lfRcuRecheck & 0xff:           rcuCallDefs[5],
+	lfRcuRecheckNot & 0xff:        rcuCallDefs[6],
+	lfRcuUse & 0xff:               rcuCallDefs[7],
+	lfRcuPut & 0xff:               rcuCallDefs[8],
 }
 
 // Lf makes the life family's calls: Lf.KrefGet(o), Lf.FdInstall(fd), ...
@@ -203,6 +230,9 @@ func (c *core) lifeCheckCall(call Call) error {
 		return fmt.Errorf("unknown life call %d", call.Kind&0xff)
 	}
 	name := lifeCallDefs[call.Kind&0xff].name
+	if isRcuKind(call.Kind) {
+		return c.rcuCheckCall(call, name)
+	}
 	if call.Dev != 0 || call.Line != 0 || call.Dir != 0 || call.N != 0 {
 		return fmt.Errorf("%s: a life-family call takes one object or fd", name)
 	}

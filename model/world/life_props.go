@@ -29,6 +29,7 @@ var lifeDocs = map[string]string{
 	NoLeakedObject: "When every program has finished, every object is freed or held by an installed fd (which the process's exit closes): " +
 		"no reference is left that nobody can drop, such as the cycle of a GEM object and the dma-buf it caches in obj->dma_buf, broken only " +
 		"when the handle is closed (drivers/gpu/drm/drm_gem.c: drm_gem_object_release_handle → drm_gem_object_exported_dma_buf_free).",
+	NoRcuWrongFence: rcuDoc,
 }
 
 // lifeProps are the family's properties (none when no program makes its
@@ -37,7 +38,7 @@ func (c *core) lifeProps() []propDef {
 	if !c.lay.life.used {
 		return nil
 	}
-	return []propDef{
+	return append([]propDef{
 		flagProp(NoObjectUseAfterFree, FlagFreedObject),
 		{name: NoLeakedObject, exp: statespace.Always, holds: func(v View) bool {
 			for ag, p := range c.progs {
@@ -52,7 +53,7 @@ func (c *core) lifeProps() []propDef {
 			}
 			return true
 		}},
-	}
+	}, c.rcuProps()...)
 }
 
 // lifeCallName renders a life-family call: its text's override, or the
@@ -65,6 +66,8 @@ func (c *core) lifeCallName(call Call, step int) string {
 	t, note := splitLockText(call.Text)
 	if t == "" {
 		switch {
+		case isRcuKind(call.Kind):
+			t = c.rcuCallText(call)
 		case call.Kind == lfFdInstall:
 			fd := ls.Fds[call.Obj]
 			t = fmt.Sprintf("fd_install(%s, %s)", fd.Name, ls.Objects[fd.File].Name)
@@ -104,6 +107,8 @@ func (c *core) lifeDescribe(v View, add func(name, value string)) {
 	for o, ob := range c.spec.Life.Objects {
 		s := fmt.Sprintf("refs %d", v.LifeRefs(o))
 		switch {
+		case *v.lfObj(o)&lfUnborn != 0:
+			s = "not allocated"
 		case v.LifeFreed(o):
 			s = "freed"
 		case v.LifeRefs(o) == 0:
@@ -116,6 +121,9 @@ func (c *core) lifeDescribe(v View, add func(name, value string)) {
 	}
 	for fd, d := range c.spec.Life.Fds {
 		add("fd "+d.Name, [...]string{"unused", "reserved", "installed: " + c.spec.Life.Objects[d.File].Name}[*v.lfFd(fd)])
+	}
+	if c.lay.life.slots != 0 || len(c.spec.Life.Slots) > 0 {
+		c.rcuDescribe(v, add)
 	}
 	if v.Flag(FlagFreedObject) {
 		add("VIOLATED", "use-after-free (object)")

@@ -13,6 +13,9 @@ const (
 	lfRefs   uint8 = 0x0f
 	lfFreed  uint8 = 1 << 4
 	lfListed uint8 = 1 << 5
+	// lfUnborn: an object declared with reuses, not yet allocated (it
+	// is also marked freed: touching it is a use after free).
+	lfUnborn uint8 = 1 << 6
 )
 
 // Fd slot states.
@@ -26,6 +29,9 @@ const (
 type lifeLay struct {
 	used     bool
 	obj, fds int
+	// slots: one byte per RCU slot (1 + its object, 0 NULL); rdr: two
+	// bytes per agent, its RCU reader state (rcu.go).
+	slots, rdr int
 }
 
 // lifeLayout places the family's fields when some program makes its calls.
@@ -34,6 +40,10 @@ func lifeLayout(c *core, l *layout, take func(n int) int) {
 		return
 	}
 	l.life = lifeLay{used: true, obj: take(len(c.spec.Life.Objects)), fds: take(len(c.spec.Life.Fds))}
+	if len(c.spec.Life.Slots) > 0 {
+		l.life.slots = take(len(c.spec.Life.Slots))
+		l.life.rdr = take(2 * len(c.spec.Agents))
+	}
 }
 
 // lifeInit sets the objects' initial reference counts and lists.
@@ -46,8 +56,12 @@ func (v View) lifeInit() {
 		if ob.Listed {
 			b |= lfListed
 		}
+		if ob.Reuses != 0 {
+			b = lfFreed | lfUnborn // not yet allocated
+		}
 		*v.lfObj(o) = b
 	}
+	v.rcuInit()
 }
 
 func (v View) lfObj(o int) *uint8 { return &v.b[v.w.lay.life.obj+o] }
@@ -94,6 +108,9 @@ func (v View) lifeEnabled(ag int, c Call, step int) bool {
 		return v.LifeFdInstalled(c.Obj) && v.LifeRefs(v.lfFile(c.Obj)) == 1
 	case lfCloseEBADF:
 		return !v.LifeFdInstalled(c.Obj)
+	}
+	if isRcuKind(c.Kind) {
+		return v.rcuEnabled(ag, c)
 	}
 	return false
 }
@@ -170,13 +187,15 @@ func (v View) lifeApply(ag int, c Call, step int) {
 			// the ioctl's.
 			return
 		}
+	default:
+		v.rcuApply(ag, c)
 	}
 }
 
 // lifeLeaked reports whether object o is live at the end without being
 // held by an installed fd: nobody can ever put it.
 func (v View) lifeLeaked(o int) bool {
-	if v.LifeFreed(o) {
+	if v.LifeFreed(o) || v.rcuHeldBySlot(o) {
 		return false
 	}
 	for fd, d := range v.w.spec.Life.Fds {

@@ -48,7 +48,7 @@ func SuspendedBARNames() []string { return append([]string(nil), suspendedBARNam
 
 // FlagSuspendedBAR is raised by a peer DMA through a peer2peer attachment
 // to the BAR of a runtime-suspended device (LockSpec.SuspendedBAR lost).
-const FlagSuspendedBAR uint16 = 1 << numFlags
+const FlagSuspendedBAR uint16 = 1 << (numFlags + 1)
 
 // NoDMAToSuspendedBAR is the property of worlds whose suspended BAR loses
 // DMA: no peer DMA reaches the BAR of a device in D3.
