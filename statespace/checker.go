@@ -768,13 +768,15 @@ func (c *checker[S]) expand(w *worker[S], ch chunk, buf int, last bool) {
 			if len(w.ample) == 0 {
 				panic("Ample returned no action in a state with enabled actions (C0)")
 			}
-			// Enabled counts every enabled action, taken or not.
-			for i, j := 0, 0; i < len(w.ample); i++ {
-				if j < len(w.acts) && w.ample[i] == w.acts[j] {
+			// Enabled counts every enabled action, taken or not: those
+			// the ample set (a subsequence of w.acts) leaves out here,
+			// those it takes in the loop below.
+			for i, j := 0, 0; i < len(w.acts); i++ {
+				if j < len(w.ample) && w.acts[i] == w.ample[j] {
 					j++
 					continue
 				}
-				w.enabled[w.ample[i]]++
+				w.enabled[w.acts[i]]++
 			}
 			w.acts, w.ample = w.ample, w.acts
 		}

@@ -160,3 +160,38 @@ func TestPartialOrderNotUsedWithStutteringDeadlocks(t *testing.T) {
 		t.Errorf("%d states, unreduced %d", res.Stats.States, full.Stats.States)
 	}
 }
+
+// countingWalkers counts, per action, the expanded states that enable it:
+// the checker calls Actions once for every state it expands.
+type countingWalkers struct {
+	walkers
+	seen []uint64
+}
+
+func (w countingWalkers) Actions(s *countersState, buf []statespace.Action) []statespace.Action {
+	buf = w.walkers.Actions(s, buf)
+	for _, a := range buf {
+		w.seen[a]++
+	}
+	return buf
+}
+
+// Under the reduction, an action's Enabled count is the number of
+// expanded states that enable it, whether the ample set took it or not;
+// Changed counts only the steps taken.
+func TestPartialOrderCountsEveryEnabledAction(t *testing.T) {
+	m := countingWalkers{walkers: walkersWith(statespace.Property[countersState]{Name: "p0-at-most-k", Expectation: statespace.Always,
+		Holds: func(s *countersState) bool { return s.C[0] <= 3 }}), seen: make([]uint64, 4)}
+	red, err := statespace.Check[countersState](m, statespace.Options{Workers: 1, PartialOrder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if red.PartialOrder == nil || red.PartialOrder.States >= 256 {
+		t.Fatalf("the reduction did not run: %+v", red.PartialOrder)
+	}
+	for i, a := range red.Stats.Actions {
+		if a.Enabled != m.seen[i] {
+			t.Errorf("%s: Enabled %d, enabled in %d expanded states", a.Name, a.Enabled, m.seen[i])
+		}
+	}
+}
