@@ -140,3 +140,16 @@ func AssertSameCounts(t testing.TB, res *statespace.Result, want Summary) {
 			res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
 	}
 }
+
+// CheckSameCounts runs Rumur on the Murphi file at path (with subst, as
+// Run) and the Go checker on m, deadlock detection off, and requires the
+// same counts (AssertSameCounts).
+func CheckSameCounts[S comparable](t testing.TB, path string, subst map[string]string, m statespace.Model[S]) {
+	t.Helper()
+	want := Run(t, path, subst)
+	res, err := statespace.Check(m, statespace.Options{NoDeadlock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	AssertSameCounts(t, res, want)
+}
