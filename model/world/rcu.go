@@ -64,8 +64,8 @@ var rcuCallDefs = [...]callDef{
 	{name: "dma_fence_get_rcu = NULL", kernel: "include/linux/dma-fence.h: dma_fence_get_rcu (the count there was zero)", steps: 1},
 	{name: "rcu_access_pointer = fence", kernel: "include/linux/dma-fence.h: dma_fence_get_rcu_safe (the slot still points at the fence got)", steps: 1},
 	{name: "rcu_access_pointer = another", kernel: "include/linux/dma-fence.h: dma_fence_get_rcu_safe (the slot changed: dma_fence_put, retry)", steps: 1},
-	{name: "use_fence", kernel: "dma_fence_wait / dma_fence_is_signaled on the fence got as the resv's", steps: 1},
-	{name: "put_fence", kernel: "include/linux/dma-fence.h: dma_fence_put (the last put releases: dma_fence_release → kmem_cache_free)", steps: 1},
+	{name: "dma_fence_wait", kernel: "drivers/dma-buf/dma-fence.c: dma_fence_wait_timeout (or dma_fence_is_signaled) on the fence got as the resv's", steps: 1},
+	{name: "dma_fence_put", kernel: "include/linux/dma-fence.h: dma_fence_put (the last put releases: dma_fence_release → kmem_cache_free)", steps: 1},
 }
 
 func (s *LifeSpec) validateRcu() error {
@@ -327,6 +327,6 @@ var rcuSyntaxes = []Syntax{
 	{Name: "dma_fence_get_rcu", Kind: lfFenceGetRcuNull, Args: []Arg{argRcuSlot}, Result: "NULL", Help: "the count in the memory loaded was zero: no reference"},
 	{Name: "rcu_access_pointer", Kind: lfRcuRecheck, Args: []Arg{argRcuSlot}, Result: "fence", Help: "dma_fence_get_rcu_safe's re-check: the slot still points at the memory of the fence got"},
 	{Name: "rcu_access_pointer", Kind: lfRcuRecheckNot, Args: []Arg{argRcuSlot}, Result: "another", Help: "the re-check fails: the fence got is put (dma_fence_put) and the reader retries"},
-	{Name: "use_fence", Kind: lfRcuUse, Args: []Arg{argRcuSlot}, Help: "the reader uses the fence it holds as the slot's (dma_fence_wait, dma_fence_is_signaled)"},
-	{Name: "put_fence", Kind: lfRcuPut, Args: []Arg{argRcuSlot}, Help: "dma_fence_put of the reader's fence; the last put frees it"},
+	{Name: "dma_fence_wait", Kind: lfRcuUse, Args: []Arg{argRcuSlot}, Help: "the reader uses the fence it holds as the slot's (dma_fence_wait, dma_fence_is_signaled)"},
+	{Name: "dma_fence_put", Kind: lfRcuPut, Args: []Arg{argRcuSlot}, Help: "dma_fence_put of the reader's fence; the last put frees it"},
 }
