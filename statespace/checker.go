@@ -403,7 +403,7 @@ func (c *checker[S]) run() *Result {
 		last := c.opt.MaxDepth > 0 && c.depth == c.opt.MaxDepth
 		c.expandLevel(last)
 		c.checkBudget(c.depth + 1)
-		if c.stopped() || c.incomplete != "" || c.modelErr != nil {
+		if c.stopped() || c.incomplete != "" || c.modelErr != nil || c.opt.untilReached && c.everyExampleFound() {
 			break
 		}
 		if last {
@@ -462,6 +462,17 @@ func (c *checker[S]) violated() bool {
 		}
 	}
 	return c.found[len(c.props)].ok
+}
+
+// everyExampleFound reports whether every checked Sometimes property has
+// its example.
+func (c *checker[S]) everyExampleFound() bool {
+	for _, p := range c.some {
+		if !c.found[p.index].ok {
+			return false
+		}
+	}
+	return true
 }
 
 // stopped reports whether the search stops for a violation: one was found

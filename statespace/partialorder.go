@@ -63,6 +63,10 @@ type PartialOrderStats struct {
 	// result) come from an unreduced search bounded to RerunDepth.
 	Rerun      bool
 	RerunDepth int
+	// RerunStates is the number of states the re-run stored: for
+	// Sometimes examples it ends after the level in which the last of them
+	// is reached, often well before RerunDepth.
+	RerunStates uint64
 }
 
 // checkPartialOrder runs the reduced search and, when it found traces,
@@ -100,7 +104,7 @@ func checkPartialOrder[S comparable](m Model[S], opt Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		po.Rerun, po.RerunDepth = true, unreduced.MaxDepth
+		po.Rerun, po.RerunDepth, po.RerunStates = true, unreduced.MaxDepth, full.Stats.States
 		full.Stats.Duration += res.Stats.Duration // the whole run: both searches
 		full.PartialOrder = po
 		full.Notes = append(full.Notes, fmt.Sprintf("partial-order reduction: the reduced search found %s violated at depth %d after %d states; the result is the unreduced search's, bounded to depth %d, so the counterexample is the shortest one", res.Violation.Property, d, po.States, unreduced.MaxDepth))
@@ -122,8 +126,10 @@ func checkPartialOrder[S comparable](m Model[S], opt Options) (*Result, error) {
 	if len(only) == 0 {
 		return res, nil
 	}
+	// The search ends after the level in which the last of them is reached
+	// (finishing the level keeps each example the least-fingerprint one).
 	unreduced.Only, unreduced.NoDeadlock, unreduced.Deadlock = only, true, DeadlockOff
-	unreduced.MaxDepth = max(depth, 1)
+	unreduced.MaxDepth, unreduced.untilReached = max(depth, 1), true
 	ex, err := Check(m, unreduced)
 	if err != nil {
 		return nil, err
@@ -135,7 +141,7 @@ func checkPartialOrder[S comparable](m Model[S], opt Options) (*Result, error) {
 			}
 		}
 	}
-	po.Rerun, po.RerunDepth = true, unreduced.MaxDepth
+	po.Rerun, po.RerunDepth, po.RerunStates = true, unreduced.MaxDepth, ex.Stats.States
 	res.Stats.Duration += ex.Stats.Duration // the whole run: both searches
 	res.Notes = append(res.Notes, fmt.Sprintf("partial-order reduction: the examples of %v are from the unreduced search bounded to depth %d (%d states), so each is the shortest one", only, unreduced.MaxDepth, ex.Stats.States))
 	return res, nil

@@ -2,6 +2,8 @@ package statespace_test
 
 import (
 	"fmt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"reflect"
 	"testing"
 
@@ -140,6 +142,37 @@ func TestPartialOrderReducesAndKeepsExamples(t *testing.T) {
 			if (a.Enabled == 0) != (full.Stats.Actions[i].Enabled == 0) {
 				t.Errorf("action %s: enabled %d times reduced, %d unreduced", a.Name, a.Enabled, full.Stats.Actions[i].Enabled)
 			}
+		}
+	}
+}
+
+// The examples' re-run ends after the level in which the last example is
+// reached: the reduced search reaches walker 2's third step only after the
+// other walkers' (depth 11), the unreduced one at depth 3, and the re-run
+// stores the states up to depth 4 only (the successors of level 3 are
+// stored while level 3 is checked), not the 11 levels it is bounded to.
+// The examples are still the unreduced search's.
+func TestPartialOrderReRunStopsAtTheLastExample(t *testing.T) {
+	m := walkersWith(
+		statespace.Property[countersState]{Name: "p0-moves", Expectation: statespace.Sometimes, Holds: func(s *countersState) bool { return s.C[0] == 2 }},
+		statespace.Property[countersState]{Name: "p2-moves", Expectation: statespace.Sometimes, Holds: func(s *countersState) bool { return s.C[2] == 3 }},
+	)
+	full, err := statespace.Check[countersState](m, statespace.Options{Workers: 1})
+	require.NoError(t, err)
+	upTo4, err := statespace.Check[countersState](m, statespace.Options{Workers: 1, MaxDepth: 4, Only: []string{"p0-moves", "p2-moves"}, Deadlock: statespace.DeadlockOff})
+	require.NoError(t, err)
+	upTo11, err := statespace.Check[countersState](m, statespace.Options{Workers: 1, MaxDepth: 11, Only: []string{"p0-moves", "p2-moves"}, Deadlock: statespace.DeadlockOff})
+	require.NoError(t, err)
+	for workers := 1; workers <= 2; workers++ {
+		red, err := statespace.Check[countersState](m, statespace.Options{Workers: workers, PartialOrder: true})
+		require.NoError(t, err)
+		po := red.PartialOrder
+		require.True(t, po.Rerun)
+		assert.Equal(t, 11, po.RerunDepth, "the reduced search's deepest example")
+		assert.Equal(t, upTo4.Stats.States, po.RerunStates, "the re-run stores the levels up to the unreduced examples' depth, 3, and their successors")
+		assert.Less(t, po.RerunStates, upTo11.Stats.States)
+		for i, p := range red.Properties {
+			assert.Equal(t, stepsOf(full.Properties[i].Trace), stepsOf(p.Trace), p.Name)
 		}
 	}
 }

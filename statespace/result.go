@@ -58,6 +58,10 @@ type Options struct {
 	// violation and leaves the undecided properties "unknown". Not with a
 	// swarm run.
 	Continue bool
+	// untilReached ends the search after the level in which every checked
+	// Sometimes property was reached (the partial-order reduction's
+	// re-run, which wants their examples and nothing else).
+	untilReached bool
 	// Progress, when set, is called from the checker's coordinating
 	// goroutine about every ProgressInterval (default 2s).
 	Progress         func(Progress)
