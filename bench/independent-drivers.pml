@@ -43,19 +43,22 @@
  * its fences) is local; what two agents share is global. SPIN's reduction is
  * static and per statement: a statement is "safe" (may form an ample set on
  * its own) only if it touches local variables or an exclusive channel (xr /
- * xs). Two layouts, chosen at spin -a time:
+ * xs), or a global declared `local' (accessed by one process only). Three
+ * layouts, chosen at spin -a time:
  *
  *  PRIVATE=0 (default, the kernel's view): every mutex is a global byte and
  *    each job is handed to its completion thread through a global fence
  *    byte (0 none, 1 pushed, 2 running, 3 signalled). Only kmalloc and nop
  *    are safe, so SPIN reduces little.
- *  PRIVATE=1 (the modeller does our footprint analysis by hand): the mutex
- *    Li that only driver i takes is a local of driver i, and the jobs go to
- *    the completion thread through an exclusive channel qi (xs in the
- *    driver, xr in done i) whose receiver keeps the fence's state locally.
- *    Only dev stays global.
+ *  PRIVATE=1 (what our footprints find, declared by hand): the mutexes Li
+ *    that only driver i takes are declared `local'; the fences stay global
+ *    (two processes touch each).
+ *  PRIVATE=2 (the modeller also recasts the hand-off): Li is a local of
+ *    driver i, and the jobs go to the completion thread through an exclusive
+ *    channel qi (xs in the driver, xr in done i) whose receiver keeps the
+ *    fence's state locally. Only dev stays global.
  *
- * Both layouts reach the same states without reduction.
+ * The three layouts reach the same states without reduction.
  */
 #ifndef DRIVERS
 #define DRIVERS 3
@@ -66,10 +69,13 @@
 #ifndef PRIVATE
 #define PRIVATE 0
 #endif
+#if PRIVATE < 0 || PRIVATE > 2
+#error "PRIVATE must be 0, 1 or 2"
+#endif
 
 byte dev;                 /* device-wide mutex: 0 free, else owner's _pid+1 */
 
-#if PRIVATE
+#if PRIVATE == 2
 /* the per-driver mutex is declared in the driver; the jobs travel on q */
 #define LOCKDECL(L)       bit L;
 #define FENCES(i)         chan q##i = [2] of { byte };
@@ -92,8 +98,10 @@ byte dev;                 /* device-wide mutex: 0 free, else owner's _pid+1 */
 #define UNLOCK(m) m = 0
 
 /* the locks that only driver i takes */
-#if !PRIVATE
+#if PRIVATE == 0
 byte L0, L1, L2;
+#elif PRIVATE == 1
+local byte L0, L1, L2;
 #endif
 
 FENCES(0)

@@ -14,9 +14,9 @@ import (
 // docs/performance.md compares SPIN's partial-order reduction with ours,
 // is the world docs/examples/world/independent-drivers.yaml: without
 // reduction SPIN reaches exactly the states of the unreduced world through
-// exactly its transitions, for two and three drivers and in both of the
-// twin's layouts (shared objects global, or the per-driver ones local and
-// the job hand-off an exclusive channel).
+// exactly its transitions, for two and three drivers and in each of the
+// twin's layouts (shared objects global; the per-driver mutexes declared
+// local; those local and the job hand-off an exclusive channel).
 func TestIndependentDriversPromelaTwinSameCounts(t *testing.T) {
 	for _, drivers := range []int{2, 3} {
 		m := loadWorld(t, filepath.Join("..", "..", "docs", "examples", "world", "independent-drivers.yaml"), fmt.Sprint("drivers=", drivers))
@@ -24,7 +24,7 @@ func TestIndependentDriversPromelaTwinSameCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, private := range []int{0, 1} {
+		for _, private := range []int{0, 1, 2} {
 			t.Run(fmt.Sprintf("drivers=%d,private=%d", drivers, private), func(t *testing.T) {
 				want := spin.Run(t, filepath.Join("..", "..", "bench", "independent-drivers.pml"), spin.Options{
 					Defines: []string{fmt.Sprint("DRIVERS=", drivers), fmt.Sprint("PRIVATE=", private)},
