@@ -6,14 +6,17 @@
 #   bench/compare.sh [CASE ...]
 #
 # CASE is MODEL:N with MODEL german | dmabuf | indep | indep-local | indep-chan
-# (default: german:4 german:5 dmabuf:9). indep is the lock-family world
+# | waitlock (default: german:4 german:5 dmabuf:9). indep is the lock-family world
 # docs/examples/world/independent-drivers.yaml with N drivers (2..3) against
 # its Promela twin bench/independent-drivers.pml (no Murphi twin: Rumur rows
 # are skipped); indep-local and indep-chan are the same world against the
 # twin's other layouts (PRIVATE=1: per-driver mutexes declared `local';
-# PRIVATE=2: also the jobs on exclusive channels). On all, the Go checker checks
-# the properties SPIN's twin can (--only=no-kernel-api-misuse,
-# lockdep-fence-signalling,deadlock), so neither run pays for examples.
+# PRIVATE=2: also the jobs on exclusive channels); waitlock is the built-in
+# deadlock-wait-under-lock-fixed (two importers sharing a resv lock, N jobs
+# each) against bench/deadlock-wait-under-lock-fixed.pml. On all of these,
+# the Go checker checks the properties SPIN's twin can
+# (--only=no-kernel-api-misuse,lockdep-fence-signalling,deadlock), so
+# neither run pays for examples.
 #
 # What it needs: Go, /usr/bin/time (Debian's time), and for the reference
 # rows Rumur, SPIN and a C compiler (apt-get install -y rumur spin gcc). The
@@ -76,6 +79,9 @@ run_go() { # model N config (go-wW or go-wW-REDUCE)
     indep|indep-local|indep-chan)
             scen=$ROOT/docs/examples/world/independent-drivers.yaml
             args=(--set "drivers=$n" --only=no-kernel-api-misuse,lockdep-fence-signalling,deadlock) ;;
+    waitlock)
+            scen=deadlock-wait-under-lock-fixed
+            args=(--set importers=2 --set "jobs=$n" --only=no-kernel-api-misuse,lockdep-fence-signalling,deadlock) ;;
     *) echo "compare.sh: unknown model $model" >&2; return ;;
   esac
   [ -n "$red" ] && args+=(--reduce "$red")

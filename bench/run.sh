@@ -15,6 +15,9 @@
 #         indep-local same with the per-driver mutexes declared `local' (PRIVATE=1)
 #         indep-chan  same with the per-driver mutexes local and the jobs handed over
 #                     on exclusive channels (PRIVATE=2), so SPIN's reduction can use them
+#         waitlock    bench/deadlock-wait-under-lock-fixed.pml (SPIN only), the built-in
+#                     lock-family world deadlock-wait-under-lock-fixed with two
+#                     importers sharing the resv lock, N = jobs per importer (1..3)
 # CONFIG  (default: rumur-t1 rumur-t2 spin-default spin-noreduce spin-collapse)
 #   rumur-t1       rumur --threads 1  (BFS, symmetry off, deadlock detection off)
 #   rumur-t2       rumur --threads 2
@@ -97,6 +100,8 @@ case $MODEL in
               MSRC=""; PSRC=$HERE/independent-drivers.pml
               case $MODEL in indep) priv=0 ;; indep-local) priv=1 ;; *) priv=2 ;; esac
               pdef="-DDRIVERS=$N -DPRIVATE=$priv" ;;
+  waitlock)   MSRC=""; PSRC=$HERE/deadlock-wait-under-lock-fixed.pml
+              pdef="-DIMPORTERS=2 -DJOBS=$N" ;;
   *) echo "unknown model $MODEL" >&2; exit 2 ;;
 esac
 

@@ -34,3 +34,24 @@ func TestIndependentDriversPromelaTwinSameCounts(t *testing.T) {
 		}
 	}
 }
+
+// The Promela twin bench/deadlock-wait-under-lock-fixed.pml, whose agents
+// share the reservation lock (docs/performance.md compares the two
+// checkers' partial reductions on it), is the built-in world
+// deadlock-wait-under-lock-fixed: the same states through the same
+// transitions without reduction, for one importer and two.
+func TestWaitUnderLockPromelaTwinSameCounts(t *testing.T) {
+	for _, c := range []struct{ importers, jobs int }{{1, 3}, {2, 2}} {
+		t.Run(fmt.Sprintf("importers=%d,jobs=%d", c.importers, c.jobs), func(t *testing.T) {
+			m := builtin(t, "deadlock-wait-under-lock-fixed", fmt.Sprint("importers=", c.importers), fmt.Sprint("jobs=", c.jobs))
+			res, err := world.Check(m, statespace.Options{Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := spin.Run(t, filepath.Join("..", "..", "bench", "deadlock-wait-under-lock-fixed.pml"), spin.Options{
+				Defines: []string{fmt.Sprint("IMPORTERS=", c.importers), fmt.Sprint("JOBS=", c.jobs)},
+			})
+			spin.AssertSameCounts(t, res, want)
+		})
+	}
+}
