@@ -21,7 +21,9 @@ import (
 
 // Summary is what SPIN's verifier (pan) reports at the end of a run.
 type Summary struct {
-	// States is pan's "states, stored".
+	// States is pan's "states, stored". (Some pan builds print counts in
+	// e-notation with eight significant digits: beyond 10^8 the counts
+	// are then rounded.)
 	States uint64
 	// Transitions is pan's "transitions (= stored+matched)": the
 	// transitions taken plus one, the initial state's.
