@@ -9,11 +9,21 @@
 #         dmabuf      refmodels/dmabufbench/testdata/dmabuf.m / bench/dmabuf.pml,
 #                     N = NIMP (importers, 0..15), good design
 #         dmabuf-bad  same with BAD = true (importer 1 skips the cache clean on map)
+#         indep       bench/independent-drivers.pml (SPIN only: no Murphi twin), the
+#                     lock-family world docs/examples/world/independent-drivers.yaml,
+#                     N = drivers (2..3); shared objects as global bytes (PRIVATE=0)
+#         indep-local same with the per-driver mutexes declared `local' (PRIVATE=1)
+#         indep-chan  same with the per-driver mutexes local and the jobs handed over
+#                     on exclusive channels (PRIVATE=2), so SPIN's reduction can use them
+#         waitlock    bench/deadlock-wait-under-lock-fixed.pml (SPIN only), the built-in
+#                     lock-family world deadlock-wait-under-lock-fixed with two
+#                     importers sharing the resv lock, N = jobs per importer (1..3)
 # CONFIG  (default: rumur-t1 rumur-t2 spin-default spin-noreduce spin-collapse)
 #   rumur-t1       rumur --threads 1  (BFS, symmetry off, deadlock detection off)
 #   rumur-t2       rumur --threads 2
 #   spin-default   spin -a; gcc pan.c (partial-order reduction on, -w24 default)
-#   spin-noreduce  -DNOREDUCE                      (exhaustive, no POR)
+#   spin-noreduce  spin -o3; -DNOREDUCE            (exhaustive, no POR, no statement
+#                                                   merging: every statement a transition)
 #   spin-collapse  -DNOREDUCE -DCOLLAPSE           (exhaustive, compressed states)
 #   spin-hc4       -DNOREDUCE -DHC4                (hash compaction: NOT exhaustive,
 #                                                   may under-count by collisions)
@@ -56,7 +66,7 @@
 # status       ok | error-found | depth-limit | timeout | failed
 set -euo pipefail
 
-usage() { sed -n '2,20p' "$0"; exit 2; }
+usage() { sed -n '2,/^# Environment:/p' "$0"; exit 2; }
 [ $# -ge 2 ] || usage
 MODEL=$1; N=$2; shift 2
 if [ $# -gt 0 ]; then CONFIGS=("$@"); else
@@ -86,6 +96,12 @@ case $MODEL in
   dmabuf-bad) MSRC=$ROOT/refmodels/dmabufbench/testdata/dmabuf.m;  PSRC=$HERE/dmabuf.pml
               msed="s/^const NIMP : [0-9]*;/const NIMP : $N;/;s/^const BAD : [a-z]*;/const BAD : true;/"
               pdef="-DNIMP=$N -DBAD=1" ;;
+  indep|indep-local|indep-chan)
+              MSRC=""; PSRC=$HERE/independent-drivers.pml
+              case $MODEL in indep) priv=0 ;; indep-local) priv=1 ;; *) priv=2 ;; esac
+              pdef="-DDRIVERS=$N -DPRIVATE=$priv" ;;
+  waitlock)   MSRC=""; PSRC=$HERE/deadlock-wait-under-lock-fixed.pml
+              pdef="-DIMPORTERS=2 -DJOBS=$N" ;;
   *) echo "unknown model $MODEL" >&2; exit 2 ;;
 esac
 
@@ -123,6 +139,7 @@ fi
 # ---------------------------------------------------------------- build steps
 build_rumur() { # $1 = threads ; sets BIN
   local t=$1 d=$W/rumur-t$1
+  [ -n "$MSRC" ] || { echo "run.sh: $MODEL has no Murphi model, skipping rumur-t$t" >&2; return 1; }
   mkdir -p "$d"
   sed -e "$msed" "$MSRC" > "$d/model.m"
   local b0; b0=$(now)
@@ -134,11 +151,13 @@ build_rumur() { # $1 = threads ; sets BIN
 }
 build_spin() { # $1 = config name, rest = -D flags ; sets BIN
   local name=$1; shift
-  local d=$W/$name
+  local d=$W/$name sflags=""
+  # no reduction at all: no statement merging either (spin -o3)
+  case " $* " in *" -DNOREDUCE "*) sflags=-o3 ;; esac
   mkdir -p "$d"
   cp "$PSRC" "$d/model.pml"
   local b0; b0=$(now)
-  (cd "$d" && spin $pdef -a model.pml >/dev/null && gcc $CFLAGS "$@" -o pan pan.c 2> gcc.err) \
+  (cd "$d" && spin $pdef $sflags -a model.pml >/dev/null && gcc $CFLAGS "$@" -o pan pan.c 2> gcc.err) \
     || { cat "$d/gcc.err" >&2; return 1; }
   BUILD_S=$(echo "$(now) - $b0" | bc -l)
   BIN=$d/pan; BDIR=$d
@@ -221,8 +240,8 @@ run_spin() { # $1 = config, $2 = threads, rest = extra pan flags
 
 for cfg in "${CONFIGS[@]}"; do
   case $cfg in
-    rumur-t1)      build_rumur 1 ;;
-    rumur-t2)      build_rumur 2 ;;
+    rumur-t1)      build_rumur 1 || continue ;;
+    rumur-t2)      build_rumur 2 || continue ;;
     spin-default)  build_spin "$cfg" ;;
     spin-noreduce) build_spin "$cfg" -DNOREDUCE ;;
     spin-collapse) build_spin "$cfg" -DNOREDUCE -DCOLLAPSE ;;
