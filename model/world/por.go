@@ -89,6 +89,19 @@ func (f *footprint) independent(g *footprint) bool {
 	return true
 }
 
+// writesAny reports whether f writes a byte of g.
+func (f *footprint) writesAny(g *footprint) bool {
+	if f.all {
+		return true
+	}
+	for i := range f.w {
+		if f.w[i]&(g.r[i]|g.w[i]) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // porCore is what Build derives for the reduction.
 type porCore struct {
 	// why is the reason the reduction does not apply, or "".
@@ -103,37 +116,76 @@ type porCore struct {
 	at, future [][]footprint
 	// candidate[ag][pc]: every action of ag at pc is local.
 	candidate [][]bool
+	// quiet[a]: action a never ORs a bit into the watched bytes, so C2
+	// holds for it without stepping it.
+	quiet []bool
 	// watch are the bytes only OR-ed by the known calls and read by the
 	// properties (violation flags, lockdep's masks).
 	watch []int
 }
 
-// porProps are the properties whose reads the reduction knows.
-var porProps = map[string]bool{NoKernelAPIMisuse: true, LockdepFenceSignalling: true, NoFenceOnIndefinite: true, EveryProgramCanFinish: true, EveryFenceEventuallySignalled: true}
+// porProps are the properties whose reads the reduction knows: flags that
+// are only OR-ed (no-kernel-api-misuse, lockdep-fence-signalling's masks,
+// no-use-after-free, rcu-reader-holds-the-slots-fence), bytes only the
+// calls with an unknown footprint write (no-dma-fence-depends-on-
+// indefinite-fence: the deps bytes, written by a publish with deps), the
+// agents' points (every-program-can-finish, no-leaked-object: true while
+// some program has not ended) and, visible, the fences' status bytes
+// (every-fence-eventually-signalled).
+var porProps = map[string]bool{
+	NoKernelAPIMisuse: true, LockdepFenceSignalling: true, NoFenceOnIndefinite: true, EveryProgramCanFinish: true, EveryFenceEventuallySignalled: true,
+	NoObjectUseAfterFree: true, NoLeakedObject: true, NoRcuWrongFence: true,
+}
+
+// porWhyNot says why the reduction does not apply to the world, or "".
+func (c *core) porWhyNot() string {
+	switch {
+	case c.uses[famCache]:
+		return "the world uses the cache family (the buffer's lines, brackets and device jobs have no footprints; the reduction knows the lock and life families' calls)"
+	case c.uses[famFence] || c.lay.fence.used:
+		return "the world uses the fence family (every call reads or writes the one dma-buf's dma_resv, its job rings and the fence family's properties read the whole section: no footprints; the reduction knows the lock and life families' calls)"
+	case c.uses[famVM]:
+		return "the world uses the vm family (no footprints; the reduction knows the lock and life families' calls)"
+	case c.uses[famP2P]:
+		return "the world uses the p2p family (no footprints; the reduction knows the lock and life families' calls)"
+	case !c.uses[famLock] && !c.uses[famLife]:
+		return "the world makes no lock- or life-family call"
+	case c.lay.fence.joined || c.join.bufResv >= 0 || c.join.tied:
+		// Every join names a fence-family or cache-family object, which
+		// the cases above reject; kept for when they have footprints.
+		return "the world shares objects between families"
+	case len(c.spec.Invariants) > 0:
+		return "the world has invariants (what they read is not known)"
+	}
+	for _, d := range c.props {
+		if !porProps[d.name] {
+			return fmt.Sprintf("property %s reads what the reduction does not know", d.name)
+		}
+	}
+	return ""
+}
 
 // buildPOR derives c.por.
 func (c *core) buildPOR() {
 	p := &c.por
-	switch {
-	case !c.uses[famLock] || c.uses[famCache] || c.uses[famFence] || c.uses[famVM] || c.uses[famP2P]:
-		p.why = "the world uses families other than the lock family (footprints known for lock-family calls only)"
-	case c.lay.fence.joined || c.join.bufResv >= 0 || c.join.tied:
-		p.why = "the world shares objects between families"
-	case len(c.spec.Invariants) > 0:
-		p.why = "the world has invariants (what they read is not known)"
-	}
-	for _, d := range c.props {
-		if !porProps[d.name] && p.why == "" {
-			p.why = fmt.Sprintf("property %s reads what the reduction does not know", d.name)
-		}
-	}
-	if p.why != "" {
+	if p.why = c.porWhyNot(); p.why != "" {
 		return
 	}
 	d := c.spec.Locks.d
-	p.watch = []int{c.lay.ghost, c.lay.ghost + 1, d.ldSig, d.ldWait}
+	p.watch = []int{c.lay.ghost, c.lay.ghost + 1}
+	var visible footprint
+	if d.used {
+		p.watch = append(p.watch, d.ldSig, d.ldWait)
+		if c.spec.Locks.Liveness {
+			// every-fence-eventually-signalled reads every fence's status.
+			for f := range c.spec.Locks.Fences {
+				visible.write(d.fence + f)
+			}
+		}
+	}
 	p.fp = make([]footprint, len(c.table))
 	p.local = make([]bool, len(c.table))
+	p.quiet = make([]bool, len(c.table))
 	sccs := make([][]int, len(c.progs))
 	for ag, pr := range c.progs {
 		sccs[ag] = pr.components()
@@ -145,12 +197,15 @@ func (c *core) buildPOR() {
 		if len(t.guards) > 0 {
 			f.all = true // a guard may read anything
 		}
+		quiet := true
 		for _, op := range t.e.Ops {
 			f.union(c.callFootprint(t.ag, op))
+			quiet = quiet && porQuiet(op.Kind)
 		}
 		p.fp[a] = f
+		p.quiet[a] = quiet
 		pt := d.at[t.ag]
-		p.local[a] = !f.all && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To] &&
+		p.local[a] = !f.all && !f.writesAny(&visible) && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To] &&
 			!pt[t.pc].idle && !pt[t.e.To].idle && len(c.progs[t.ag].nodes[t.e.To]) > 0
 	}
 	p.at = make([][]footprint, len(c.progs))
@@ -177,13 +232,31 @@ func (c *core) buildPOR() {
 	}
 }
 
+// porQuiet reports whether a call never ORs a bit into the bytes the C2
+// check watches (violation flags, lockdep's masks), so that the check need
+// not step it.
+func porQuiet(k CallKind) bool {
+	switch k {
+	case lkNop, lkKmallocAtomic, lkSchedRunJob, lkRecv:
+		return true
+	}
+	return isLifeKind(k) && lifeQuiet(k)
+}
+
 // callFootprint is the bytes a call by agent ag reads and writes, leaving
 // out the OR-only bytes (porCore.watch); every byte for a call whose
 // footprint is not known.
 func (c *core) callFootprint(ag int, op Call) footprint {
+	if isLifeKind(op.Kind) {
+		return c.lifeFootprint(ag, op)
+	}
 	var f footprint
 	ls := &c.spec.Locks
 	d := ls.d
+	if !isLockKind(op.Kind) || c.lkInContainer(op) {
+		f.all = true
+		return f
+	}
 	switch op.Kind {
 	case lkNop, lkKmallocAtomic:
 	case lkMutexLock, lkSpinLock, lkResvLock:
@@ -345,6 +418,10 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 			if int(c.table[a].ag) != ag {
 				continue
 			}
+			buf = append(buf, a)
+			if p.quiet[a] {
+				continue
+			}
 			// C2: the step sets no new bit of what the properties read.
 			n := tmp[:len(s)]
 			copy(n, s)
@@ -354,7 +431,9 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 					ok = false
 				}
 			}
-			buf = append(buf, a)
+			if !ok {
+				break
+			}
 		}
 		if !ok || len(buf) == start {
 			buf = buf[:start]
@@ -363,4 +442,24 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 		return buf
 	}
 	return append(buf, enabled...)
+}
+
+// lkInContainer reports whether op signals or waits for a fence that is a
+// container or a member of one: dma_fence_signal then runs the containers'
+// callbacks (lkCascade) and a wait enables signalling on the members
+// (lkEnable), writing other fences' bytes: no footprint is kept for them.
+func (c *core) lkInContainer(op Call) bool {
+	if op.Kind != lkFenceSignal && op.Kind != lkFenceWait {
+		return false
+	}
+	fs := c.spec.Locks.Fences
+	if fs[op.Obj].Container != NotContainer {
+		return true
+	}
+	for _, g := range fs {
+		if g.Members&(1<<op.Obj) != 0 {
+			return true
+		}
+	}
+	return false
 }
