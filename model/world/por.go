@@ -297,6 +297,9 @@ func (c *core) callFootprint(ag int, op Call) footprint {
 	case lkSend, lkRecv:
 		f.write(d.chans + op.Obj)
 	default:
+		if g, ok := c.lockFootprintMore(ag, op); ok {
+			return g
+		}
 		f.all = true
 	}
 	return f
@@ -449,7 +452,9 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 // callbacks (lkCascade) and a wait enables signalling on the members
 // (lkEnable), writing other fences' bytes: no footprint is kept for them.
 func (c *core) lkInContainer(op Call) bool {
-	if op.Kind != lkFenceSignal && op.Kind != lkFenceWait {
+	switch op.Kind {
+	case lkFenceSignal, lkFenceSignalLocked, lkFenceWait, lkAddCallback, lkAddCallbackENOENT:
+	default:
 		return false
 	}
 	fs := c.spec.Locks.Fences
