@@ -14,19 +14,28 @@ import (
 //   - C1: every step of p at u, enabled or not, is independent of every step
 //     any other agent can still take (a step at a point reachable from its
 //     own). Steps are independent when neither writes a byte of the state
-//     the other reads or writes (their footprints, below); lockdep's sticky
-//     masks and the violation flags are only ever OR-ed by the calls with a
-//     footprint, so writes to them commute and are left out. Then no other
+//     the other reads or writes (their footprints, below); the violation
+//     flags and lockdep's sticky masks are only ever OR-ed by the calls with
+//     a footprint, so writes to them commute and are left out. Then no other
 //     agent can enable or disable a step of p at u, and p cannot move until
 //     one of them is taken: a path that takes none of them takes only steps
-//     independent of them.
-//   - C2: a step of the ample set changes no property: it sets no new bit of
-//     lockdep's masks or the violation flags in this state (the bits a step
-//     ORs are a function of the bytes it reads, which the other agents'
-//     steps leave alone, and the masks only grow, so it sets none in any
-//     state the others lead to either), and neither its point nor its
-//     target is an idle point or the end of p's program (which
-//     every-program-can-finish reads).
+//     independent of them. TestFootprintsAreTrue checks the footprints
+//     against the semantics in the reachable states of every built-in the
+//     reduction applies to.
+//   - C2: a step of the ample set changes no property. It sets no new bit of
+//     the violation flags or lockdep's masks in this state (checked by
+//     stepping it, except for the calls that never set one: porQuiet; the
+//     bits a step ORs are a function of the bytes it reads, which the other
+//     agents' steps leave alone, and the flags only grow, so it sets none in
+//     any state the others lead to either); it writes no byte a property
+//     reads otherwise (every-fence-eventually-signalled: the fences' status
+//     bytes, so with liveness a signal is never in an ample set); what
+//     lockdep-fence-signalling reads of p's point (the lock p attempts inside
+//     a signalling section, the locks it holds around a wait it attempts) is
+//     already in lockdep's masks before and after the step
+//     (porAttemptsRecorded); and neither its point nor its target is an idle
+//     point or the end of p's program (which every-program-can-finish reads,
+//     and no-leaked-object, which holds while some program has not ended).
 //   - C3: every step of the ample set is acyclic: its edge leaves u for a
 //     point v of another strongly connected component of p's control-flow
 //     graph. A step moves only its own agent's program counter, along an
@@ -41,11 +50,22 @@ import (
 //
 // p is the first agent, in declaration order, whose point satisfies them;
 // the state is fully expanded when none does. The reduction applies to
-// worlds whose calls and properties it knows: the lock family alone (no
-// device, no buffer, no fence-family join, no user invariant); elsewhere
-// Ample returns every enabled step and PartialOrderApplies says why.
-// Footprints are precise for the calls below and "everything" for the
-// others.
+// worlds whose calls and properties it knows (porWhyNot): the lock and life
+// families (no cache, fence, vm or p2p family call, no user invariant, no
+// lock-order rule, whose property reads the acquisitions every agent
+// attempts at its point); elsewhere Ample returns every enabled step and
+// PartialOrderApplies says why. The fence family is not reduced: its calls
+// all read or write the one dma-buf's dma_resv (submit, the CPU's wait,
+// poll, the sync_file ioctls, the exporter's move), and each kernel fence's
+// fences-eventually-signal property sees its signal, so few of its steps
+// could ever be ample. Joined objects (the dma-buf's resv lock, devices
+// tied to fences, lock fences as fence slots) always involve the cache or
+// fence family, and fall with them. Footprints are precise for the lock
+// calls below and in por_lock.go, and the life family's (por_life.go:
+// objects, fds, RCU slots and readers); every other call, a guard, and a
+// signal, signal_locked, wait or add_callback on a container fence or one
+// of its members (whose cascade and enable_signaling write other fences)
+// is "everything".
 
 // footprint is the bytes of the state a step reads and writes (bit i of
 // word i/64 is byte i), or every byte (all).
@@ -116,8 +136,9 @@ type porCore struct {
 	at, future [][]footprint
 	// candidate[ag][pc]: every action of ag at pc is local.
 	candidate [][]bool
-	// quiet[a]: action a never ORs a bit into the watched bytes, so C2
-	// holds for it without stepping it.
+	// quiet[a]: action a never ORs a bit into the watched bytes and its
+	// target point attempts no acquisition or wait, so C2 holds for it
+	// without stepping it.
 	quiet []bool
 	// watch are the bytes only OR-ed by the known calls and read by the
 	// properties (violation flags, lockdep's masks).
@@ -158,7 +179,10 @@ func (c *core) porWhyNot() string {
 		return "the world has invariants (what they read is not known)"
 	}
 	for _, d := range c.props {
-		if !porProps[d.name] {
+		switch {
+		case d.name == LockOrderRule:
+			return "property lock-order reads the acquisitions every agent attempts at its point (not modelled as a footprint)"
+		case !porProps[d.name]:
 			return fmt.Sprintf("property %s reads what the reduction does not know", d.name)
 		}
 	}
@@ -203,7 +227,8 @@ func (c *core) buildPOR() {
 			quiet = quiet && porQuiet(op.Kind)
 		}
 		p.fp[a] = f
-		p.quiet[a] = quiet
+		to := d.at[t.ag][t.e.To]
+		p.quiet[a] = quiet && to.acq == 0 && !to.slow && !to.waits
 		pt := d.at[t.ag]
 		p.local[a] = !f.all && !f.writesAny(&visible) && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To] &&
 			!pt[t.pc].idle && !pt[t.e.To].idle && len(c.progs[t.ag].nodes[t.e.To]) > 0
@@ -413,7 +438,7 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 				break
 			}
 		}
-		if !ok {
+		if !ok || !c.porAttemptsRecorded(s, ag) {
 			continue
 		}
 		start := len(buf)
@@ -434,6 +459,7 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 					ok = false
 				}
 			}
+			ok = ok && c.porAttemptsRecorded(n, ag)
 			if !ok {
 				break
 			}
@@ -445,6 +471,43 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 		return buf
 	}
 	return append(buf, enabled...)
+}
+
+// porAttemptsRecorded reports whether what lockdep-fence-signalling reads
+// of agent ag's point is already in lockdep's sticky masks: the lock it
+// attempts to take inside a signalling section (LockdepSignalling) and the
+// locks it holds around the fence wait it attempts (LockdepAroundWait).
+// Both are functions of the agent's own bytes (its point, flags,
+// contended lock and the locks it owns), which no other agent's step
+// changes, and the masks only grow: when they hold before and after a step
+// of ag, the step changes the property's value in no state the other
+// agents lead to.
+func (c *core) porAttemptsRecorded(s []byte, ag int) bool {
+	d := c.spec.Locks.d
+	if !d.used {
+		return true
+	}
+	v := View{w: c, b: s}
+	if v.lkFinished(ag) {
+		return true
+	}
+	if v.lkSigDepth(ag) > 0 && v.lkAcquiring(ag)&^s[d.ldSig] != 0 {
+		return false
+	}
+	if v.lkWaiting(ag) {
+		h := v.lkHeld(ag)
+		if v.lkHas(ag, lkReclaim) {
+			h |= lkFSReclaim
+		}
+		w := s[d.ldWait]
+		if !c.spec.Locks.NoLockdepPriming {
+			w |= d.resvMask | lkFSReclaim
+		}
+		if h&^w != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // lkInContainer reports whether op signals or waits for a fence that is a
