@@ -14,19 +14,28 @@ import (
 //   - C1: every step of p at u, enabled or not, is independent of every step
 //     any other agent can still take (a step at a point reachable from its
 //     own). Steps are independent when neither writes a byte of the state
-//     the other reads or writes (their footprints, below); lockdep's sticky
-//     masks and the violation flags are only ever OR-ed by the calls with a
-//     footprint, so writes to them commute and are left out. Then no other
+//     the other reads or writes (their footprints, below); the violation
+//     flags and lockdep's sticky masks are only ever OR-ed by the calls with
+//     a footprint, so writes to them commute and are left out. Then no other
 //     agent can enable or disable a step of p at u, and p cannot move until
 //     one of them is taken: a path that takes none of them takes only steps
-//     independent of them.
-//   - C2: a step of the ample set changes no property: it sets no new bit of
-//     lockdep's masks or the violation flags in this state (the bits a step
-//     ORs are a function of the bytes it reads, which the other agents'
-//     steps leave alone, and the masks only grow, so it sets none in any
-//     state the others lead to either), and neither its point nor its
-//     target is an idle point or the end of p's program (which
-//     every-program-can-finish reads).
+//     independent of them. TestFootprintsAreTrue checks the footprints
+//     against the semantics in the reachable states of every built-in the
+//     reduction applies to.
+//   - C2: a step of the ample set changes no property. It sets no new bit of
+//     the violation flags or lockdep's masks in this state (checked by
+//     stepping it, except for the calls that never set one: porQuiet; the
+//     bits a step ORs are a function of the bytes it reads, which the other
+//     agents' steps leave alone, and the flags only grow, so it sets none in
+//     any state the others lead to either); it writes no byte a property
+//     reads otherwise (every-fence-eventually-signalled: the fences' status
+//     bytes, so with liveness a signal is never in an ample set); what
+//     lockdep-fence-signalling reads of p's point (the lock p attempts inside
+//     a signalling section, the locks it holds around a wait it attempts) is
+//     already in lockdep's masks before and after the step
+//     (porAttemptsRecorded); and neither its point nor its target is an idle
+//     point or the end of p's program (which every-program-can-finish reads,
+//     and no-leaked-object, which holds while some program has not ended).
 //   - C3: every step of the ample set is acyclic: its edge leaves u for a
 //     point v of another strongly connected component of p's control-flow
 //     graph. A step moves only its own agent's program counter, along an
@@ -41,11 +50,22 @@ import (
 //
 // p is the first agent, in declaration order, whose point satisfies them;
 // the state is fully expanded when none does. The reduction applies to
-// worlds whose calls and properties it knows: the lock family alone (no
-// device, no buffer, no fence-family join, no user invariant); elsewhere
-// Ample returns every enabled step and PartialOrderApplies says why.
-// Footprints are precise for the calls below and "everything" for the
-// others.
+// worlds whose calls and properties it knows (porWhyNot): the lock and life
+// families (no cache, fence, vm or p2p family call, no user invariant, no
+// lock-order rule, whose property reads the acquisitions every agent
+// attempts at its point); elsewhere Ample returns every enabled step and
+// PartialOrderApplies says why. The fence family is not reduced: its calls
+// all read or write the one dma-buf's dma_resv (submit, the CPU's wait,
+// poll, the sync_file ioctls, the exporter's move), and each kernel fence's
+// fences-eventually-signal property sees its signal, so few of its steps
+// could ever be ample. Joined objects (the dma-buf's resv lock, devices
+// tied to fences, lock fences as fence slots) always involve the cache or
+// fence family, and fall with them. Footprints are precise for the lock
+// calls below and in por_lock.go, and the life family's (por_life.go:
+// objects, fds, RCU slots and readers); every other call, a guard, and a
+// signal, signal_locked, wait or add_callback on a container fence or one
+// of its members (whose cascade and enable_signaling write other fences)
+// is "everything".
 
 // footprint is the bytes of the state a step reads and writes (bit i of
 // word i/64 is byte i), or every byte (all).
@@ -89,6 +109,19 @@ func (f *footprint) independent(g *footprint) bool {
 	return true
 }
 
+// writesAny reports whether f writes a byte of g.
+func (f *footprint) writesAny(g *footprint) bool {
+	if f.all {
+		return true
+	}
+	for i := range f.w {
+		if f.w[i]&(g.r[i]|g.w[i]) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // porCore is what Build derives for the reduction.
 type porCore struct {
 	// why is the reason the reduction does not apply, or "".
@@ -103,37 +136,80 @@ type porCore struct {
 	at, future [][]footprint
 	// candidate[ag][pc]: every action of ag at pc is local.
 	candidate [][]bool
+	// quiet[a]: action a never ORs a bit into the watched bytes and its
+	// target point attempts no acquisition or wait, so C2 holds for it
+	// without stepping it.
+	quiet []bool
 	// watch are the bytes only OR-ed by the known calls and read by the
 	// properties (violation flags, lockdep's masks).
 	watch []int
 }
 
-// porProps are the properties whose reads the reduction knows.
-var porProps = map[string]bool{NoKernelAPIMisuse: true, LockdepFenceSignalling: true, NoFenceOnIndefinite: true, EveryProgramCanFinish: true, EveryFenceEventuallySignalled: true}
+// porProps are the properties whose reads the reduction knows: flags that
+// are only OR-ed (no-kernel-api-misuse, lockdep-fence-signalling's masks,
+// no-use-after-free, rcu-reader-holds-the-slots-fence), bytes only the
+// calls with an unknown footprint write (no-dma-fence-depends-on-
+// indefinite-fence: the deps bytes, written by a publish with deps), the
+// agents' points (every-program-can-finish, no-leaked-object: true while
+// some program has not ended) and, visible, the fences' status bytes
+// (every-fence-eventually-signalled).
+var porProps = map[string]bool{
+	NoKernelAPIMisuse: true, LockdepFenceSignalling: true, NoFenceOnIndefinite: true, EveryProgramCanFinish: true, EveryFenceEventuallySignalled: true,
+	NoObjectUseAfterFree: true, NoLeakedObject: true, NoRcuWrongFence: true,
+}
+
+// porWhyNot says why the reduction does not apply to the world, or "".
+func (c *core) porWhyNot() string {
+	switch {
+	case c.uses[famCache]:
+		return "the world uses the cache family (the buffer's lines, brackets and device jobs have no footprints; the reduction knows the lock and life families' calls)"
+	case c.uses[famFence] || c.lay.fence.used:
+		return "the world uses the fence family (every call reads or writes the one dma-buf's dma_resv, its job rings and the fence family's properties read the whole section: no footprints; the reduction knows the lock and life families' calls)"
+	case c.uses[famVM]:
+		return "the world uses the vm family (no footprints; the reduction knows the lock and life families' calls)"
+	case c.uses[famP2P]:
+		return "the world uses the p2p family (no footprints; the reduction knows the lock and life families' calls)"
+	case !c.uses[famLock] && !c.uses[famLife]:
+		return "the world makes no lock- or life-family call"
+	case c.lay.fence.joined || c.join.bufResv >= 0 || c.join.tied:
+		// Every join names a fence-family or cache-family object, which
+		// the cases above reject; kept for when they have footprints.
+		return "the world shares objects between families"
+	case len(c.spec.Invariants) > 0:
+		return "the world has invariants (what they read is not known)"
+	}
+	for _, d := range c.props {
+		switch {
+		case d.name == LockOrderRule:
+			return "property lock-order reads the acquisitions every agent attempts at its point (not modelled as a footprint)"
+		case !porProps[d.name]:
+			return fmt.Sprintf("property %s reads what the reduction does not know", d.name)
+		}
+	}
+	return ""
+}
 
 // buildPOR derives c.por.
 func (c *core) buildPOR() {
 	p := &c.por
-	switch {
-	case !c.uses[famLock] || c.uses[famCache] || c.uses[famFence] || c.uses[famVM] || c.uses[famP2P]:
-		p.why = "the world uses families other than the lock family (footprints known for lock-family calls only)"
-	case c.lay.fence.joined || c.join.bufResv >= 0 || c.join.tied:
-		p.why = "the world shares objects between families"
-	case len(c.spec.Invariants) > 0:
-		p.why = "the world has invariants (what they read is not known)"
-	}
-	for _, d := range c.props {
-		if !porProps[d.name] && p.why == "" {
-			p.why = fmt.Sprintf("property %s reads what the reduction does not know", d.name)
-		}
-	}
-	if p.why != "" {
+	if p.why = c.porWhyNot(); p.why != "" {
 		return
 	}
 	d := c.spec.Locks.d
-	p.watch = []int{c.lay.ghost, c.lay.ghost + 1, d.ldSig, d.ldWait}
+	p.watch = []int{c.lay.ghost, c.lay.ghost + 1}
+	var visible footprint
+	if d.used {
+		p.watch = append(p.watch, d.ldSig, d.ldWait)
+		if c.spec.Locks.Liveness {
+			// every-fence-eventually-signalled reads every fence's status.
+			for f := range c.spec.Locks.Fences {
+				visible.write(d.fence + f)
+			}
+		}
+	}
 	p.fp = make([]footprint, len(c.table))
 	p.local = make([]bool, len(c.table))
+	p.quiet = make([]bool, len(c.table))
 	sccs := make([][]int, len(c.progs))
 	for ag, pr := range c.progs {
 		sccs[ag] = pr.components()
@@ -145,12 +221,16 @@ func (c *core) buildPOR() {
 		if len(t.guards) > 0 {
 			f.all = true // a guard may read anything
 		}
+		quiet := true
 		for _, op := range t.e.Ops {
 			f.union(c.callFootprint(t.ag, op))
+			quiet = quiet && porQuiet(op.Kind)
 		}
 		p.fp[a] = f
+		to := d.at[t.ag][t.e.To]
+		p.quiet[a] = quiet && to.acq == 0 && !to.slow && !to.waits
 		pt := d.at[t.ag]
-		p.local[a] = !f.all && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To] &&
+		p.local[a] = !f.all && !f.writesAny(&visible) && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To] &&
 			!pt[t.pc].idle && !pt[t.e.To].idle && len(c.progs[t.ag].nodes[t.e.To]) > 0
 	}
 	p.at = make([][]footprint, len(c.progs))
@@ -177,13 +257,31 @@ func (c *core) buildPOR() {
 	}
 }
 
+// porQuiet reports whether a call never ORs a bit into the bytes the C2
+// check watches (violation flags, lockdep's masks), so that the check need
+// not step it.
+func porQuiet(k CallKind) bool {
+	switch k {
+	case lkNop, lkKmallocAtomic, lkSchedRunJob, lkRecv:
+		return true
+	}
+	return isLifeKind(k) && lifeQuiet(k)
+}
+
 // callFootprint is the bytes a call by agent ag reads and writes, leaving
 // out the OR-only bytes (porCore.watch); every byte for a call whose
 // footprint is not known.
 func (c *core) callFootprint(ag int, op Call) footprint {
+	if isLifeKind(op.Kind) {
+		return c.lifeFootprint(ag, op)
+	}
 	var f footprint
 	ls := &c.spec.Locks
 	d := ls.d
+	if !isLockKind(op.Kind) || c.lkInContainer(op) {
+		f.all = true
+		return f
+	}
 	switch op.Kind {
 	case lkNop, lkKmallocAtomic:
 	case lkMutexLock, lkSpinLock, lkResvLock:
@@ -224,6 +322,9 @@ func (c *core) callFootprint(ag int, op Call) footprint {
 	case lkSend, lkRecv:
 		f.write(d.chans + op.Obj)
 	default:
+		if g, ok := c.lockFootprintMore(ag, op); ok {
+			return g
+		}
 		f.all = true
 	}
 	return f
@@ -337,12 +438,16 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 				break
 			}
 		}
-		if !ok {
+		if !ok || !c.porAttemptsRecorded(s, ag) {
 			continue
 		}
 		start := len(buf)
 		for _, a := range enabled {
 			if int(c.table[a].ag) != ag {
+				continue
+			}
+			buf = append(buf, a)
+			if p.quiet[a] {
 				continue
 			}
 			// C2: the step sets no new bit of what the properties read.
@@ -354,7 +459,10 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 					ok = false
 				}
 			}
-			buf = append(buf, a)
+			ok = ok && c.porAttemptsRecorded(n, ag)
+			if !ok {
+				break
+			}
 		}
 		if !ok || len(buf) == start {
 			buf = buf[:start]
@@ -363,4 +471,63 @@ func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Act
 		return buf
 	}
 	return append(buf, enabled...)
+}
+
+// porAttemptsRecorded reports whether what lockdep-fence-signalling reads
+// of agent ag's point is already in lockdep's sticky masks: the lock it
+// attempts to take inside a signalling section (LockdepSignalling) and the
+// locks it holds around the fence wait it attempts (LockdepAroundWait).
+// Both are functions of the agent's own bytes (its point, flags,
+// contended lock and the locks it owns), which no other agent's step
+// changes, and the masks only grow: when they hold before and after a step
+// of ag, the step changes the property's value in no state the other
+// agents lead to.
+func (c *core) porAttemptsRecorded(s []byte, ag int) bool {
+	d := c.spec.Locks.d
+	if !d.used {
+		return true
+	}
+	v := View{w: c, b: s}
+	if v.lkFinished(ag) {
+		return true
+	}
+	if v.lkSigDepth(ag) > 0 && v.lkAcquiring(ag)&^s[d.ldSig] != 0 {
+		return false
+	}
+	if v.lkWaiting(ag) {
+		h := v.lkHeld(ag)
+		if v.lkHas(ag, lkReclaim) {
+			h |= lkFSReclaim
+		}
+		w := s[d.ldWait]
+		if !c.spec.Locks.NoLockdepPriming {
+			w |= d.resvMask | lkFSReclaim
+		}
+		if h&^w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// lkInContainer reports whether op signals or waits for a fence that is a
+// container or a member of one: dma_fence_signal then runs the containers'
+// callbacks (lkCascade) and a wait enables signalling on the members
+// (lkEnable), writing other fences' bytes: no footprint is kept for them.
+func (c *core) lkInContainer(op Call) bool {
+	switch op.Kind {
+	case lkFenceSignal, lkFenceSignalLocked, lkFenceWait, lkAddCallback, lkAddCallbackENOENT:
+	default:
+		return false
+	}
+	fs := c.spec.Locks.Fences
+	if fs[op.Obj].Container != NotContainer {
+		return true
+	}
+	for _, g := range fs {
+		if g.Members&(1<<op.Obj) != 0 {
+			return true
+		}
+	}
+	return false
 }
