@@ -121,6 +121,9 @@ func (s *VMSpec) validate(w *Spec) error {
 	}
 	uses := false
 	for _, a := range w.Agents {
+		if stmtMakes(a.Program, isVMChainKind) {
+			return fmt.Errorf("agent %s makes calls of three VMs: declare the VMs (a vms section)", a.Name)
+		}
 		if stmtUsesFamily(a.Program, famVM) {
 			uses = true
 		}
@@ -151,39 +154,45 @@ func (s *VMSpec) validate(w *Spec) error {
 
 // stmtUsesFamily reports whether a program makes a call of family fam.
 func stmtUsesFamily(st Stmt, fam int) bool {
+	return stmtMakes(st, func(k CallKind) bool { return familyOf(k) == fam })
+}
+
+// stmtMakes reports whether a program makes a call whose kind is (any)
+// kind.
+func stmtMakes(st Stmt, kind func(CallKind) bool) bool {
 	switch st := st.(type) {
 	case Call:
-		return familyOf(st.Kind) == fam
+		return kind(st.Kind)
 	case Atomic:
 		for _, c := range st {
-			if familyOf(c.Kind) == fam {
+			if kind(c.Kind) {
 				return true
 			}
 		}
 	case Seq:
 		for _, x := range st {
-			if stmtUsesFamily(x, fam) {
+			if stmtMakes(x, kind) {
 				return true
 			}
 		}
 	case Choose:
 		for _, x := range st {
-			if stmtUsesFamily(x, fam) {
+			if stmtMakes(x, kind) {
 				return true
 			}
 		}
 	case Forever:
 		for _, x := range st {
-			if stmtUsesFamily(x, fam) {
+			if stmtMakes(x, kind) {
 				return true
 			}
 		}
 	case Repeat:
-		return stmtUsesFamily(st.Body, fam)
+		return stmtMakes(st.Body, kind)
 	case Loop:
-		return stmtUsesFamily(st.Body, fam)
+		return stmtMakes(st.Body, kind)
 	case When:
-		return stmtUsesFamily(st.Body, fam)
+		return stmtMakes(st.Body, kind)
 	}
 	return false
 }

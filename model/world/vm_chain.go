@@ -196,8 +196,14 @@ func (s *VMChainSpec) ownerRecs() uint8 {
 }
 
 // argChainVM is one of the three VMs of a world with a "vms" section.
+// Without the section there is none: the error says to declare it.
 var argChainVM = Arg{Form: "VM", What: "a VM of the vms section (vm-a, vm-b, vm-c)",
-	Names: func(*Spec) []string { return chainVMNames[:] },
+	Names: func(s *Spec) []string {
+		if !s.VMs.used() {
+			return nil
+		}
+		return chainVMNames[:]
+	},
 	Parse: func(s *Spec, t string) (int, bool) {
 		i := slices.Index(chainVMNames[:], t)
 		return i, i >= 0 && s.VMs.used()
