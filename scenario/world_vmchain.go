@@ -15,12 +15,14 @@ import (
 //	  shape: fan-out                 # or re-export
 //	  exporter-records: per-importer # fan-out: one-flag (one record, its imports a flag)
 //	  re-export: hold-import         # re-export: forward-grants (vm-b keeps no reference)
+//	  write-fences: every-hop        # re-export, optional: vm-c writes and vm-a reads; one-hop
+//	                                 # (vm-b keeps the proxy of vm-c's write fence to itself)
 //
 // A world with this section makes the three VMs' calls and none of the
 // two-VM "vm" section's.
 
 var (
-	vmsFields          = []string{"shape", "exporter-records", "re-export"}
+	vmsFields          = []string{"shape", "exporter-records", "re-export", "write-fences"}
 	vmsRecordsNames    = []string{"one-flag", "per-importer"}
 	vmsReexportNames   = []string{"forward-grants", "hold-import"}
 	vmsShapeNamesCache = world.VMChainShapeNames()
@@ -58,6 +60,12 @@ func (f *fileReader) vmsSection(n *yaml.Node, s *world.Spec) {
 		}
 		v.HoldImport = f.choice(re, "re-export design", vmsReexportNames) == 1
 	}
+	if x, ok := m["write-fences"]; ok {
+		if v.Shape != world.VMReExport {
+			f.fail(x, "vms: write-fences: vm-c's write fence travels up a re-export chain; a fan-out has none")
+		}
+		v.Fences = world.VMChainFences(1 + f.choice(x, "write-fence propagation", world.VMChainFenceNames()))
+	}
 	if s.VM != (world.VMSpec{}) {
 		f.fail(n, "vms: a world of three VMs has no two-VM vm section")
 	}
@@ -94,6 +102,9 @@ func writeVMsSection(s *world.Spec) (*yaml.Node, error) {
 		add("exporter-records", vmsRecordsNames[b2i(v.PerImporter)])
 	case world.VMReExport:
 		add("re-export", vmsReexportNames[b2i(v.HoldImport)])
+		if v.Fences != world.ChainNoWrites {
+			add("write-fences", v.Fences.String())
+		}
 	}
 	return n, nil
 }

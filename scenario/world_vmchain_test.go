@@ -24,6 +24,10 @@ func TestVMsSectionErrors(t *testing.T) {
 		{"no vms section", prog, `w.yaml:5:36: HYPER_DMABUF_EXPORT_REMOTE(VM, VM): argument 1 must be a VM of the vms section (vm-a, vm-b, vm-c) (the world has none), not "vm-a"`},
 		{"unknown VM", "vms: {shape: fan-out, exporter-records: one-flag}\n" + strings.Replace(prog, "EXPORT_FD(vm-b)", "EXPORT_FD(vm-d)", 1),
 			`HYPER_DMABUF_EXPORT_FD`},
+		{"write fences in a fan-out", "vms: {shape: fan-out, exporter-records: one-flag, write-fences: one-hop}\n",
+			`w.yaml:2:65: vms: write-fences: vm-c's write fence travels up a re-export chain; a fan-out has none`},
+		{"unknown write-fence propagation", "vms: {shape: re-export, re-export: hold-import, write-fences: one-hp}\n",
+			`w.yaml:2:63: unknown write-fence propagation "one-hp" (did you mean "one-hop"?)`},
 		{"valid", "vms: {shape: fan-out, exporter-records: per-importer}\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

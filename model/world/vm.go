@@ -237,7 +237,7 @@ const (
 
 const numVMCalls = int(vmEndCalls & 0xff)
 
-var vmCallDefs = [vmChainEnd & 0xff]callDef{
+var vmCallDefs = [vmChainFencesEnd & 0xff]callDef{
 	KVMExport & 0xff:          {name: "HYPER_DMABUF_EXPORT_REMOTE", kernel: "hyper_dmabuf RFC v2: hyper_dmabuf_ioctl.c: hyper_dmabuf_export_remote_ioctl (xen-zcopy: grant references through the display protocol)", steps: 1},
 	KVMSubmitFrame & 0xff:     {name: "submit frame write", kernel: "drivers/dma-buf/dma-resv.c: dma_resv_add_fence(DMA_RESV_USAGE_WRITE) at the producer's job submission; the frame notification", steps: 1},
 	KVMFrameDone & 0xff:       {name: "dma_fence_signal", kernel: "drivers/dma-buf/dma-fence.c: dma_fence_signal at the write's completion", steps: 1},
@@ -266,6 +266,11 @@ var vmCallDefs = [vmChainEnd & 0xff]callDef{
 	KVMChainUnexport & 0xff: vmChainCallDefs[1],
 	KVMChainImport & 0xff:   vmChainCallDefs[2],
 	KVMChainRelease & 0xff:  vmChainCallDefs[3],
+	// vm-c's write and vm-a's reader (vm_chain_fences.go).
+	KVMChainWrite & 0xff:     vmChainFenceCallDefs[0],
+	KVMChainWriteDone & 0xff: vmChainFenceCallDefs[1],
+	KVMChainBegin & 0xff:     vmChainFenceCallDefs[2],
+	KVMChainRead & 0xff:      vmChainFenceCallDefs[3],
 }
 
 // Constructors, named after the calls.

@@ -84,6 +84,9 @@ type VMChainSpec struct {
 	// (hyper_dmabuf_export_remote_ioctl's dma_buf_get); otherwise vm-b
 	// forwards vm-a's grant references to vm-c and keeps no reference.
 	HoldImport bool
+	// Fences (re-export): how far vm-c's write fence travels up the
+	// chain (vm_chain_fences.go); ChainNoWrites: vm-c writes nothing.
+	Fences VMChainFences
 }
 
 // used reports whether the world declares the three VMs.
@@ -97,6 +100,10 @@ func (s *VMChainSpec) validate() error {
 		return fmt.Errorf("vms: per-importer records are the fan-out's choice")
 	case s.HoldImport && s.Shape != VMReExport:
 		return fmt.Errorf("vms: holding the import is the re-export's choice")
+	case s.Fences >= numVMChainFences:
+		return fmt.Errorf("vms: unknown write-fence propagation %d", s.Fences)
+	case s.Fences != ChainNoWrites && s.Shape != VMReExport:
+		return fmt.Errorf("vms: write fences travel up a re-export chain")
 	}
 	return nil
 }
@@ -119,7 +126,9 @@ const (
 	vmChainEnd
 )
 
-func isVMChainKind(k CallKind) bool { return k >= KVMChainExport && k < vmChainEnd }
+// isVMChainKind: a call of the three VMs, vm-c's write and vm-a's reader
+// (vm_chain_fences.go) included.
+func isVMChainKind(k CallKind) bool { return k >= KVMChainExport && k < vmChainFencesEnd }
 
 var vmChainCallDefs = [...]callDef{
 	{name: "HYPER_DMABUF_EXPORT_REMOTE", kernel: "hyper_dmabuf_ioctl.c: hyper_dmabuf_export_remote_ioctl (a record per buffer and remote domain: hyper_dmabuf_find_hid_exported(dma_buf, rdomid); dma_buf_get, dma_buf_attach, dma_buf_map_attachment; gnttab_grant_foreign_access)", steps: 1},
@@ -246,8 +255,11 @@ var vmChainAtoms = []Atom{
 
 // vmChainCallName renders a call of the three VMs.
 func (c *core) vmChainCallName(call Call) string {
-	d := &vmChainCallDefs[call.Kind-KVMChainExport]
 	by, to := chainVMNames[call.Obj%3], chainVMNames[call.N%3]
+	if isVMChainFenceKind(call.Kind) {
+		return by + ": " + vmChainFenceCallDefs[call.Kind-KVMChainWrite].name
+	}
+	d := &vmChainCallDefs[call.Kind-KVMChainExport]
 	switch call.Kind {
 	case KVMChainExport:
 		if call.Obj == ChainVMB {
@@ -265,12 +277,15 @@ func (c *core) vmChainCallName(call Call) string {
 // vmChainCheckCall rejects a call the world's VMs cannot make.
 func (c *core) vmChainCheckCall(call Call) error {
 	s := &c.spec.VMs
+	if call.Obj < 0 || call.Obj > ChainVMC {
+		return fmt.Errorf("%s: no VM %d", c.callName(call, 0), call.Obj)
+	}
+	if isVMChainFenceKind(call.Kind) {
+		return c.vmChainFenceCheckCall(call)
+	}
 	name := vmChainCallDefs[call.Kind-KVMChainExport].name
 	if !s.used() {
 		return fmt.Errorf("%s: declare the VMs (a vms section)", name)
-	}
-	if call.Obj < 0 || call.Obj > ChainVMC {
-		return fmt.Errorf("%s: no VM %d", name, call.Obj)
 	}
 	switch call.Kind {
 	case KVMChainExport, KVMChainUnexport:

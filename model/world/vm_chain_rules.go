@@ -21,6 +21,8 @@ type chainState struct {
 	Rec [3]uint8
 	// Imp are the VMs' imports (imp* bits), by VM; vm-a's is unused.
 	Imp [3]uint8
+	// Write is vm-c's write and vm-a's reader (vm_chain_fences.go).
+	Write uint8
 }
 
 const chainStateSize = int(unsafe.Sizeof(chainState{}))
@@ -71,6 +73,9 @@ func (v View) chainExportedTo(y int) bool {
 
 // vmChainEnabled is callEnabled for the three VMs.
 func (v View) vmChainEnabled(c Call) bool {
+	if isVMChainFenceKind(c.Kind) {
+		return v.vmChainFenceEnabled(c)
+	}
 	sp := &v.w.spec.VMs
 	s := v.chain()
 	switch c.Kind {
@@ -97,6 +102,10 @@ func (v View) vmChainEnabled(c Call) bool {
 // vmChainApply performs a call of the three VMs; a monitor then flags
 // pages given back while a VM maps them, whatever step gave them back.
 func (v View) vmChainApply(c Call) {
+	if isVMChainFenceKind(c.Kind) {
+		v.vmChainFenceApply(c)
+		return
+	}
 	sp := &v.w.spec.VMs
 	s := v.chain()
 	switch c.Kind {
@@ -181,7 +190,7 @@ func (c *core) vmChainProps() []propDef {
 	if c.vmUses(KVMChainUnexport) {
 		props = append(props, propDef{name: VMFreedAfterUse, exp: statespace.Sometimes, holds: func(v View) bool { return v.chain().Flags&chainCoverFreed != 0 }})
 	}
-	return props
+	return append(props, c.vmChainFenceProps()...)
 }
 
 var expPhaseNames = [4]string{"not shared", "valid", "unexported (valid = false)", "cleaned up (grants ended)"}
@@ -218,12 +227,16 @@ func (c *core) vmChainDescribe(v View, add func(name, value string)) {
 		}
 		add(chainVMNames[y]+".import", strings.Join(parts, ", "))
 	}
+	c.vmChainFenceDescribe(v, add)
 }
 
 // vmChainExplain narrates crossvm-no-page-use-after-free in a world of
 // three VMs: the step that gave the pages back and why the exporter
 // thought nobody mapped them.
 func (c *core) vmChainExplain(t *trail, property string) (string, bool) {
+	if property == VMNoStaleRead {
+		return c.vmChainStaleRead(t)
+	}
 	if property != VMNoUseAfterFree {
 		return "", false
 	}

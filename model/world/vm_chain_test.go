@@ -98,3 +98,36 @@ func TestVMsRefuseWhatTheirShapeCannotDo(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteFenceTravelsEveryHop: implicit sync across VMs is a proxy of the
+// importer's write fence in its exporter's dma_resv
+// (dma_resv_add_fence(DMA_RESV_USAGE_WRITE)), which the exporter's
+// dma_buf_begin_cpu_access waits for (drivers/dma-buf/dma-buf.c →
+// dma_resv_wait_timeout). Down a chain, a proxy that stops at vm-b leaves
+// vm-a's dma_resv empty and vm-a reads before vm-c's write landed; each hop
+// forwarding it holds.
+func TestWriteFenceTravelsEveryHop(t *testing.T) {
+	spec := builtinSpec(t, "crossvm-reexport-chain-fence-one-hop")
+	only := func(spec world.Spec) *statespace.Result {
+		m, err := world.Build(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := world.Check(m, statespace.Options{Only: []string{world.VMNoStaleRead}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := only(spec); r.Violation == nil || len(r.Violation.Trace.Steps)-1 != 7 {
+		t.Fatalf("one hop: %v; want a stale read in 7 steps", r.Status)
+	}
+	spec.VMs.Fences = world.ChainFenceEveryHop
+	if r := only(spec); r.Status != statespace.StatusOK {
+		t.Errorf("every hop: %v; want it to hold", r.Status)
+	}
+	spec.VMs.Fences = world.ChainNoWrites
+	if _, err := world.Build(spec); err == nil || !strings.Contains(err.Error(), "write-fences") {
+		t.Errorf("a write without write-fences: Build error %v, want one naming write-fences", err)
+	}
+}
