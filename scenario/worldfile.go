@@ -20,7 +20,7 @@ import (
 
 // worldFields are the top-level fields of a world file.
 var worldFields = []string{"model", "name", "description", "params", "arch", "backing", "lines", "writes", "cpu-cache", "exporter",
-	"dma-api-syncs-device-caches", "devices", "fence", "locks", "vm", "p2p", "life", "symmetry", "agents", "invariants",
+	"dma-api-syncs-device-caches", "devices", "fence", "locks", "vm", "vms", "p2p", "life", "symmetry", "agents", "invariants",
 	"properties", "max-states", "max-depth", "expect"}
 
 // familySections read the other families' object declarations, each in
@@ -34,6 +34,7 @@ var familySections = []struct {
 	{"fence", (*fileReader).fenceSection},
 	{"locks", (*fileReader).lockSection},
 	{"vm", (*fileReader).vmSection},
+	{"vms", (*fileReader).vmsSection},
 	{"p2p", (*fileReader).p2pSection},
 	{"life", (*fileReader).lifeSection},
 }
@@ -178,7 +179,7 @@ func (f *fileReader) worldFile(top *yaml.Node, fields map[string]*yaml.Node, opt
 	if n, ok := fields["invariants"]; ok {
 		spec.Invariants = f.invariants(n, &spec)
 	}
-	for _, sec := range []struct{ key, family string }{{"fence", "fence"}, {"locks", "lock"}, {"vm", "vm"}, {"p2p", "p2p"}, {"life", "life"}} {
+	for _, sec := range []struct{ key, family string }{{"fence", "fence"}, {"locks", "lock"}, {"vm", "vm"}, {"vms", "vm"}, {"p2p", "p2p"}, {"life", "life"}} {
 		if _, ok := fields[sec.key]; ok && f.err == nil && !spec.UsesFamily(sec.family) {
 			f.fail(keyOf(top, sec.key), "%s: no agent makes a call of the %s family, so the section would change nothing", sec.key, sec.family)
 		}

@@ -58,7 +58,7 @@ func WorldYAML(s world.Spec, description string, expect []Expectation) ([]byte, 
 	for _, w := range []struct {
 		key   string
 		write func(*world.Spec) (*yaml.Node, error)
-	}{{"fence", writeFenceSection}, {"locks", writeLocksSection}, {"vm", writeVMSection}, {"p2p", writeP2PSection}, {"life", writeLifeSection}} {
+	}{{"fence", writeFenceSection}, {"locks", writeLocksSection}, {"vm", writeVMSection}, {"vms", writeVMsSection}, {"p2p", writeP2PSection}, {"life", writeLifeSection}} {
 		n, err := w.write(&s)
 		if err != nil {
 			return nil, err

@@ -123,7 +123,7 @@ func devAtom(f func(View, int) bool) func(string, []int, []string) Expr {
 // atoms lists every atom: each family's table (fenceAtoms, ... in the
 // family's files).
 func atoms() []Atom {
-	return slices.Concat(cacheAtoms, fenceAtoms, lockAtoms, vmAtoms, p2pAtoms, lifeAtoms)
+	return slices.Concat(cacheAtoms, fenceAtoms, lockAtoms, vmAtoms, vmChainAtoms, p2pAtoms, lifeAtoms)
 }
 
 // AtomNames returns the names of the expression language's atoms.

@@ -30,6 +30,8 @@ type layout struct {
 	fence fenceLay
 	// vm is the offset of the vm family's section (vmState), or -1.
 	vm int
+	// vmChain is the offset of the three VMs' section (chainState), or -1.
+	vmChain int
 	// life is the life family's section (life_state.go).
 	life lifeLay
 }

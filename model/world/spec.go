@@ -50,6 +50,8 @@ type Spec struct {
 	Locks LockSpec
 	VM    VMSpec
 	P2P   P2PSpec
+	// VMs declares three VMs sharing one buffer (vm_chain.go).
+	VMs VMChainSpec
 	// Life declares the life family's objects and fds (life.go).
 	Life LifeSpec
 }

@@ -142,7 +142,7 @@ var cacheSyntaxes = []Syntax{
 // syntaxes lists every call a scenario file can write: each family's
 // table (fenceSyntaxes, ... in the family's files).
 func syntaxes() []Syntax {
-	return slices.Concat(cacheSyntaxes, fenceSyntaxes, lockSyntaxes, vmSyntaxes, p2pSyntaxes, lifeSyntaxes, rcuSyntaxes)
+	return slices.Concat(cacheSyntaxes, fenceSyntaxes, lockSyntaxes, vmChainSyntaxes, vmChainFenceSyntaxes, vmSyntaxes, p2pSyntaxes, lifeSyntaxes, rcuSyntaxes)
 }
 
 // CallNames returns every call name a scenario file can use, sorted and

@@ -113,8 +113,17 @@ func (s *VMSpec) acked() bool { return s.Design != XenZcopy && s.Acked }
 func (s *VMSpec) remoteOps() bool { return s.Design != XenZcopy }
 
 func (s *VMSpec) validate(w *Spec) error {
+	if w.VMs.used() {
+		if *s != (VMSpec{}) {
+			return fmt.Errorf("vm: a world of three VMs (vms) has no two-VM rings or designs")
+		}
+		return w.VMs.validate() // a world of three VMs (vm_chain.go)
+	}
 	uses := false
 	for _, a := range w.Agents {
+		if stmtMakes(a.Program, isVMChainKind) {
+			return fmt.Errorf("agent %s makes calls of three VMs: declare the VMs (a vms section)", a.Name)
+		}
 		if stmtUsesFamily(a.Program, famVM) {
 			uses = true
 		}
@@ -145,39 +154,45 @@ func (s *VMSpec) validate(w *Spec) error {
 
 // stmtUsesFamily reports whether a program makes a call of family fam.
 func stmtUsesFamily(st Stmt, fam int) bool {
+	return stmtMakes(st, func(k CallKind) bool { return familyOf(k) == fam })
+}
+
+// stmtMakes reports whether a program makes a call whose kind is (any)
+// kind.
+func stmtMakes(st Stmt, kind func(CallKind) bool) bool {
 	switch st := st.(type) {
 	case Call:
-		return familyOf(st.Kind) == fam
+		return kind(st.Kind)
 	case Atomic:
 		for _, c := range st {
-			if familyOf(c.Kind) == fam {
+			if kind(c.Kind) {
 				return true
 			}
 		}
 	case Seq:
 		for _, x := range st {
-			if stmtUsesFamily(x, fam) {
+			if stmtMakes(x, kind) {
 				return true
 			}
 		}
 	case Choose:
 		for _, x := range st {
-			if stmtUsesFamily(x, fam) {
+			if stmtMakes(x, kind) {
 				return true
 			}
 		}
 	case Forever:
 		for _, x := range st {
-			if stmtUsesFamily(x, fam) {
+			if stmtMakes(x, kind) {
 				return true
 			}
 		}
 	case Repeat:
-		return stmtUsesFamily(st.Body, fam)
+		return stmtMakes(st.Body, kind)
 	case Loop:
-		return stmtUsesFamily(st.Body, fam)
+		return stmtMakes(st.Body, kind)
 	case When:
-		return stmtUsesFamily(st.Body, fam)
+		return stmtMakes(st.Body, kind)
 	}
 	return false
 }
@@ -222,7 +237,7 @@ const (
 
 const numVMCalls = int(vmEndCalls & 0xff)
 
-var vmCallDefs = [numVMCalls]callDef{
+var vmCallDefs = [vmChainFencesEnd & 0xff]callDef{
 	KVMExport & 0xff:          {name: "HYPER_DMABUF_EXPORT_REMOTE", kernel: "hyper_dmabuf RFC v2: hyper_dmabuf_ioctl.c: hyper_dmabuf_export_remote_ioctl (xen-zcopy: grant references through the display protocol)", steps: 1},
 	KVMSubmitFrame & 0xff:     {name: "submit frame write", kernel: "drivers/dma-buf/dma-resv.c: dma_resv_add_fence(DMA_RESV_USAGE_WRITE) at the producer's job submission; the frame notification", steps: 1},
 	KVMFrameDone & 0xff:       {name: "dma_fence_signal", kernel: "drivers/dma-buf/dma-fence.c: dma_fence_signal at the write's completion", steps: 1},
@@ -246,6 +261,16 @@ var vmCallDefs = [numVMCalls]callDef{
 	KVMRunJob & 0xff:          {name: "run_job", kernel: "drm_sched_backend_ops.run_job: the DMA read", steps: 1},
 	KVMRetransmit & 0xff:      {name: "retransmit", kernel: "a reply timeout in sync_request (hyper_dmabuf polls with a timeout; here it retransmits)", steps: 1},
 	KVMRingLose & 0xff:        {name: "ring loses a message", kernel: "a lossy transport (adversary)", steps: 1},
+	// The three VMs (vm_chain.go).
+	KVMChainExport & 0xff:   vmChainCallDefs[0],
+	KVMChainUnexport & 0xff: vmChainCallDefs[1],
+	KVMChainImport & 0xff:   vmChainCallDefs[2],
+	KVMChainRelease & 0xff:  vmChainCallDefs[3],
+	// vm-c's write and vm-a's reader (vm_chain_fences.go).
+	KVMChainWrite & 0xff:     vmChainFenceCallDefs[0],
+	KVMChainWriteDone & 0xff: vmChainFenceCallDefs[1],
+	KVMChainBegin & 0xff:     vmChainFenceCallDefs[2],
+	KVMChainRead & 0xff:      vmChainFenceCallDefs[3],
 }
 
 // Constructors, named after the calls.
@@ -395,6 +420,9 @@ var vmNames = [2]string{"vm-a", "vm-b"}
 
 // vmCallName renders a vm-family call with its arguments.
 func (c *core) vmCallName(call Call, step int) string {
+	if isVMChainKind(call.Kind) {
+		return c.vmChainCallName(call)
+	}
 	d := &vmCallDefs[call.Kind&0xff]
 	switch call.Kind {
 	case KVMExport:
@@ -433,6 +461,12 @@ func (c *core) vmCallName(call Call, step int) string {
 
 // vmCheckCall checks a vm-family call's arguments.
 func (c *core) vmCheckCall(call Call) error {
+	if isVMChainKind(call.Kind) {
+		return c.vmChainCheckCall(call)
+	}
+	if c.spec.VMs.used() {
+		return fmt.Errorf("%s: a world of three VMs (vms) makes their calls only", c.callName(call, 0))
+	}
 	i := int(call.Kind & 0xff)
 	if i >= numVMCalls {
 		return fmt.Errorf("unknown vm call %d", i)

@@ -64,6 +64,9 @@ type vmLoss struct {
 
 // vmExplain is the vm family's narration (a familyExplain).
 func (c *core) vmExplain(t *trail, property string) (string, bool) {
+	if c.lay.vmChain >= 0 {
+		return c.vmChainExplain(t, property)
+	}
 	if c.lay.vm < 0 {
 		return "", false
 	}

@@ -30,7 +30,11 @@ const (
 // vmLayout places the family's section: one vmState when the programs
 // make vm calls.
 func vmLayout(c *core, l *layout, take func(n int) int) {
-	l.vm = -1
+	l.vm, l.vmChain = -1, -1
+	if c.spec.VMs.used() {
+		l.vmChain = take(chainStateSize) // three VMs (vm_chain.go)
+		return
+	}
 	if c.uses[famVM] || c.vmUsed() {
 		l.vm = take(vmStateSize)
 	}
@@ -82,6 +86,9 @@ func (c *core) vmRequests() []uint8 {
 // operation vm-b waits for (and INVALIDATE when move_notify waits), one
 // per proxy fence.
 func (c *core) vmProps() []propDef {
+	if c.lay.vmChain >= 0 {
+		return c.vmChainProps()
+	}
 	if c.lay.vm < 0 {
 		return nil
 	}
@@ -391,6 +398,9 @@ var vmUserNames = [...]string{
 // vmDescribe renders the family's objects for traces: what the programs
 // use.
 func (c *core) vmDescribe(v View, add func(name, value string)) {
+	if c.lay.vmChain >= 0 {
+		c.vmChainDescribe(v, add)
+	}
 	if c.lay.vm < 0 {
 		return
 	}

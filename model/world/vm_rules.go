@@ -278,6 +278,9 @@ func (v View) remove(r *[MaxRingCap]uint8, m uint8) {
 
 // vmEnabled is callEnabled for the vm family.
 func (v View) vmEnabled(ag int, c Call, step int) bool {
+	if isVMChainKind(c.Kind) {
+		return v.vmChainEnabled(c)
+	}
 	sp := &v.w.spec.VM
 	s := v.vm()
 	switch c.Kind {
@@ -443,6 +446,10 @@ func cleanup(s *vmState) {
 // vmApply performs a vm-family call. A monitor then flags pages freed
 // while vm-b still has them mapped, whatever call did it.
 func (v View) vmApply(ag int, c Call, step int) {
+	if isVMChainKind(c.Kind) {
+		v.vmChainApply(c)
+		return
+	}
 	s := v.vm()
 	v.vmDo(s, c)
 	if s.Pages&pagesFreed != 0 && s.canAccess() {
