@@ -43,4 +43,3 @@ func (a *App) cmdGraph(args []string, stdout io.Writer) error {
 	}
 	return traces.WriteGraphDOT(stdout, sc.Name+" ("+vals.String()+")", g)
 }
-

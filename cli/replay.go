@@ -106,4 +106,3 @@ func (a *App) cmdExport(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s: go test ./regress replays it\n", p)
 	return nil
 }
-

@@ -75,4 +75,3 @@ func cmdExplain(args []string, stdout io.Writer) error {
 	}
 	return nil
 }
-

@@ -120,4 +120,3 @@ carried in the binary), then the other scenario files of scenarios/
 (marked [file: ...]; run them as 'check run scenarios/NAME.yaml'), or
 every property with the first sentence of its documentation, one per line.
 `
-
