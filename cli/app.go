@@ -89,10 +89,9 @@ type Command struct {
 	// when it is a UsageError); ErrHelp means the help was printed (exit
 	// 0).
 	Run func(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error)
-	// Usage is the command's entry in the generated top-level help,
-	// "CMD ARGS   what it does" (indented by two spaces, lines joined by
-	// newlines).
-	Usage string
+	// Synopsis is its arguments in the generated top-level help
+	// ("MODEL [flags]"), Summary what it does, in one line.
+	Synopsis, Summary string
 }
 
 // New returns an App named name (the command's name in its help and
@@ -198,39 +197,35 @@ func (a *App) command(name string) *Command {
 	return nil
 }
 
-const usage = `usage:
-  check run SCENARIO [flags]   check a model exhaustively (a registered name, or a
-                               scenario file FILE.yaml that names one)
-  check list [properties]      list the models (or their properties), one per line
-  check replay FILE.json       re-execute a saved counterexample and confirm it
-  check graph SCENARIO [--set k=v ...] [--max-states N]
-                               print the whole state space as DOT (small ones only)
-  check export FILE.json [DIR] turn a counterexample into a regression test
-                               (a datadriven script in DIR, default regress/testdata)
-  check explore SCENARIO [--set k=v ...] [--addr 127.0.0.1:0]
-                               serve an interactive explorer of the state space on a
-                               loopback address
-`
+// commands are the standard commands in the generated help: the synopsis
+// after the program's name, and what the command does.
+var commands = [][2]string{
+	{"run SCENARIO [flags]", "check a model exhaustively (a registered name, or a scenario file FILE.yaml that names one)"},
+	{"list [properties]", "list the models (or their properties), one per line"},
+	{"replay FILE.json", "re-execute a saved counterexample and confirm it"},
+	{"graph SCENARIO [--set k=v ...] [--max-states N]", "print the whole state space as DOT (small ones only)"},
+	{"export FILE.json [DIR]", "turn a counterexample into a regression test (a datadriven script in DIR, default regress/testdata)"},
+	{"explore SCENARIO [--set k=v ...] [--addr 127.0.0.1:0]", "serve an interactive explorer of the state space on a loopback address"},
+}
 
-const usageEnd = `  check help [COMMAND]         show this help, or a command's
-
-Run 'check COMMAND --help' (or 'check help COMMAND') for a command's flags.
-Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
-`
-
-// usage is the top-level help.
+// usage is the top-level help: a.Usage, or one made of the standard
+// commands and a.Commands.
 func (a *App) usage() string {
 	if a.Usage != "" {
 		return a.Usage
 	}
 	var b strings.Builder
-	b.WriteString(a.named(usage))
-	for _, c := range a.Commands {
-		for _, l := range strings.Split(strings.TrimRight(c.Usage, "\n"), "\n") {
-			b.WriteString("  " + l + "\n")
-		}
+	b.WriteString("usage:\n")
+	entry := func(syn, what string) { fmt.Fprintf(&b, "  %s %s\n      %s\n", a.Name, syn, what) }
+	for _, c := range commands {
+		entry(c[0], c[1])
 	}
-	b.WriteString(a.named(usageEnd))
+	for _, c := range a.Commands {
+		entry(c.Name+" "+c.Synopsis, c.Summary)
+	}
+	entry("help [COMMAND]", "show this help, or a command's")
+	fmt.Fprintf(&b, "\nRun '%[1]s COMMAND --help' (or '%[1]s help COMMAND') for a command's flags.\n", a.Name)
+	b.WriteString("Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.\n")
 	return b.String()
 }
 

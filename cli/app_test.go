@@ -57,8 +57,9 @@ func TestBoundedRunOfARegisteredModelIsIncomplete(t *testing.T) {
 func TestExtraCommands(t *testing.T) {
 	app := lockApp()
 	app.Commands = []cli.Command{{
-		Name:  "count",
-		Usage: "count MODEL                  print the number of states",
+		Name:     "count",
+		Synopsis: "MODEL",
+		Summary:  "print the number of states",
 		Run: func(_ context.Context, args []string, stdout, _ io.Writer) (int, error) {
 			pos, err := cli.ParseFlags(flag.NewFlagSet("lockcheck count", flag.ContinueOnError), "usage: lockcheck count MODEL\n", args, stdout)
 			if err != nil {
@@ -80,7 +81,7 @@ func TestExtraCommands(t *testing.T) {
 	if code, out, errs := runApp(app, "help", "count"); code != 0 || out != "usage: lockcheck count MODEL\n" || errs != "" {
 		t.Errorf("help count: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	if _, out, _ := runApp(app, "help"); !strings.Contains(out, "\n  count MODEL ") || !strings.Contains(out, "\n  lockcheck help [COMMAND]") {
+	if _, out, _ := runApp(app, "help"); !strings.Contains(out, "\n  lockcheck count MODEL\n      print the number of states\n  lockcheck help [COMMAND]\n") {
 		t.Errorf("help does not list count before help:\n%s", out)
 	}
 	if code, _, errs := runApp(app, "review"); code != cli.ExitUsage || !strings.Contains(errs, `unknown command "review"`) {

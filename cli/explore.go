@@ -16,14 +16,15 @@ import (
 const exploreHelp = `usage: check explore SCENARIO [--set k=v ...] [--addr 127.0.0.1:0]
 
 Serve an interactive explorer of a scenario's state space (docs/explore.md):
-SCENARIO is a registered model's name ('check list') or a scenario file FILE.yaml. It
-listens on a loopback address only, prints the page's address and serves
-until interrupted (Ctrl-C: exit 0); it opens no browser. The page shows the
-current state, the actions enabled there as kernel calls and every
-property's verdict there; it takes a step, goes back, jumps to a property's
-shortest counterexample or steps through a saved trace (the JSON of
-'check run --trace-out FILE.json' or 'check run --json'). The address names
-the path taken: send it, and the same state opens.
+SCENARIO is a registered model's name ('check list') or a scenario file
+FILE.yaml. It listens on a loopback address only, prints the page's address
+and serves until interrupted (Ctrl-C: exit 0); it opens no browser. The
+page shows the current state, the actions enabled there (kernel calls, in
+the DMA-buf world) and every property's verdict there; it takes a step,
+goes back, jumps to a property's shortest counterexample or steps through a
+saved trace (the JSON of 'check run --trace-out FILE.json' or
+'check run --json'). The address names the path taken: send it, and the
+same state opens.
 `
 
 // cmdExplore serves the explorer of a scenario until ctx is done.

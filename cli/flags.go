@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// ErrHelp: the user asked for a command's help with -h or --help, and it
-// has been printed on stdout (exit 0).
+// ErrHelp is the error of a command whose help the user asked for with -h
+// or --help: ParseFlags has printed it on stdout, and the command exits 0.
 var ErrHelp = errors.New("help printed")
 
 // flagError is a bad flag on the command line: exit 2, with a one-line

@@ -11,7 +11,8 @@ import (
 const graphHelp = `usage: check graph SCENARIO [flags]
 
 Print a small scenario's whole state space as a DOT graph on stdout:
-SCENARIO is a registered model's name ('check list') or a scenario file FILE.yaml.
+SCENARIO is a registered model's name ('check list') or a scenario
+file FILE.yaml.
 `
 
 // cmdGraph prints a small scenario's whole state space as DOT.

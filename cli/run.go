@@ -67,9 +67,8 @@ const runHelp = `usage: check run SCENARIO [flags]
 Check a scenario exhaustively: SCENARIO is a registered model's name
 ('check list') or a scenario file FILE.yaml (one that names a model, with
 scenario: NAME and params:, or a DMA-buf world: docs/scenario-files.md of
-dmabufcheck). Flags and the scenario
-may come in any order; 'check run SCENARIO --help' also lists the
-scenario's parameters.
+dmabufcheck). Flags and the scenario may come in any order;
+'check run SCENARIO --help' also lists the scenario's parameters.
 Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
 `
 
