@@ -5,10 +5,15 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/datadriven"
+
 	"github.com/dmabufcheck/dmabufcheck/cli"
+	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -108,5 +113,47 @@ func TestRegisterRefusesProgrammingErrors(t *testing.T) {
 			}()
 			reg(cli.New("t"))
 		}()
+	}
+}
+
+// A registered model's counterexample exports as a regression script that
+// regress.Run replays against the app's registry, its property's name
+// (with a space) and all.
+func TestExportOfARegisteredModelReplays(t *testing.T) {
+	app, dir := lockApp(), t.TempDir()
+	trace := filepath.Join(dir, "bug.json")
+	if code, _, errs := runApp(app, "run", "lock", "--quiet", "--trace-out", trace); code != cli.ExitViolation {
+		t.Fatalf("run --trace-out: exit %d: %s", code, errs)
+	}
+	if code, out, errs := runApp(app, "export", trace, dir); code != cli.ExitOK || !strings.Contains(out, "lock--mutual-exclusion.txt") {
+		t.Fatalf("export: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "lock--mutual-exclusion.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rest, _ := strings.Cut(string(b), "\n")
+	input, want, _ := strings.Cut(rest, "----\n")
+	cmd, cargs, err := datadriven.ParseLine(head)
+	if err != nil || cmd != "replay" {
+		t.Fatalf("the script's directive %q: %q, %v", head, cmd, err)
+	}
+	args := map[string]string{}
+	for _, a := range cargs {
+		if len(a.Vals) != 1 {
+			t.Fatalf("the script's directive %q: %s has %d values", head, a.Key, len(a.Vals))
+		}
+		args[a.Key] = a.Vals[0]
+	}
+	if got := regress.Run(app.Registry, args, input) + "\n"; got != want || args["property"] != "mutual exclusion" {
+		t.Errorf("regress.Run of %s: %q, want %q (property %q)", head, got, want, args["property"])
+	}
+}
+
+// graph draws a registered model's state space.
+func TestGraphOfARegisteredModel(t *testing.T) {
+	code, out, errs := runApp(lockApp(), "graph", "lock", "--set", "recheck=true")
+	if code != cli.ExitOK || !strings.HasPrefix(out, "digraph") || strings.Count(out, "->") != 12 {
+		t.Errorf("graph lock: exit %d, stderr %q, %d edges (want the 12 transitions):\n%s", code, errs, strings.Count(out, "->"), out)
 	}
 }
