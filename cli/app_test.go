@@ -157,3 +157,21 @@ func TestGraphOfARegisteredModel(t *testing.T) {
 		t.Errorf("graph lock: exit %d, stderr %q, %d edges (want the 12 transitions):\n%s", code, errs, strings.Count(out, "->"), out)
 	}
 }
+
+// A scenario file that names a registered model, with its parameters, is
+// taken where the model's name is.
+func TestScenarioFileNamesARegisteredModel(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fixed.yaml")
+	if err := os.WriteFile(p, []byte("scenario: lock\nparams:\n  recheck: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runApp(lockApp(), "run", p, "--quiet"); code != cli.ExitOK || !strings.HasPrefix(out, "scenario lock (recheck=true)\nresult: ok") {
+		t.Errorf("run %s: exit %d, stderr %q:\n%s", p, code, errs, out)
+	}
+	if err := os.WriteFile(p, []byte("scenario: lock\nparams:\n  recheck: maybe\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runApp(lockApp(), "run", p, "--quiet"); code != cli.ExitUsage || !strings.Contains(errs, p+":3:") {
+		t.Errorf("run %s with a bad value: exit %d, stderr %q; want exit 2 at the file's line", p, code, errs)
+	}
+}
