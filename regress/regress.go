@@ -50,12 +50,21 @@ func Script(d *traces.Document) (string, error) {
 		// directive's value ends at a space.
 		name = strings.ReplaceAll(name, " ", "_")
 	}
-	fmt.Fprintf(&b, "replay scenario=%s property=%s kind=%s init=%d loop=%d", name, d.Property, d.Kind, d.Init, d.Loop)
+	prop, err := directiveValue(d.Property)
+	if err != nil {
+		return "", fmt.Errorf("property %q: %v", d.Property, err)
+	}
+	fmt.Fprintf(&b, "replay scenario=%s property=%s kind=%s init=%d loop=%d", name, prop, d.Kind, d.Init, d.Loop)
 	if d.ScenarioFile != nil {
 		b.WriteString(" file=" + FileName(d))
 	}
 	for _, kv := range scenario.Settings(d.Params) {
-		b.WriteString(" " + kv)
+		k, v, _ := strings.Cut(kv, "=")
+		val, err := directiveValue(v)
+		if err != nil {
+			return "", fmt.Errorf("parameter %s=%q: %v", k, v, err)
+		}
+		b.WriteString(" " + k + "=" + val)
 	}
 	b.WriteString("\n")
 	for _, s := range d.Steps {
@@ -67,6 +76,22 @@ func Script(d *traces.Document) (string, error) {
 	}
 	fmt.Fprintf(&b, "----\n%s\n", Confirmed(d.Property, d.Kind, len(d.Steps)-1))
 	return b.String(), nil
+}
+
+// directiveValue is v as a datadriven directive writes it: as it is, or
+// in parentheses when it holds a space (a property of a model outside this
+// project, "mutual exclusion"), which would end it. A value the directive
+// cannot carry as one value is an error.
+func directiveValue(v string) (string, error) {
+	switch {
+	case strings.HasPrefix(v, "("):
+		return "", fmt.Errorf("a datadriven directive cannot carry a value that starts with '('")
+	case !strings.Contains(v, " "):
+		return v, nil
+	case strings.ContainsAny(v, ",()"):
+		return "", fmt.Errorf("a datadriven directive cannot carry a value with a space and a comma or a parenthesis")
+	}
+	return "(" + v + ")", nil
 }
 
 // BaseName is the name of the script of d, without its extension

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dmabufcheck/dmabufcheck/cli"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 	"github.com/dmabufcheck/dmabufcheck/traces"
@@ -78,13 +79,13 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 	dir := fs.String("traces", filepath.Join("docs", "results"), "write the counterexamples (.txt and .html) to `DIR` (with DIR: default none)")
 	prefix := fs.String("scenarios", "", "only scenarios whose name starts with `PREFIX`")
 	maxStates := uint64(5_000_000)
-	fs.Var(uintFlag{&maxStates, "want a whole number of states (0 = no bound)"}, "max-states", "bound per check, `N` states (a run that hits it is reported incomplete)")
-	pos, err := parseFlags(fs, reviewHelp, args, stdout)
+	fs.Var(cli.UintValue(&maxStates, "want a whole number of states (0 = no bound)"), "max-states", "bound per check, `N` states (a run that hits it is reported incomplete)")
+	pos, err := cli.ParseFlags(fs, reviewHelp, args, stdout)
 	if err != nil {
 		return 0, err
 	}
 	if len(pos) > 1 {
-		return 0, usagef("review takes at most one directory of scenario files")
+		return 0, cli.Usagef("review takes at most one directory of scenario files")
 	}
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
@@ -93,19 +94,19 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 	if len(pos) == 1 {
 		filesDir = pos[0]
 		if st, err := os.Stat(filesDir); err != nil || !st.IsDir() {
-			return 0, usagef("review %s: want a directory of scenario files", filesDir)
+			return 0, cli.Usagef("review %s: want a directory of scenario files", filesDir)
 		}
-		files, err := scenarioFiles(filesDir)
+		files, err := cli.ScenarioFiles(filesDir)
 		if err != nil {
 			return 0, err
 		}
 		if len(files) == 0 {
-			return 0, usagef("review %s: no scenario file (.yaml, .yml) in it", filesDir)
+			return 0, cli.Usagef("review %s: no scenario file (.yaml, .yml) in it", filesDir)
 		}
 		for _, p := range files {
 			sc, vals, opt, err := scenario.LoadFile(reg, p)
 			if err != nil {
-				return 0, usageError{err}
+				return 0, cli.UsageError{Err: err}
 			}
 			if strings.HasPrefix(sc.Name, *prefix) {
 				entries = append(entries, reviewEntry{sc: sc, vals: vals, path: p, opt: opt})

@@ -1,7 +1,6 @@
-package main
+package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -10,23 +9,27 @@ import (
 	"strings"
 
 	"github.com/dmabufcheck/dmabufcheck/scenario"
-	"github.com/dmabufcheck/dmabufcheck/scenarios"
 	"github.com/dmabufcheck/dmabufcheck/traces"
 )
 
 // Scenario files are first-class (issue 17): every command that takes a
 // scenario takes a file, a trace found in a file carries the file's text,
-// and the files of scenarios/ that are not a built-in's are listed beside
-// the built-ins.
+// and the files of App.ScenarioDir that are not a registered model's are
+// listed beside the models.
 
-// scenariosDir is the directory of scenario files that 'check list' lists
-// beside the built-ins (relative to the working directory: the checkout's
-// root).
-const scenariosDir = "scenarios"
+// lookup is the registered model of that name; its error names the
+// models and the command that lists them.
+func (a *App) lookup(name string) (*scenario.Scenario, error) {
+	sc, err := a.Registry.Lookup(name)
+	if err != nil {
+		return nil, usagef("unknown scenario %q (run '%s list' to see them: %s)", name, a.Name, strings.Join(a.Registry.Names(), ", "))
+	}
+	return sc, nil
+}
 
-// isScenarioFile reports whether a command-line scenario names a file
-// rather than a built-in.
-func isScenarioFile(name string) bool {
+// IsScenarioFile reports whether a command-line scenario names a file
+// (FILE.yaml or FILE.yml) rather than a registered model.
+func IsScenarioFile(name string) bool {
 	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
 }
 
@@ -42,26 +45,26 @@ type loadedScenario struct {
 
 // loadScenario resolves a built-in name or a scenario file, then applies
 // the --set settings (a file's parameters are its defaults).
-func loadScenario(reg *scenario.Registry, name string, set []string) (*loadedScenario, error) {
+func (a *App) loadScenario(name string, set []string) (*loadedScenario, error) {
 	l := &loadedScenario{}
-	if !isScenarioFile(name) {
-		sc, err := reg.Lookup(name)
+	if !IsScenarioFile(name) {
+		sc, err := a.lookup(name)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, err
 		}
 		vals, err := sc.Parse(set)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, usageError(err)
 		}
 		l.sc, l.vals = sc, vals
 		return l, nil
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError(err)
 	}
-	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFileWith(reg, name, b, set); err != nil {
-		return nil, usageError{err}
+	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFileWith(a.Registry, name, b, set); err != nil {
+		return nil, usageError(err)
 	}
 	l.file = &traces.ScenarioFile{Path: name, Text: string(b)}
 	return l, nil
@@ -71,33 +74,33 @@ func loadScenario(reg *scenario.Registry, name string, set []string) (*loadedSce
 // scenario file embedded in the trace when it has one (the file may be
 // gone, or changed, since), else the built-in of that name. path names the
 // trace in errors.
-func traceScenario(reg *scenario.Registry, path string, doc *traces.Document) (*scenario.Scenario, scenario.Values, error) {
+func (a *App) traceScenario(path string, doc *traces.Document) (*scenario.Scenario, scenario.Values, error) {
 	var sc *scenario.Scenario
 	if f := doc.ScenarioFile; f != nil {
 		var err error
-		sc, _, _, err = scenario.ParseFile(reg, f.Path, []byte(f.Text))
+		sc, _, _, err = scenario.ParseFile(a.Registry, f.Path, []byte(f.Text))
 		if err != nil {
-			return nil, scenario.Values{}, usageError{fmt.Errorf("%s: the scenario file embedded in the trace does not load: %v", path, err)}
+			return nil, scenario.Values{}, usageError(fmt.Errorf("%s: the scenario file embedded in the trace does not load: %v", path, err))
 		}
 		if sc.Name != doc.Scenario {
-			return nil, scenario.Values{}, usageError{fmt.Errorf("%s: the scenario file embedded in the trace (%s) is scenario %q, the trace says %q (the file was edited)", path, f.Path, sc.Name, doc.Scenario)}
+			return nil, scenario.Values{}, usageError(fmt.Errorf("%s: the scenario file embedded in the trace (%s) is scenario %q, the trace says %q (the file was edited)", path, f.Path, sc.Name, doc.Scenario))
 		}
 	} else {
 		var err error
-		if sc, err = reg.Lookup(doc.Scenario); err != nil {
-			return nil, scenario.Values{}, usageError{fmt.Errorf("%s: %v", path, err)}
+		if sc, err = a.lookup(doc.Scenario); err != nil {
+			return nil, scenario.Values{}, usageError(fmt.Errorf("%s: %v", path, err))
 		}
 	}
 	vals, err := sc.Parse(scenario.Settings(doc.Params))
 	if err != nil {
-		return nil, scenario.Values{}, usageError{fmt.Errorf("%s: %v", path, err)}
+		return nil, scenario.Values{}, usageError(fmt.Errorf("%s: %v", path, err))
 	}
 	return sc, vals, nil
 }
 
-// scenarioFiles returns the scenario files of dir (.yaml and .yml), sorted;
+// ScenarioFiles returns the scenario files of dir (.yaml and .yml), sorted;
 // none when dir does not exist.
-func scenarioFiles(dir string) ([]string, error) {
+func ScenarioFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -107,7 +110,7 @@ func scenarioFiles(dir string) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if !e.IsDir() && isScenarioFile(e.Name()) {
+		if !e.IsDir() && IsScenarioFile(e.Name()) {
 			out = append(out, filepath.Join(dir, e.Name()))
 		}
 	}
@@ -115,28 +118,27 @@ func scenarioFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// listFiles prints the scenario files of scenarios/, one per line, each
+// listFiles prints the scenario files of a.ScenarioDir, one per line, each
 // marked as a file; a file that does not load is listed with its error. A
-// file that is a built-in's, as the binary carries it, is the built-in
-// listed above, and is not listed again.
-func listFiles(reg *scenario.Registry, stdout io.Writer) error {
-	files, err := scenarioFiles(scenariosDir)
+// file that is a registered model's, as the binary carries it (a.Carried),
+// is the model listed above, and is not listed again.
+func (a *App) listFiles(stdout io.Writer) error {
+	if a.ScenarioDir == "" {
+		return nil
+	}
+	files, err := ScenarioFiles(a.ScenarioDir)
 	if err != nil {
 		return err
-	}
-	builtin := map[string][]byte{}
-	for _, f := range scenarios.Files() {
-		builtin[f.Path] = f.Text
 	}
 	for _, p := range files {
 		text, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		if b, ok := builtin[filepath.ToSlash(p)]; ok && bytes.Equal(b, text) {
+		if a.Carried != nil && a.Carried(p, text) {
 			continue
 		}
-		sc, _, _, err := scenario.ParseFile(reg, p, text)
+		sc, _, _, err := scenario.ParseFile(a.Registry, p, text)
 		if err != nil {
 			fmt.Fprintf(stdout, "%-28s [file, does not load] %v\n", p, err)
 			continue

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
-// jsonPartialOrder is what the partial-order reduction did, in --json.
-type jsonPartialOrder struct {
+// JSONPartialOrder is what the partial-order reduction did, in --json.
+type JSONPartialOrder struct {
 	Applied    bool    `json:"applied"`
 	NotApplied string  `json:"not_applied,omitempty"`
 	States     uint64  `json:"reduced_states"`
@@ -17,11 +17,11 @@ type jsonPartialOrder struct {
 	RerunDepth int     `json:"unreduced_rerun_depth,omitempty"`
 }
 
-func jsonPartialOrderOf(p *statespace.PartialOrderStats) *jsonPartialOrder {
+func jsonPartialOrderOf(p *statespace.PartialOrderStats) *JSONPartialOrder {
 	if p == nil {
 		return nil
 	}
-	return &jsonPartialOrder{Applied: p.Applied, NotApplied: p.NotApplied, States: p.States, Trans: p.Transitions,
+	return &JSONPartialOrder{Applied: p.Applied, NotApplied: p.NotApplied, States: p.States, Trans: p.Transitions,
 		Seconds: p.Duration, Rerun: p.Rerun, RerunDepth: p.RerunDepth}
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"slices"
@@ -12,7 +12,7 @@ import (
 // the scenario has the parameter; a --set symmetry= that says otherwise
 // is a contradiction (exit 2). Without --reduce the parameter decides
 // (the scenario's default when not set) and partial-order reduction is on.
-func applyReduce(reg *scenario.Registry, name string, l *loadedScenario, f *runFlags) (*loadedScenario, error) {
+func (a *App) applyReduce(name string, l *loadedScenario, f *runFlags) (*loadedScenario, error) {
 	hasSym := slices.ContainsFunc(l.sc.Params, func(p scenario.Param) bool { return p.Name == "symmetry" })
 	explicit := f.setFlags["reduce"]
 	wantSym := f.reduce == "symmetry" || f.reduce == "all"
@@ -37,5 +37,5 @@ func applyReduce(reg *scenario.Registry, name string, l *loadedScenario, f *runF
 		return l, nil
 	}
 	set := append(slices.Clone(f.set), "symmetry="+map[bool]string{true: "true", false: "false"}[wantSym])
-	return loadScenario(reg, name, set)
+	return a.loadScenario(name, set)
 }

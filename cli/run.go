@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -15,154 +14,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dmabufcheck/dmabufcheck/props"
-	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 	"github.com/dmabufcheck/dmabufcheck/traces"
 	"golang.org/x/term"
 )
 
-// Exit codes.
-const (
-	exitOK         = 0
-	exitViolation  = 1
-	exitUsage      = 2
-	exitIncomplete = 3
-)
-
-const usage = `usage:
-  check run SCENARIO [flags]   check a scenario exhaustively (a built-in name, or a
-                               scenario file FILE.yaml: docs/scenario-files.md)
-  check list [properties]      list the built-in scenarios and the other files of
-                               scenarios/ (or the properties), one per line
-  check replay FILE.json       re-execute a saved counterexample and confirm it
-  check review [--out docs/results.md] [--traces docs/results] [DIR]
-                               check every property of every scenario (or of every
-                               scenario file in DIR, against its expect:), write the matrix
-  check explain PROPERTY       what a property means and which kernel rule it comes from
-  check graph SCENARIO [--set k=v ...] [--max-states N]
-                               print the whole state space as DOT (small ones only;
-                               SCENARIO: a built-in name or FILE.yaml)
-  check export FILE.json [DIR] turn a counterexample into a regression test
-                               (a datadriven script in DIR, default regress/testdata)
-  check explore SCENARIO [--set k=v ...] [--addr 127.0.0.1:0]
-                               serve an interactive explorer of the state space on a
-                               loopback address (docs/explore.md)
-  check help [COMMAND]         show this help, or a command's
-
-Run 'check COMMAND --help' (or 'check help COMMAND') for a command's flags.
-Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
-`
-
-// usageError is an error in the command line or its input: exit code 2.
-type usageError struct{ error }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
-
-// run is the whole command: it returns the exit code instead of exiting, so
-// that tests can drive it.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		// No panic reaches the user: report it as an internal error.
-		if p := recover(); p != nil {
-			fmt.Fprintf(stderr, "check: internal error: %v\n%s", p, debug.Stack())
-			code = exitUsage
-		}
-	}()
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
-	}
-	reg := scenario.Builtin()
-	var err error
-	switch args[0] {
-	case "run":
-		code, err = cmdRun(ctx, reg, args[1:], stdout, stderr)
-	case "list":
-		err = cmdList(reg, args[1:], stdout)
-	case "replay":
-		code, err = cmdReplay(reg, args[1:], stdout)
-	case "export":
-		err = cmdExport(reg, args[1:], stdout)
-	case "graph":
-		err = cmdGraph(reg, args[1:], stdout)
-	case "explore":
-		err = cmdExplore(ctx, reg, args[1:], stdout)
-	case "explain":
-		err = cmdExplain(args[1:], stdout)
-	case "review":
-		code, err = cmdReview(reg, args[1:], stdout, stderr)
-	case "help", "-h", "--help", "-help":
-		if len(args) == 2 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
-			// check help CMD: the help of CMD.
-			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
-		}
-		fmt.Fprint(stdout, usage)
-	default:
-		err = usagef("unknown command %q", args[0])
-	}
-	if err != nil {
-		if errors.Is(err, errHelped) {
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "check: %v\n", err)
-		if errors.As(err, new(usageError)) {
-			fmt.Fprint(stderr, "run 'check help' for usage\n")
-		}
-		return exitUsage
-	}
-	return code
-}
-
-const listHelp = `usage: check list [scenarios|properties]
-
-List the built-in scenarios with their descriptions and parameters (the
-default; --set name=value sets one, within the range shown; every
-built-in but german and dmabuf-bench is the world file scenarios/NAME.yaml,
-carried in the binary), then the other scenario files of scenarios/
-(marked [file: ...]; run them as 'check run scenarios/NAME.yaml'), or
-every property with the first sentence of its documentation, one per line.
-`
-
-// cmdList lists the scenarios or the properties.
-func cmdList(reg *scenario.Registry, args []string, stdout io.Writer) error {
-	args, err := parseFlags(flag.NewFlagSet("check list", flag.ContinueOnError), listHelp, args, stdout)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(args) == 0 || len(args) == 1 && args[0] == "scenarios":
-		for _, s := range reg.All() {
-			line := fmt.Sprintf("%-28s %s", s.Name, s.Description)
-			if ps := paramSummary(s); ps != "" {
-				line += " [params: " + ps + "]"
-			}
-			fmt.Fprintln(stdout, line)
-		}
-		if err := listFiles(reg, stdout); err != nil {
-			return err
-		}
-	case len(args) == 1 && args[0] == "properties":
-		docs := propertyDocs()
-		var names []string
-		for k := range docs {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		for _, n := range names {
-			first, _, _ := strings.Cut(docs[n], ". ")
-			fmt.Fprintf(stdout, "%-42s %s\n", n, first)
-		}
-	default:
-		return usagef("list takes no argument, \"scenarios\" or \"properties\"")
-	}
-	return nil
-}
-
-// runFlags are the flags of check run.
+// runFlags are the flags of run.
 type runFlags struct {
 	set        []string
 	workers    int
@@ -206,18 +64,19 @@ func (m multiFlag) Set(v string) error { *m.vals = append(*m.vals, v); return ni
 
 const runHelp = `usage: check run SCENARIO [flags]
 
-Check a scenario exhaustively: SCENARIO is a built-in name ('check list') or
-a scenario file FILE.yaml (docs/scenario-files.md). Flags and the scenario
-may come in any order; 'check run SCENARIO --help' also lists the
-scenario's parameters.
+Check a scenario exhaustively: SCENARIO is a registered model's name
+('check list') or a scenario file FILE.yaml (one that names a model, with
+scenario: NAME and params:, or a DMA-buf world: docs/scenario-files.md of
+dmabufcheck). Flags and the scenario may come in any order;
+'check run SCENARIO --help' also lists the scenario's parameters.
 Exit codes: 0 ok, 1 violation, 2 usage or input error, 3 incomplete.
 `
 
 // parseRunArgs parses the scenario name and the flags, which may come in
 // any order.
-func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
+func (a *App) parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	f := &runFlags{progress: 3 * time.Second, walks: 1000, walkDepth: 1000}
-	fs := flag.NewFlagSet("check run", flag.ContinueOnError)
+	fs := flag.NewFlagSet(a.Name+" run", flag.ContinueOnError)
 	fs.Var(multiFlag{&f.set}, "set", "set a scenario parameter, `key=value` (repeatable)")
 	fs.Var(intFlag{&f.workers, 1, "want at least 1 worker (leave --workers out for one per CPU)"}, "workers", "worker goroutines, `N` ≥ 1 (default: one per CPU); results do not depend on it")
 	fs.Var(uintFlag{&f.maxStates, "want a whole number of states (0 = no bound)"}, "max-states", "stop as incomplete after `N` distinct states (0 = no bound)")
@@ -244,8 +103,8 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	fs.Var(intFlag{&f.walkDepth, 1, "want at least 1 step"}, "walk-depth", "at most `D` steps per random walk (with --shard)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof FILE)")
 	fs.Var(multiFlag{&f.traceOut}, "trace-out", "write the counterexample to `FILE`, in the format its extension names: "+strings.Join(traces.Extensions(), ", ")+" (repeatable)")
-	pos, err := parseFlags(fs, runHelp, args, stdout)
-	if errors.Is(err, errHelped) && len(pos) == 1 {
+	pos, err := ParseFlags(fs, a.named(runHelp), args, stdout)
+	if errors.Is(err, ErrHelp) && len(pos) == 1 {
 		// check run SCENARIO --help: the scenario's parameters follow.
 		return pos[0], nil, err
 	}
@@ -260,7 +119,7 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 		name = pos[0]
 	}
 	if name == "" {
-		return "", nil, usagef("run needs a scenario name (see 'check list')")
+		return "", nil, usagef("run needs a scenario name (see '%s list')", a.Name)
 	}
 	f.setFlags = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.setFlags[fl.Name] = true })
@@ -309,12 +168,12 @@ func parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, error) {
 	return name, f, nil
 }
 
-func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, stderr io.Writer) (int, error) {
-	name, f, err := parseRunArgs(args, stdout)
-	if errors.Is(err, errHelped) && name != "" {
+func (a *App) cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	name, f, err := a.parseRunArgs(args, stdout)
+	if errors.Is(err, ErrHelp) && name != "" {
 		// Help exits 0 whatever the scenario: one that does not load has
 		// no parameters to show.
-		if l, lerr := loadScenario(reg, name, nil); lerr == nil {
+		if l, lerr := a.loadScenario(name, nil); lerr == nil {
 			writeParamHelp(stdout, l.sc)
 		}
 		return 0, err
@@ -322,11 +181,11 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	if err != nil {
 		return 0, err
 	}
-	l, err := loadScenario(reg, name, f.set)
+	l, err := a.loadScenario(name, f.set)
 	if err != nil {
 		return 0, err
 	}
-	if l, err = applyReduce(reg, name, l, f); err != nil {
+	if l, err = a.applyReduce(name, l, f); err != nil {
 		return 0, err
 	}
 	sc, vals, fileOpt := l.sc, l.vals, l.fileOpt
@@ -405,9 +264,9 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	}
 	if err != nil {
 		if res == nil {
-			return 0, usageError{err}
+			return 0, usageError(err)
 		}
-		fmt.Fprintf(stderr, "check: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", a.Name, err)
 	}
 	if f.json {
 		if err := writeJSON(stdout, sc.Name, vals, res, f.reduce); err != nil {
@@ -437,7 +296,7 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 	}
 	if len(f.traceOut) > 0 {
 		if res.Violation == nil || res.Violation.Trace == nil {
-			fmt.Fprintln(stderr, "check: no counterexample, no trace written")
+			fmt.Fprintf(stderr, "%s: no counterexample, no trace written\n", a.Name)
 		} else {
 			doc, err := traces.FromViolation(sc.Name, vals.Map(), res.Violation)
 			if err != nil {
@@ -449,213 +308,18 @@ func cmdRun(ctx context.Context, reg *scenario.Registry, args []string, stdout, 
 				if err := traces.WriteFile(p, doc); err != nil {
 					return 0, usagef("--trace-out: %v", err)
 				}
-				fmt.Fprintf(stderr, "check: trace written to %s\n", p)
+				fmt.Fprintf(stderr, "%s: trace written to %s\n", a.Name, p)
 			}
 		}
 	}
 	switch res.Status {
 	case statespace.StatusOK:
-		return exitOK, nil
+		return ExitOK, nil
 	case statespace.StatusViolation:
-		return exitViolation, nil
+		return ExitViolation, nil
 	default:
-		return exitIncomplete, nil
+		return ExitIncomplete, nil
 	}
-}
-
-const replayHelp = `usage: check replay FILE.json
-
-Re-execute a counterexample saved by 'check run --trace-out FILE.json' against
-the scenario's model: exit 1 when the violation is confirmed, 2 when the file
-is unreadable or the trace no longer applies (the step and reason are named).
-`
-
-// cmdReplay re-executes a JSON trace written by --trace-out against the
-// scenario's model: exit 1 when the violation is confirmed, 2 when the
-// file is unreadable or the trace no longer applies (the step and reason
-// are named).
-func cmdReplay(reg *scenario.Registry, args []string, stdout io.Writer) (int, error) {
-	args, err := parseFlags(flag.NewFlagSet("check replay", flag.ContinueOnError), replayHelp, args, stdout)
-	if err != nil {
-		return 0, err
-	}
-	if len(args) != 1 {
-		return 0, usagef("replay takes one trace file (.json, from check run --trace-out)")
-	}
-	doc, err := traces.Read(args[0])
-	if err != nil {
-		return 0, usageError{err}
-	}
-	sc, vals, err := traceScenario(reg, args[0], doc)
-	if err != nil {
-		return 0, err
-	}
-	steps, err := doc.ReplaySteps()
-	if err != nil {
-		return 0, usageError{fmt.Errorf("%s: %v", args[0], err)}
-	}
-	what := fmt.Sprintf("%s (%s)", sc.Name, vals)
-	if doc.ScenarioFile != nil {
-		what = fmt.Sprintf("%s (the scenario file %s, as embedded in the trace)", sc.Name, doc.ScenarioFile.Path)
-	}
-	if _, err := sc.ReplayAs(vals, doc.Init, steps, doc.Property, statespace.Kind(doc.Kind), doc.Loop); err != nil {
-		return 0, usageError{fmt.Errorf("%s: the trace does not apply to %s: %v", args[0], what, err)}
-	}
-	fmt.Fprintf(stdout, "replayed %d steps of %s: %s is violated (%s), as the trace says\n",
-		len(steps)-1, what, doc.Property, doc.Kind)
-	return exitViolation, nil
-}
-
-// propertyDocs gathers the world's property documentation (the catalogue
-// of package props), by property name.
-func propertyDocs() map[string]string {
-	out := map[string]string{}
-	for _, p := range props.All() {
-		if d := p.Doc(); d != "" {
-			out[p.Name] = d
-		}
-	}
-	return out
-}
-
-const explainHelp = `usage: check explain [PROPERTY]
-
-Print what a property means and which kernel rule it comes from; without a
-property, list every property name.
-`
-
-// cmdExplain prints what a property means and where it comes from; without
-// an argument it lists every property.
-func cmdExplain(args []string, stdout io.Writer) error {
-	args, err := parseFlags(flag.NewFlagSet("check explain", flag.ContinueOnError), explainHelp, args, stdout)
-	if err != nil {
-		return err
-	}
-	docs := propertyDocs()
-	var names []string
-	for k := range docs {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	switch len(args) {
-	case 0:
-		for _, n := range names {
-			fmt.Fprintf(stdout, "%s\n", n)
-		}
-		return nil
-	case 1:
-	default:
-		return usagef("explain takes one property name")
-	}
-	name := args[0]
-	doc, ok := docs[name]
-	if !ok {
-		if base, _, cut := strings.Cut(name, "/"); cut {
-			doc, ok = docs[base]
-		}
-	}
-	if !ok {
-		return usagef("unknown property %q (run 'check explain' to list them)", name)
-	}
-	fmt.Fprintf(stdout, "%s\n  %s\n", name, doc)
-	base, _, _ := strings.Cut(name, "/")
-	if p, ok := props.Lookup(base); ok {
-		if w, ok := p.Witness(); ok {
-			fmt.Fprintf(stdout, "  a %s property of the %s family; shown by %s", p.Kind, p.Family, w.File)
-			if w.Length > 0 {
-				fmt.Fprintf(stdout, " (%s in %d steps)", w.Verdict, w.Length)
-			}
-			fmt.Fprintln(stdout)
-		}
-	}
-	return nil
-}
-
-const graphHelp = `usage: check graph SCENARIO [flags]
-
-Print a small scenario's whole state space as a DOT graph on stdout:
-SCENARIO is a built-in name ('check list') or a scenario file FILE.yaml.
-`
-
-// cmdGraph prints a small scenario's whole state space as DOT.
-func cmdGraph(reg *scenario.Registry, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("check graph", flag.ContinueOnError)
-	var set []string
-	fs.Var(multiFlag{&set}, "set", "set a scenario parameter, `key=value` (repeatable)")
-	maxStates := 500
-	fs.Var(intFlag{&maxStates, 1, "want at least 1 state"}, "max-states", "refuse state spaces larger than `N` states")
-	pos, err := parseFlags(fs, graphHelp, args, stdout)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 1 {
-		return usagef("graph takes one scenario")
-	}
-	if len(pos) == 0 {
-		return usagef("graph needs a scenario name")
-	}
-	name := pos[0]
-	l, err := loadScenario(reg, name, set)
-	if err != nil {
-		return err
-	}
-	sc, vals := l.sc, l.vals
-	g, err := sc.Graph(vals, maxStates)
-	if err != nil {
-		return usageError{fmt.Errorf("%s: %v", name, err)}
-	}
-	return traces.WriteGraphDOT(stdout, sc.Name+" ("+vals.String()+")", g)
-}
-
-const exportHelp = `usage: check export FILE.json [DIR]
-
-Turn a counterexample saved by 'check run --trace-out FILE.json' into a
-datadriven regression script in DIR (default regress/testdata) that
-'go test ./regress' replays. The trace is replayed first: only a trace that
-applies to the current model is exported.
-`
-
-// cmdExport writes a JSON trace as a datadriven regression script that
-// `go test ./regress` replays. The trace is replayed first: only a trace
-// that applies to the current model is exported.
-func cmdExport(reg *scenario.Registry, args []string, stdout io.Writer) error {
-	args, err := parseFlags(flag.NewFlagSet("check export", flag.ContinueOnError), exportHelp, args, stdout)
-	if err != nil {
-		return err
-	}
-	if len(args) < 1 || len(args) > 2 {
-		return usagef("export takes a trace file (.json) and optionally a directory")
-	}
-	dir := filepath.Join("regress", "testdata")
-	if len(args) == 2 {
-		dir = args[1]
-	}
-	var discard strings.Builder
-	if _, err := cmdReplay(reg, []string{"--", args[0]}, &discard); err != nil {
-		return err
-	}
-	doc, _ := traces.Read(args[0])
-	script, err := regress.Script(doc)
-	if err != nil {
-		return err
-	}
-	p := filepath.Join(dir, regress.BaseName(doc)+".txt")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if doc.ScenarioFile != nil {
-		// The scenario file the trace embeds, beside the script that names it.
-		fp := filepath.Join(dir, regress.FileName(doc))
-		if err := os.WriteFile(fp, []byte(doc.ScenarioFile.Text), 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s (the scenario file of the trace, %s)\n", fp, doc.ScenarioFile.Path)
-	}
-	if err := os.WriteFile(p, []byte(script), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s: go test ./regress replays it\n", p)
-	return nil
 }
 
 // parseShard reads a swarm member's "i/n", 1 ≤ i ≤ n.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,30 +11,30 @@ import (
 	"time"
 
 	"github.com/dmabufcheck/dmabufcheck/explore"
-	"github.com/dmabufcheck/dmabufcheck/scenario"
 )
 
 const exploreHelp = `usage: check explore SCENARIO [--set k=v ...] [--addr 127.0.0.1:0]
 
 Serve an interactive explorer of a scenario's state space (docs/explore.md):
-SCENARIO is a built-in name ('check list') or a scenario file FILE.yaml. It
-listens on a loopback address only, prints the page's address and serves
-until interrupted (Ctrl-C: exit 0); it opens no browser. The page shows the
-current state, the actions enabled there as kernel calls and every
-property's verdict there; it takes a step, goes back, jumps to a property's
-shortest counterexample or steps through a saved trace (the JSON of
-'check run --trace-out FILE.json' or 'check run --json'). The address names
-the path taken: send it, and the same state opens.
+SCENARIO is a registered model's name ('check list') or a scenario file
+FILE.yaml. It listens on a loopback address only, prints the page's address
+and serves until interrupted (Ctrl-C: exit 0); it opens no browser. The
+page shows the current state, the actions enabled there (kernel calls, in
+the DMA-buf world) and every property's verdict there; it takes a step,
+goes back, jumps to a property's shortest counterexample or steps through a
+saved trace (the JSON of 'check run --trace-out FILE.json' or
+'check run --json'). The address names the path taken: send it, and the
+same state opens.
 `
 
 // cmdExplore serves the explorer of a scenario until ctx is done.
-func cmdExplore(ctx context.Context, reg *scenario.Registry, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("check explore", flag.ContinueOnError)
+func (a *App) cmdExplore(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(a.Name+" explore", flag.ContinueOnError)
 	var set []string
 	fs.Var(multiFlag{&set}, "set", "set a scenario parameter, `key=value` (repeatable)")
 	addr := "127.0.0.1:0"
 	fs.StringVar(&addr, "addr", addr, "listen on `host:port`, a loopback address (port 0: a free port)")
-	pos, err := parseFlags(fs, exploreHelp, args, stdout)
+	pos, err := ParseFlags(fs, a.named(exploreHelp), args, stdout)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func cmdExplore(ctx context.Context, reg *scenario.Registry, args []string, stdo
 	if err := loopbackAddr(addr); err != nil {
 		return usagef("--addr %q: %v", addr, err)
 	}
-	l, err := loadScenario(reg, pos[0], set)
+	l, err := a.loadScenario(pos[0], set)
 	if err != nil {
 		return err
 	}
@@ -53,18 +53,18 @@ func cmdExplore(ctx context.Context, reg *scenario.Registry, args []string, stdo
 	}
 	m, err := l.sc.Explore(l.vals)
 	if err != nil {
-		return usageError{fmt.Errorf("%s: %v", pos[0], err)}
+		return usageError(fmt.Errorf("%s: %v", pos[0], err))
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return usageError{fmt.Errorf("--addr %q: %v", addr, err)}
+		return usageError(fmt.Errorf("--addr %q: %v", addr, err))
 	}
 	srv := &http.Server{Handler: explore.New(l.sc.Name, l.vals.Map(), m), ReadHeaderTimeout: 10 * time.Second}
 	what := fmt.Sprintf("%s (%s)", l.sc.Name, l.vals)
 	if l.file != nil {
 		what = fmt.Sprintf("%s (the file %s)", l.sc.Name, l.file.Path)
 	}
-	fmt.Fprintf(stdout, "check explore: %s at http://%s/ (Ctrl-C stops it)\n", what, ln.Addr())
+	fmt.Fprintf(stdout, "%s explore: %s at http://%s/ (Ctrl-C stops it)\n", a.Name, what, ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -14,20 +14,21 @@ import (
 	"time"
 )
 
-// errHelped: the user asked for a command's help with -h or --help, and it
-// has been printed on stdout (exit 0).
-var errHelped = errors.New("help printed")
+// ErrHelp is the error of a command whose help the user asked for with -h
+// or --help: ParseFlags has printed it on stdout, and the command exits 0.
+var ErrHelp = errors.New("help printed")
 
 // flagError is a bad flag on the command line: exit 2, with a one-line
 // message that names the flag and points to the command's --help.
 type flagError struct{ error }
 
-// parseFlags parses a subcommand's arguments with fs: flags and positional
+// ParseFlags parses a subcommand's arguments with fs: flags and positional
 // arguments may come in any order, and "--" ends the flags. It returns the
 // positional arguments. -h or --help prints help (the command's synopsis,
-// then its flags) on stdout and returns errHelped with the positional
-// arguments before it; a bad flag is a flagError.
-func parseFlags(fs *flag.FlagSet, help string, args []string, stdout io.Writer) ([]string, error) {
+// then its flags) on stdout and returns ErrHelp with the positional
+// arguments before it; a bad flag is an error with a one-line message that
+// names the flag and points to '<fs.Name()> --help' (exit 2).
+func ParseFlags(fs *flag.FlagSet, help string, args []string, stdout io.Writer) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	var pos []string
@@ -43,7 +44,7 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout io.Writer) 
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				printHelp(stdout, fs, help)
-				return pos, errHelped
+				return pos, ErrHelp
 			}
 			return nil, flagError{fmt.Errorf("%s; see '%s --help'", flagMessage(err), fs.Name())}
 		}
@@ -139,6 +140,11 @@ func (f intFlag) Set(s string) error {
 	*f.p = n
 	return nil
 }
+
+// UintValue is a flag.Value for a non-negative integer stored in *p; an
+// unreadable value is refused with the message want (such as "want a whole
+// number of states").
+func UintValue(p *uint64, want string) flag.Value { return uintFlag{p, want} }
 
 // uintFlag is a non-negative integer flag; its error says what it wants.
 type uintFlag struct {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -203,8 +203,8 @@ func writeSearchStats(w io.Writer, st *statespace.Stats) {
 	}
 }
 
-// jsonResult is the schema of --json output.
-type jsonResult struct {
+// JSONResult is the schema of run --json: one object on stdout.
+type JSONResult struct {
 	Scenario             string            `json:"scenario"`
 	Params               map[string]string `json:"params"`
 	Result               string            `json:"result"`
@@ -217,20 +217,21 @@ type jsonResult struct {
 	Workers              int               `json:"workers"`
 	Mode                 string            `json:"mode"`
 	CollisionProbability float64           `json:"collision_probability"`
-	Memory               jsonMemory        `json:"memory"`
-	Properties           []jsonProperty    `json:"properties"`
-	Actions              []jsonAction      `json:"actions"`
+	Memory               JSONMemory        `json:"memory"`
+	Properties           []JSONProperty    `json:"properties"`
+	Actions              []JSONAction      `json:"actions"`
 	Vacuous              []string          `json:"vacuous"`
-	Violation            *jsonViolation    `json:"violation,omitempty"`
+	Violation            *JSONViolation    `json:"violation,omitempty"`
 	Notes                []string          `json:"notes,omitempty"`
-	Swarm                *jsonSwarm        `json:"swarm,omitempty"`
+	Swarm                *JSONSwarm        `json:"swarm,omitempty"`
 	// Reduce is the --reduce that ran (after the symmetry parameter);
 	// PartialOrder what the partial-order reduction did.
 	Reduce       string            `json:"reduce"`
-	PartialOrder *jsonPartialOrder `json:"partial_order,omitempty"`
+	PartialOrder *JSONPartialOrder `json:"partial_order,omitempty"`
 }
 
-type jsonSwarm struct {
+// JSONSwarm is a swarm run's walks (run --shard), in --json.
+type JSONSwarm struct {
 	Shard      int    `json:"shard"`
 	Shards     int    `json:"shards"`
 	Seed       uint64 `json:"seed"`
@@ -241,7 +242,8 @@ type jsonSwarm struct {
 	Shortened  bool   `json:"shortened"`
 }
 
-type jsonMemory struct {
+// JSONMemory is the memory of the search, in bytes, in --json.
+type JSONMemory struct {
 	PeakHeapBytes uint64  `json:"peak_heap_bytes"`
 	BytesPerState float64 `json:"bytes_per_state"`
 	TableBytes    uint64  `json:"table_bytes"`
@@ -253,7 +255,8 @@ type jsonMemory struct {
 	StateSize     int     `json:"state_size"`
 }
 
-type jsonProperty struct {
+// JSONProperty is one property's verdict, in --json.
+type JSONProperty struct {
 	Name        string `json:"name"`
 	Expectation string `json:"expectation"`
 	Verdict     string `json:"verdict"`
@@ -263,39 +266,45 @@ type jsonProperty struct {
 	Trace []string `json:"trace,omitempty"`
 }
 
-type jsonAction struct {
+// JSONAction is one action's counts (states where it was enabled, where
+// it changed the state, new states it reached), in --json.
+type JSONAction struct {
 	Name    string `json:"name"`
 	Enabled uint64 `json:"enabled"`
 	Changed uint64 `json:"changed"`
 	New     uint64 `json:"new"`
 }
 
-type jsonViolation struct {
+// JSONViolation is the violation the search stopped at, with its trace,
+// in --json.
+type JSONViolation struct {
 	Property string     `json:"property"`
 	Kind     string     `json:"kind"`
 	Length   int        `json:"length"`
 	Loop     *int       `json:"loop,omitempty"`
 	Stutter  bool       `json:"stutter,omitempty"`
-	Cycle    []jsonWait `json:"cycle,omitempty"`
-	Waits    []jsonWait `json:"waits,omitempty"`
-	Steps    []jsonStep `json:"steps,omitempty"`
+	Cycle    []JSONWait `json:"cycle,omitempty"`
+	Waits    []JSONWait `json:"waits,omitempty"`
+	Steps    []JSONStep `json:"steps,omitempty"`
 }
 
-type jsonWait struct {
+// JSONWait is one edge of a deadlock's wait-for graph, in --json.
+type JSONWait struct {
 	From string `json:"from"`
 	To   string `json:"to"`
 	Why  string `json:"why"`
 }
 
-func jsonWaits(ws []statespace.WaitEdge) []jsonWait {
-	var out []jsonWait
+func jsonWaits(ws []statespace.WaitEdge) []JSONWait {
+	var out []JSONWait
 	for _, e := range ws {
-		out = append(out, jsonWait{e.From, e.To, e.Why})
+		out = append(out, JSONWait{e.From, e.To, e.Why})
 	}
 	return out
 }
 
-type jsonStep struct {
+// JSONStep is one state of a counterexample, in --json.
+type JSONStep struct {
 	Index       int               `json:"index"`
 	Action      string            `json:"action"`
 	Fingerprint string            `json:"fingerprint"`
@@ -305,13 +314,13 @@ type jsonStep struct {
 
 func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result, reduce string) error {
 	st := &r.Stats
-	out := jsonResult{
+	out := JSONResult{
 		Reduce: reduce, PartialOrder: jsonPartialOrderOf(r.PartialOrder),
 		Scenario: name, Params: v.Map(), Result: string(r.Status), Incomplete: r.Incomplete,
 		States: st.States, Transitions: st.Transitions, Depth: st.MaxDepth,
 		Seconds: st.Duration.Seconds(), StatesPerSecond: st.StatesPerSecond(), Workers: st.Workers, Mode: st.Mode,
 		CollisionProbability: st.CollisionProbability(),
-		Memory: jsonMemory{
+		Memory: JSONMemory{
 			PeakHeapBytes: st.HeapBytes, BytesPerState: st.BytesPerState(), TableBytes: st.TableBytes,
 			TraceBytes: st.TraceBytes, FrontierBytes: st.FrontierBytes, StateSize: st.StateSize, StateStore: st.StateStoreBytes,
 			SpilledBytes: st.SpilledBytes, ParentFile: st.ParentFileBytes,
@@ -320,14 +329,14 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		Notes:   r.Notes,
 	}
 	if sw := st.Swarm; sw != nil {
-		out.Swarm = &jsonSwarm{Shard: sw.Shard, Shards: sw.Shards, Seed: sw.Seed, Walks: sw.Walks, Depth: sw.Depth,
+		out.Swarm = &JSONSwarm{Shard: sw.Shard, Shards: sw.Shards, Seed: sw.Seed, Walks: sw.Walks, Depth: sw.Depth,
 			Steps: sw.Steps, WalkLength: sw.WalkLength, Shortened: sw.Shortened}
 	}
 	if out.Vacuous == nil {
 		out.Vacuous = []string{}
 	}
 	for _, p := range r.Properties {
-		jp := jsonProperty{Name: p.Name, Expectation: p.Expectation.String(), Verdict: p.Verdict}
+		jp := JSONProperty{Name: p.Name, Expectation: p.Expectation.String(), Verdict: p.Verdict}
 		if p.Trace != nil {
 			n := p.Trace.Len()
 			jp.Length = &n
@@ -336,10 +345,10 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		out.Properties = append(out.Properties, jp)
 	}
 	for _, a := range st.Actions {
-		out.Actions = append(out.Actions, jsonAction{a.Name, a.Enabled, a.Changed, a.New})
+		out.Actions = append(out.Actions, JSONAction{a.Name, a.Enabled, a.Changed, a.New})
 	}
 	if viol := r.Violation; viol != nil {
-		jv := &jsonViolation{Property: viol.Property, Kind: string(viol.Kind), Length: viol.Length(),
+		jv := &JSONViolation{Property: viol.Property, Kind: string(viol.Kind), Length: viol.Length(),
 			Cycle: jsonWaits(viol.Cycle), Waits: jsonWaits(viol.Waits)}
 		if viol.Trace != nil && viol.Trace.Loop >= 0 {
 			loop := viol.Trace.Loop
@@ -347,7 +356,7 @@ func writeJSON(w io.Writer, name string, v scenario.Values, r *statespace.Result
 		}
 		if viol.Trace != nil {
 			for i, s := range viol.Trace.Steps {
-				js := jsonStep{Index: i, Action: s.Label, Fingerprint: fmt.Sprintf("%016x", s.Fingerprint), State: map[string]string{}}
+				js := JSONStep{Index: i, Action: s.Label, Fingerprint: fmt.Sprintf("%016x", s.Fingerprint), State: map[string]string{}}
 				for _, f := range s.State {
 					js.State[f.Name] = f.Value
 				}
