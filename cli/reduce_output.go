@@ -15,6 +15,8 @@ type JSONPartialOrder struct {
 	Seconds    float64 `json:"reduced_seconds"`
 	Rerun      bool    `json:"unreduced_rerun"`
 	RerunDepth int     `json:"unreduced_rerun_depth,omitempty"`
+	// RerunStates is the number of states the unreduced re-run stored.
+	RerunStates uint64 `json:"unreduced_rerun_states,omitempty"`
 }
 
 func jsonPartialOrderOf(p *statespace.PartialOrderStats) *JSONPartialOrder {
@@ -22,7 +24,7 @@ func jsonPartialOrderOf(p *statespace.PartialOrderStats) *JSONPartialOrder {
 		return nil
 	}
 	return &JSONPartialOrder{Applied: p.Applied, NotApplied: p.NotApplied, States: p.States, Trans: p.Transitions,
-		Seconds: p.Duration, Rerun: p.Rerun, RerunDepth: p.RerunDepth}
+		Seconds: p.Duration, Rerun: p.Rerun, RerunDepth: p.RerunDepth, RerunStates: p.RerunStates}
 }
 
 // reductionLine says which reductions ran.
@@ -33,7 +35,7 @@ func reductionLine(reduce string, r *statespace.Result) string {
 	case !p.Applied:
 		line += fmt.Sprintf(" (partial-order reduction not applied: %s)", p.NotApplied)
 	case p.Rerun:
-		line += fmt.Sprintf(" (partial-order: %s states, %s transitions, %.3f s; traces from the unreduced search bounded to depth %d)", count(p.States), count(p.Transitions), p.Duration, p.RerunDepth)
+		line += fmt.Sprintf(" (partial-order: %s states, %s transitions, %.3f s; traces from the unreduced search bounded to depth %d, %s states)", count(p.States), count(p.Transitions), p.Duration, p.RerunDepth, count(p.RerunStates))
 	default:
 		line += fmt.Sprintf(" (partial-order: %s states, %s transitions, %.3f s)", count(p.States), count(p.Transitions), p.Duration)
 	}
