@@ -317,6 +317,13 @@ func newChecker[S comparable](m Model[S], opt Options) (*checker[S], error) {
 			c.porWhy = why
 		default:
 			c.por = po
+			if f, ok := m.(PartialOrderFocus[S]); ok {
+				names := make([]string, len(c.checked))
+				for i, p := range c.checked {
+					names[i] = p.Name
+				}
+				c.por = f.PartialOrderFor(names)
+			}
 		}
 	}
 	c.ctx = opt.Context

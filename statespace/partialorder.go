@@ -39,6 +39,16 @@ type PartialOrder[S comparable] interface {
 	Ample(s *S, enabled []Action, buf []Action) []Action
 }
 
+// PartialOrderFocus is implemented by models whose ample sets may be
+// larger when only some of their properties are checked (Options.Only):
+// the checker asks PartialOrderFor, with the names of the checked
+// properties, for the PartialOrder to use. Its C2 need only hold for those
+// properties (deadlocks, DeadlockStuck, are kept by C0–C3 whatever the
+// properties). checked is in the model's order and not retained.
+type PartialOrderFocus[S comparable] interface {
+	PartialOrderFor(checked []string) PartialOrder[S]
+}
+
 // PartialOrderChooser is implemented by models whose partial-order
 // reduction applies to some of their instances only: PartialOrderApplies
 // says whether it reduces this one, and if not, why.

@@ -228,3 +228,57 @@ func TestPartialOrderCountsEveryEnabledAction(t *testing.T) {
 		}
 	}
 }
+
+// focusWalkers are walkers whose properties read process 0 and process 1:
+// inc[1] is visible while p1-at-most-k is checked, and the model's
+// PartialOrderFor lets it be ample when it is not. asked records the
+// names the checker passed.
+type focusWalkers struct {
+	walkers
+	asked *[][]string
+}
+
+// Ample: the step of the first process other than 0 and 1 that can move.
+func (w focusWalkers) Ample(s *countersState, enabled, buf []statespace.Action) []statespace.Action {
+	for _, a := range enabled {
+		if a > 1 {
+			return append(buf, a)
+		}
+	}
+	return append(buf, enabled...)
+}
+
+func (w focusWalkers) PartialOrderFor(checked []string) statespace.PartialOrder[countersState] {
+	*w.asked = append(*w.asked, append([]string(nil), checked...))
+	for _, n := range checked {
+		if n == "p1-at-most-k" {
+			return w
+		}
+	}
+	return w.walkers // inc[1] is invisible: walkers' Ample takes it alone
+}
+
+// The checker asks a PartialOrderFocus model for the reduction of the
+// properties it checks (Options.Only, in the model's order, deadlock not
+// among them) and uses what it returns: without p1-at-most-k, inc[1] is
+// invisible and the reduced search stores fewer states, with the same
+// verdicts as the unreduced one.
+func TestPartialOrderFocusGetsTheCheckedProperties(t *testing.T) {
+	var asked [][]string
+	m := focusWalkers{walkersWith(
+		statespace.Property[countersState]{Name: "p0-at-most-k", Expectation: statespace.Always, Holds: func(s *countersState) bool { return s.C[0] <= 3 }},
+		statespace.Property[countersState]{Name: "p1-at-most-k", Expectation: statespace.Always, Holds: func(s *countersState) bool { return s.C[1] <= 3 }},
+	), &asked}
+	all, err := statespace.Check[countersState](m, statespace.Options{Workers: 1, PartialOrder: true})
+	require.NoError(t, err)
+	only := []string{"deadlock", "p0-at-most-k"}
+	focused, err := statespace.Check[countersState](m, statespace.Options{Workers: 1, PartialOrder: true, Only: only})
+	require.NoError(t, err)
+	full, err := statespace.Check[countersState](m, statespace.Options{Workers: 1, Only: only})
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"p0-at-most-k", "p1-at-most-k"}, {"p0-at-most-k"}}, asked)
+	assert.Equal(t, statespace.StatusOK, focused.Status)
+	assert.Equal(t, full.Status, focused.Status)
+	assert.Less(t, focused.PartialOrder.States, all.PartialOrder.States, "inc[1] ample once p1-at-most-k is not checked")
+	t.Logf("%d states unreduced, %d reduced for both properties, %d for p0-at-most-k alone", full.Stats.States, all.PartialOrder.States, focused.PartialOrder.States)
+}

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
@@ -189,12 +190,21 @@ func (c *core) porWhyNot() string {
 	return ""
 }
 
-// buildPOR derives c.por.
+// buildPOR derives c.por and, when it applies, c.porNoEnds.
 func (c *core) buildPOR() {
-	p := &c.por
-	if p.why = c.porWhyNot(); p.why != "" {
+	c.por.why = c.porWhyNot()
+	if c.por.why != "" {
 		return
 	}
+	c.buildPORCore(&c.por, true)
+	c.buildPORCore(&c.porNoEnds, false)
+}
+
+// buildPORCore derives p. With ends, no step at or to an idle point or
+// the end of its agent's program is ample (C2 for every-program-can-finish
+// and no-leaked-object, which read whether the programs have ended);
+// without, that rule is dropped, for runs that check neither.
+func (c *core) buildPORCore(p *porCore, ends bool) {
 	d := c.spec.Locks.d
 	p.watch = []int{c.lay.ghost, c.lay.ghost + 1}
 	var visible footprint
@@ -231,7 +241,7 @@ func (c *core) buildPOR() {
 		p.quiet[a] = quiet && to.acq == 0 && !to.slow && !to.waits
 		pt := d.at[t.ag]
 		p.local[a] = !f.all && !f.writesAny(&visible) && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To] &&
-			!pt[t.pc].idle && !pt[t.e.To].idle && len(c.progs[t.ag].nodes[t.e.To]) > 0
+			(!ends || !pt[t.pc].idle && !pt[t.e.To].idle && len(c.progs[t.ag].nodes[t.e.To]) > 0)
 	}
 	p.at = make([][]footprint, len(c.progs))
 	p.future = make([][]footprint, len(c.progs))
@@ -416,11 +426,31 @@ func (w World[S]) PartialOrderApplies() (bool, string) {
 // (statespace.PartialOrder): those of the first agent whose point meets
 // C1–C3 (see above), or every enabled step.
 func (w World[S]) Ample(s *S, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
-	return w.ample(view(s), enabled, buf)
+	return w.ample(&w.por, view(s), enabled, buf)
 }
 
-func (c *core) ample(s []byte, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
-	p := &c.por
+// PartialOrderFor returns the partial-order reduction for a run that
+// checks only the named properties (statespace.PartialOrderFocus): when
+// neither every-program-can-finish nor no-leaked-object is among them, a
+// step may be ample at or into an idle point or the end of its program
+// (their C2 rule is dropped); otherwise w itself.
+func (w World[S]) PartialOrderFor(checked []string) statespace.PartialOrder[S] {
+	if w.por.why != "" || slices.Contains(checked, EveryProgramCanFinish) || slices.Contains(checked, NoLeakedObject) {
+		return w
+	}
+	return noEndsAmple[S]{w}
+}
+
+// noEndsAmple is a world's partial-order reduction without the C2 rule for
+// the ends of programs (World.PartialOrderFor).
+type noEndsAmple[S Bytes] struct{ w World[S] }
+
+// Ample is World.Ample with porNoEnds.
+func (n noEndsAmple[S]) Ample(s *S, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
+	return n.w.ample(&n.w.porNoEnds, view(s), enabled, buf)
+}
+
+func (c *core) ample(p *porCore, s []byte, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
 	if p.why != "" {
 		return append(buf, enabled...)
 	}

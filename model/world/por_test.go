@@ -148,3 +148,60 @@ func TestPartialOrderSaysWhyNot(t *testing.T) {
 		t.Fatalf("partial order %+v", res.PartialOrder)
 	}
 }
+
+// A run that checks neither every-program-can-finish nor no-leaked-object
+// (--only) may take a step alone at or into the end of its program or an
+// idle point (World.PartialOrderFor drops that C2 rule): on every built-in
+// the reduction applies to, such a run gets the verdicts and traces of the
+// unreduced search with the same properties, with one worker and with
+// two, and somewhere it stores fewer states than with the rule.
+func TestPartialOrderWithoutTheEndsKeepsEveryVerdictAndTrace(t *testing.T) {
+	fewer := false
+	for _, name := range builtinNames(t) {
+		m := builtin(t, name)
+		var only []string
+		for _, p := range m.PropertyNames() {
+			if p != world.EveryProgramCanFinish && p != world.NoLeakedObject {
+				only = append(only, p)
+			}
+		}
+		only = append(only, statespace.DeadlockProperty)
+		withEnds, err := world.Check(m, statespace.Options{Workers: 1, PartialOrder: true})
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if withEnds.PartialOrder == nil || !withEnds.PartialOrder.Applied {
+			continue // TestPartialOrderSaysWhyNot
+		}
+		t.Run(name, func(t *testing.T) {
+			full, err := world.Check(m, statespace.Options{Workers: 1, Only: only})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, workers := range []int{1, 2} {
+				red, err := world.Check(m, statespace.Options{Workers: workers, PartialOrder: true, Only: only})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(verdicts(full), verdicts(red)) {
+					t.Fatalf("workers %d: reduced verdicts differ:\nfull    %v\nreduced %v", workers, verdicts(full), verdicts(red))
+				}
+				if red.Status != full.Status {
+					t.Fatalf("status %s, unreduced %s", red.Status, full.Status)
+				}
+				if red.PartialOrder.States > withEnds.PartialOrder.States {
+					t.Errorf("without the ends' rule %d states, more than the %d with it", red.PartialOrder.States, withEnds.PartialOrder.States)
+				}
+				if red.PartialOrder.States < withEnds.PartialOrder.States {
+					fewer = true
+					if workers == 1 {
+						t.Logf("%d → %d states (%d with the ends' rule)", full.Stats.States, red.PartialOrder.States, withEnds.PartialOrder.States)
+					}
+				}
+			}
+		})
+	}
+	if !fewer {
+		t.Error("dropping the ends' rule reduced no built-in further")
+	}
+}
