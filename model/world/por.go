@@ -36,7 +36,8 @@ import (
 //     already in lockdep's masks before and after the step
 //     (porAttemptsRecorded); and neither its point nor its target is an idle
 //     point or the end of p's program (which every-program-can-finish reads,
-//     and no-leaked-object, which holds while some program has not ended).
+//     and no-leaked-object, which holds while some program has not ended;
+//     a run that checks neither drops this rule: PartialOrderFor).
 //   - C3: every step of the ample set is acyclic: its edge leaves u for a
 //     point v of another strongly connected component of p's control-flow
 //     graph. A step moves only its own agent's program counter, along an
