@@ -34,9 +34,6 @@ var fenceSymmetryWorlds = []symmetryWorld{
 func TestFenceSymmetryIsExact(t *testing.T) {
 	for _, w := range fenceSymmetryWorlds {
 		t.Run(w.name, func(t *testing.T) {
-			if w.states > 100000 && testing.Short() {
-				t.Skip("large: -short")
-			}
 			m := loadWorld(t, w.path())
 			if !m.Symmetric() {
 				t.Fatalf("no symmetry declared: %v", m.Spec().Symmetry)
