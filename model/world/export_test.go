@@ -40,8 +40,9 @@ func NoQuietCalls(m *Model) {
 // writes and the watched bytes, and every two actions of different agents
 // at their points whose footprints are independent commute: neither
 // enables or disables the other, and both orders reach the same state.
-// It returns the first breach, or "" (also when the reduction does not
-// apply).
+// Every drm_sched_run_job(F) the reduction treats as a gate is disabled
+// while F's byte says unpublished. It returns the first breach, or ""
+// (also when the reduction does not apply).
 func FootprintError[S Bytes](w World[S], s S) string {
 	c := w.core
 	p := &c.por
@@ -70,6 +71,18 @@ func FootprintError[S Bytes](w World[S], s S) string {
 		for i := range sb {
 			if nb[i] != sb[i] && p.fp[a].w[i>>6]&(1<<(i&63)) == 0 && !watched(i) {
 				return fmt.Sprintf("%s writes byte %d outside its footprint", c.names[a], i)
+			}
+		}
+	}
+	// The gates porGated relies on: drm_sched_run_job(F) is disabled while
+	// F is unpublished, and whether F is published is F's byte alone.
+	for _, a := range at {
+		for _, f := range p.gates {
+			if c.isGate(a, f) && view(&s)[c.spec.Locks.d.fence+f]&lkPublished == 0 && en(view(&s), a) {
+				return fmt.Sprintf("%s is enabled while its fence is unpublished", c.names[a])
+			}
+			if (View{w: c, b: view(&s)}).lkPublished(f) != (view(&s)[c.spec.Locks.d.fence+f]&lkPublished != 0) {
+				return fmt.Sprintf("whether fence %d is published is not its byte alone", f)
 			}
 		}
 	}

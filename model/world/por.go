@@ -20,7 +20,12 @@ import (
 //     a footprint, so writes to them commute and are left out. Then no other
 //     agent can enable or disable a step of p at u, and p cannot move until
 //     one of them is taken: a path that takes none of them takes only steps
-//     independent of them. TestFootprintsAreTrue checks the footprints
+//     independent of them. Refined for the job hand-off (porGated, tried
+//     only when no agent qualifies without it): another agent's steps
+//     behind a drm_sched_run_job(F), while F is unpublished and no agent
+//     but p can publish it first, cannot be taken before p moves, so they
+//     are left out of its future (SPIN's exclusive send to a receiver
+//     disabled until it). TestFootprintsAreTrue checks the footprints
 //     against the semantics in the reachable states of every built-in the
 //     reduction applies to.
 //   - C2: a step of the ample set changes no property. It sets no new bit of
@@ -97,6 +102,21 @@ func (f *footprint) union(g footprint) {
 	}
 }
 
+// intersect makes f the bytes both f and g read and write ("all" is
+// the identity).
+func (f *footprint) intersect(g *footprint) {
+	switch {
+	case g.all:
+	case f.all:
+		*f = *g
+	default:
+		for i := range f.r {
+			f.r[i] &= g.r[i]
+			f.w[i] &= g.w[i]
+		}
+	}
+}
+
 // independent reports whether steps with footprints f and g commute and
 // neither enables or disables the other.
 func (f *footprint) independent(g *footprint) bool {
@@ -145,6 +165,13 @@ type porCore struct {
 	// watch are the bytes only OR-ed by the known calls and read by the
 	// properties (violation flags, lockdep's masks).
 	watch []int
+	// gates are the lock fences some agent's program runs a job of
+	// (drm_sched_run_job(F), enabled only once F is published), and
+	// gated[ag][pc][i] is the union of the footprints of agent ag's actions
+	// reachable from pc without taking a drm_sched_run_job(gates[i]) edge
+	// (porGated).
+	gates []int
+	gated [][][]footprint
 }
 
 // porProps are the properties whose reads the reduction knows: flags that
@@ -263,6 +290,58 @@ func (c *core) buildPORCore(p *porCore, ends bool) {
 		for pc := range n {
 			for _, q := range pr.reachable(pc) {
 				p.future[ag][pc].union(p.at[ag][q])
+			}
+		}
+	}
+	c.buildPORGates(p)
+}
+
+// isGate reports whether action a is drm_sched_run_job(f) alone, unguarded,
+// on a lock fence outside any container: enabled only while f is
+// published (lockEnabled).
+func (c *core) isGate(a statespace.Action, f int) bool {
+	t := &c.table[a]
+	return len(t.guards) == 0 && len(t.e.Ops) == 1 && t.e.Ops[0].Kind == lkSchedRunJob && t.e.Ops[0].Obj == f &&
+		!c.lkInContainer(t.e.Ops[0])
+}
+
+// buildPORGates derives p.gates and p.gated.
+func (c *core) buildPORGates(p *porCore) {
+	for f := range c.spec.Locks.Fences {
+		for a := range c.table {
+			if c.isGate(statespace.Action(a), f) {
+				p.gates = append(p.gates, f)
+				break
+			}
+		}
+	}
+	if len(p.gates) == 0 {
+		return
+	}
+	p.gated = make([][][]footprint, len(c.progs))
+	for ag, pr := range c.progs {
+		n := len(pr.nodes)
+		p.gated[ag] = make([][]footprint, n)
+		for pc := range n {
+			p.gated[ag][pc] = make([]footprint, len(p.gates))
+			for i, f := range p.gates {
+				seen := make([]bool, n)
+				stack := []int{pc}
+				seen[pc] = true
+				for len(stack) > 0 {
+					v := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					for _, a := range c.byPC[ag][v] {
+						if c.isGate(a, f) {
+							continue
+						}
+						p.gated[ag][pc][i].union(p.fp[a])
+						if to := c.table[a].e.To; !seen[to] {
+							seen[to] = true
+							stack = append(stack, to)
+						}
+					}
+				}
 			}
 		}
 	}
@@ -455,6 +534,25 @@ func (c *core) ample(p *porCore, s []byte, enabled []statespace.Action, buf []st
 	if p.why != "" {
 		return append(buf, enabled...)
 	}
+	// First the agents whose steps are independent of everything the
+	// others can still do; only then those that are so given the jobs the
+	// others cannot run yet (porGated). Trying the gated ones first would
+	// pick an earlier agent where a later one reduces more.
+	for _, gated := range [2]bool{false, true} {
+		if gated && len(p.gates) == 0 {
+			break
+		}
+		if b, ok := c.ampleOf(p, s, enabled, buf, gated); ok {
+			return b
+		}
+	}
+	return append(buf, enabled...)
+}
+
+// ampleOf appends to buf the enabled steps of the first agent whose point
+// meets C1–C3, with porGated's refinement of C1 when gated; ok is false
+// (and buf unchanged) when no agent's does.
+func (c *core) ampleOf(p *porCore, s []byte, enabled []statespace.Action, buf []statespace.Action, gated bool) ([]statespace.Action, bool) {
 	var tmp [128]byte
 	for ag := range c.progs {
 		pc := c.pcOf(s, ag)
@@ -464,7 +562,7 @@ func (c *core) ample(p *porCore, s []byte, enabled []statespace.Action, buf []st
 		f := &p.at[ag][pc]
 		ok := true
 		for q := range c.progs {
-			if q != ag && !f.independent(&p.future[q][c.pcOf(s, q)]) {
+			if q != ag && !f.independent(&p.future[q][c.pcOf(s, q)]) && (!gated || !c.porGated(p, s, ag, q, f)) {
 				ok = false
 				break
 			}
@@ -499,9 +597,50 @@ func (c *core) ample(p *porCore, s []byte, enabled []statespace.Action, buf []st
 			buf = buf[:start]
 			continue
 		}
-		return buf
+		return buf, true
 	}
-	return append(buf, enabled...)
+	return buf, false
+}
+
+// porGated reports whether the steps agent q can take before agent ag
+// leaves its point are independent of f, given the jobs q cannot run
+// before then (C1 with SPIN's "disabled until" for the job hand-off):
+// drm_sched_run_job(F) is enabled only once F is published, and F is not
+// published in s. If no agent but ag can write F's byte before it takes a
+// drm_sched_run_job(F) of its own (gated[r][pc_r] writes no F for every
+// r != ag), F stays unpublished until ag moves, so q takes only steps
+// reachable without a run_job(F) edge until then. For several such fences
+// the footprints' intersection is a superset of the steps' footprint
+// reachable without any of their edges.
+func (c *core) porGated(p *porCore, s []byte, ag, q int, f *footprint) bool {
+	if len(p.gates) == 0 {
+		return false
+	}
+	v := View{w: c, b: s}
+	d := c.spec.Locks.d
+	var fut footprint
+	fut.all = true
+	found := false
+	for i, g := range p.gates {
+		if v.lkPublished(g) {
+			continue
+		}
+		var fb footprint
+		fb.read(d.fence + g)
+		closed := true
+		for r := range c.progs {
+			if r != ag && p.gated[r][c.pcOf(s, r)][i].writesAny(&fb) {
+				closed = false
+				break
+			}
+		}
+		if !closed {
+			continue
+		}
+		fut.intersect(&p.gated[q][c.pcOf(s, q)][i])
+		found = true
+	}
+	return found && f.independent(&fut)
 }
 
 // porAttemptsRecorded reports whether what lockdep-fence-signalling reads
