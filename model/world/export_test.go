@@ -74,7 +74,7 @@ func FootprintError[S Bytes](w World[S], s S) string {
 			}
 		}
 	}
-	// The gates porGated relies on: drm_sched_run_job(F) is disabled while
+	// The gates porClosedGates relies on: drm_sched_run_job(F) is disabled while
 	// F is unpublished, and whether F is published is F's byte alone.
 	for _, a := range at {
 		for _, f := range p.gates {

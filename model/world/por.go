@@ -20,7 +20,7 @@ import (
 //     a footprint, so writes to them commute and are left out. Then no other
 //     agent can enable or disable a step of p at u, and p cannot move until
 //     one of them is taken: a path that takes none of them takes only steps
-//     independent of them. Refined for the job hand-off (porGated, tried
+//     independent of them. Refined for the job hand-off (porClosedGates, tried
 //     only when no agent qualifies without it): another agent's steps
 //     behind a drm_sched_run_job(F), while F is unpublished and no agent
 //     but p can publish it first, cannot be taken before p moves, so they
@@ -148,16 +148,18 @@ func (f *footprint) writesAny(g *footprint) bool {
 type porCore struct {
 	// why is the reason the reduction does not apply, or "".
 	why string
-	// fp is each action's footprint; local[a] says action a may be in an
-	// ample set (known footprint, no guard, acyclic edge, no idle point).
-	fp    []footprint
-	local []bool
+	// fp is each action's footprint.
+	fp []footprint
 	// at[ag][pc] is the union of the footprints of agent ag's actions at pc,
 	// and future[ag][pc] that of its actions at every point reachable from
 	// pc (pc included).
 	at, future [][]footprint
-	// candidate[ag][pc]: every action of ag at pc is local.
-	candidate [][]bool
+	// candidate[ends][ag][pc]: every action of ag at pc may be in an ample
+	// set (known footprint, no guard, acyclic edge, writes nothing
+	// visible); with ends (index 1), also neither at nor into an idle point
+	// or the end of ag's program (C2 for every-program-can-finish and
+	// no-leaked-object, which read whether the programs have ended).
+	candidate [2][][]bool
 	// quiet[a]: action a never ORs a bit into the watched bytes and its
 	// target point attempts no acquisition or wait, so C2 holds for it
 	// without stepping it.
@@ -169,9 +171,11 @@ type porCore struct {
 	// (drm_sched_run_job(F), enabled only once F is published), and
 	// gated[ag][pc][i] is the union of the footprints of agent ag's actions
 	// reachable from pc without taking a drm_sched_run_job(gates[i]) edge
-	// (porGated).
+	// (porClosedGates).
 	gates []int
 	gated [][][]footprint
+	// gateFP[i] reads the byte of fence gates[i].
+	gateFP []footprint
 }
 
 // porProps are the properties whose reads the reduction knows: flags that
@@ -218,21 +222,12 @@ func (c *core) porWhyNot() string {
 	return ""
 }
 
-// buildPOR derives c.por and, when it applies, c.porNoEnds.
+// buildPOR derives c.por.
 func (c *core) buildPOR() {
-	c.por.why = c.porWhyNot()
-	if c.por.why != "" {
+	p := &c.por
+	if p.why = c.porWhyNot(); p.why != "" {
 		return
 	}
-	c.buildPORCore(&c.por, true)
-	c.buildPORCore(&c.porNoEnds, false)
-}
-
-// buildPORCore derives p. With ends, no step at or to an idle point or
-// the end of its agent's program is ample (C2 for every-program-can-finish
-// and no-leaked-object, which read whether the programs have ended);
-// without, that rule is dropped, for runs that check neither.
-func (c *core) buildPORCore(p *porCore, ends bool) {
 	d := c.spec.Locks.d
 	p.watch = []int{c.lay.ghost, c.lay.ghost + 1}
 	var visible footprint
@@ -246,7 +241,8 @@ func (c *core) buildPORCore(p *porCore, ends bool) {
 		}
 	}
 	p.fp = make([]footprint, len(c.table))
-	p.local = make([]bool, len(c.table))
+	// local[ends][a]: action a may be in an ample set (candidate).
+	local := [2][]bool{make([]bool, len(c.table)), make([]bool, len(c.table))}
 	p.quiet = make([]bool, len(c.table))
 	sccs := make([][]int, len(c.progs))
 	for ag, pr := range c.progs {
@@ -268,23 +264,31 @@ func (c *core) buildPORCore(p *porCore, ends bool) {
 		to := d.at[t.ag][t.e.To]
 		p.quiet[a] = quiet && to.acq == 0 && !to.slow && !to.waits
 		pt := d.at[t.ag]
-		p.local[a] = !f.all && !f.writesAny(&visible) && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To] &&
-			(!ends || !pt[t.pc].idle && !pt[t.e.To].idle && len(c.progs[t.ag].nodes[t.e.To]) > 0)
+		local[0][a] = !f.all && !f.writesAny(&visible) && sccs[t.ag][t.pc] != sccs[t.ag][t.e.To]
+		local[1][a] = local[0][a] && !pt[t.pc].idle && !pt[t.e.To].idle && len(c.progs[t.ag].nodes[t.e.To]) > 0
 	}
 	p.at = make([][]footprint, len(c.progs))
 	p.future = make([][]footprint, len(c.progs))
-	p.candidate = make([][]bool, len(c.progs))
+	for ends := range p.candidate {
+		p.candidate[ends] = make([][]bool, len(c.progs))
+	}
 	for ag, pr := range c.progs {
 		n := len(pr.nodes)
 		p.at[ag] = make([]footprint, n)
-		p.candidate[ag] = make([]bool, n)
+		for ends := range p.candidate {
+			p.candidate[ends][ag] = make([]bool, n)
+		}
 		for pc := range n {
-			ok := len(c.byPC[ag][pc]) > 0
 			for _, a := range c.byPC[ag][pc] {
 				p.at[ag][pc].union(p.fp[a])
-				ok = ok && p.local[a]
 			}
-			p.candidate[ag][pc] = ok
+			for ends := range p.candidate {
+				ok := len(c.byPC[ag][pc]) > 0
+				for _, a := range c.byPC[ag][pc] {
+					ok = ok && local[ends][a]
+				}
+				p.candidate[ends][ag][pc] = ok
+			}
 		}
 		p.future[ag] = make([]footprint, n)
 		for pc := range n {
@@ -311,6 +315,9 @@ func (c *core) buildPORGates(p *porCore) {
 		for a := range c.table {
 			if c.isGate(statespace.Action(a), f) {
 				p.gates = append(p.gates, f)
+				var fp footprint
+				fp.read(c.spec.Locks.d.fence + f)
+				p.gateFP = append(p.gateFP, fp)
 				break
 			}
 		}
@@ -506,7 +513,7 @@ func (w World[S]) PartialOrderApplies() (bool, string) {
 // (statespace.PartialOrder): those of the first agent whose point meets
 // C1–C3 (see above), or every enabled step.
 func (w World[S]) Ample(s *S, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
-	return w.ample(&w.por, view(s), enabled, buf)
+	return w.ample(true, view(s), enabled, buf)
 }
 
 // PartialOrderFor returns the partial-order reduction for a run that
@@ -525,24 +532,26 @@ func (w World[S]) PartialOrderFor(checked []string) statespace.PartialOrder[S] {
 // the ends of programs (World.PartialOrderFor).
 type noEndsAmple[S Bytes] struct{ w World[S] }
 
-// Ample is World.Ample with porNoEnds.
+// Ample is World.Ample without the rule for the ends of programs.
 func (n noEndsAmple[S]) Ample(s *S, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
-	return n.w.ample(&n.w.porNoEnds, view(s), enabled, buf)
+	return n.w.ample(false, view(s), enabled, buf)
 }
 
-func (c *core) ample(p *porCore, s []byte, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
+// ample is World.Ample, with the rule for the ends of programs when ends.
+func (c *core) ample(ends bool, s []byte, enabled []statespace.Action, buf []statespace.Action) []statespace.Action {
+	p := &c.por
 	if p.why != "" {
 		return append(buf, enabled...)
 	}
 	// First the agents whose steps are independent of everything the
 	// others can still do; only then those that are so given the jobs the
-	// others cannot run yet (porGated). Trying the gated ones first would
+	// others cannot run yet (porClosedGates). Trying the gated ones first would
 	// pick an earlier agent where a later one reduces more.
 	for _, gated := range [2]bool{false, true} {
 		if gated && len(p.gates) == 0 {
 			break
 		}
-		if b, ok := c.ampleOf(p, s, enabled, buf, gated); ok {
+		if b, ok := c.ampleOf(s, enabled, buf, ends, gated); ok {
 			return b
 		}
 	}
@@ -550,19 +559,36 @@ func (c *core) ample(p *porCore, s []byte, enabled []statespace.Action, buf []st
 }
 
 // ampleOf appends to buf the enabled steps of the first agent whose point
-// meets C1–C3, with porGated's refinement of C1 when gated; ok is false
+// meets C1–C3 (with the ends' rule when ends), with porClosedGates's refinement
+// of C1 when gated; ok is false
 // (and buf unchanged) when no agent's does.
-func (c *core) ampleOf(p *porCore, s []byte, enabled []statespace.Action, buf []statespace.Action, gated bool) ([]statespace.Action, bool) {
+func (c *core) ampleOf(s []byte, enabled []statespace.Action, buf []statespace.Action, ends, gated bool) ([]statespace.Action, bool) {
+	p := &c.por
+	candidate := p.candidate[0]
+	if ends {
+		candidate = p.candidate[1]
+	}
 	var tmp [128]byte
 	for ag := range c.progs {
 		pc := c.pcOf(s, ag)
-		if !p.candidate[ag][pc] {
+		if !candidate[ag][pc] {
 			continue
 		}
 		f := &p.at[ag][pc]
 		ok := true
+		closed, known := uint8(0), false
 		for q := range c.progs {
-			if q != ag && !f.independent(&p.future[q][c.pcOf(s, q)]) && (!gated || !c.porGated(p, s, ag, q, f)) {
+			if q == ag || f.independent(&p.future[q][c.pcOf(s, q)]) {
+				continue
+			}
+			if gated && !known {
+				closed, known = c.porClosedGates(s, ag), true
+			}
+			if !gated || closed == 0 {
+				ok = false
+				break
+			}
+			if fut := c.porClosedGatesFuture(s, q, closed); !f.independent(&fut) {
 				ok = false
 				break
 			}
@@ -602,45 +628,48 @@ func (c *core) ampleOf(p *porCore, s []byte, enabled []statespace.Action, buf []
 	return buf, false
 }
 
-// porGated reports whether the steps agent q can take before agent ag
-// leaves its point are independent of f, given the jobs q cannot run
-// before then (C1 with SPIN's "disabled until" for the job hand-off):
-// drm_sched_run_job(F) is enabled only once F is published, and F is not
-// published in s. If no agent but ag can write F's byte before it takes a
-// drm_sched_run_job(F) of its own (gated[r][pc_r] writes no F for every
-// r != ag), F stays unpublished until ag moves, so q takes only steps
-// reachable without a run_job(F) edge until then. For several such fences
-// the footprints' intersection is a superset of the steps' footprint
-// reachable without any of their edges.
-func (c *core) porGated(p *porCore, s []byte, ag, q int, f *footprint) bool {
-	if len(p.gates) == 0 {
-		return false
-	}
+// porClosedGates returns the gates (bit i: p.gates[i]) that stay closed
+// until agent ag leaves its point (C1 with SPIN's "disabled until" for the
+// job hand-off): drm_sched_run_job(F) is enabled only once F is
+// published, F is not published in s, and no agent but ag can write F's
+// byte before it takes a drm_sched_run_job(F) of its own (gated[r][pc_r]
+// writes no F for every r != ag). Until ag moves, every other agent q then
+// takes only steps reachable without a run_job(F) edge (porClosedGatesFuture).
+func (c *core) porClosedGates(s []byte, ag int) uint8 {
+	p := &c.por
 	v := View{w: c, b: s}
-	d := c.spec.Locks.d
-	var fut footprint
-	fut.all = true
-	found := false
+	var closed uint8
 	for i, g := range p.gates {
 		if v.lkPublished(g) {
 			continue
 		}
-		var fb footprint
-		fb.read(d.fence + g)
-		closed := true
+		open := false
 		for r := range c.progs {
-			if r != ag && p.gated[r][c.pcOf(s, r)][i].writesAny(&fb) {
-				closed = false
+			if r != ag && p.gated[r][c.pcOf(s, r)][i].writesAny(&p.gateFP[i]) {
+				open = true
 				break
 			}
 		}
-		if !closed {
-			continue
+		if !open {
+			closed |= 1 << i
 		}
-		fut.intersect(&p.gated[q][c.pcOf(s, q)][i])
-		found = true
 	}
-	return found && f.independent(&fut)
+	return closed
+}
+
+// porClosedGatesFuture is a superset of the footprint of agent q's steps
+// reachable without an edge of the closed gates: the intersection of the
+// footprints reachable without each one's edges ("every byte" when none is
+// closed).
+func (c *core) porClosedGatesFuture(s []byte, q int, closed uint8) footprint {
+	p := &c.por
+	fut := footprint{all: true}
+	for i := range p.gates {
+		if closed&(1<<i) != 0 {
+			fut.intersect(&p.gated[q][c.pcOf(s, q)][i])
+		}
+	}
+	return fut
 }
 
 // porAttemptsRecorded reports whether what lockdep-fence-signalling reads

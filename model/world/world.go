@@ -62,9 +62,6 @@ type core struct {
 	join joinCore
 	// por is what the partial-order reduction knows (por.go).
 	por porCore
-	// porNoEnds is por without the C2 rule for the ends of programs
-	// (World.PartialOrderFor).
-	porNoEnds porCore
 }
 
 // maxCachedGuards bounds the guards whose values Actions remembers while
