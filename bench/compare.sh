@@ -140,7 +140,7 @@ awk -F, '
 # same case (go-wN-por/-all against go-wN-none, spin-default against
 # spin-noreduce), when the run has both.
 awk -F, '
-  function base(r) { c=r[2]; if (r[1]=="go") { sub(/-(none|por|all|symmetry)$/, "", c) } else c="spin"; return r[1]":"c":"r[3]":"r[4] }
+  function base(r,    c) { c=r[2]; if (r[1]=="go") { sub(/-(none|por|all|symmetry)$/, "", c) } else c="spin"; return r[1]":"c":"r[3]":"r[4] }
   { row[NR]=$0; split($0, r, ",")
     if ((r[1]=="go" && r[2] ~ /-none$/) || r[2]=="spin-noreduce") un[base(r)]=NR }
   END {

@@ -40,8 +40,8 @@ func NoQuietCalls(m *Model) {
 // writes and the watched bytes, and every two actions of different agents
 // at their points whose footprints are independent commute: neither
 // enables or disables the other, and both orders reach the same state.
-// Every drm_sched_run_job(F) the reduction treats as a gate is disabled
-// while F's byte says unpublished. It returns the first breach, or ""
+// A job gate closed for an agent (porClosedGates) stays closed whatever
+// step another agent takes. It returns the first breach, or ""
 // (also when the reduction does not apply).
 func FootprintError[S Bytes](w World[S], s S) string {
 	c := w.core
@@ -74,15 +74,20 @@ func FootprintError[S Bytes](w World[S], s S) string {
 			}
 		}
 	}
-	// The gates porClosedGates relies on: drm_sched_run_job(F) is disabled while
-	// F is unpublished, and whether F is published is F's byte alone.
-	for _, a := range at {
-		for _, f := range p.gates {
-			if c.isGate(a, f) && view(&s)[c.spec.Locks.d.fence+f]&lkPublished == 0 && en(view(&s), a) {
-				return fmt.Sprintf("%s is enabled while its fence is unpublished", c.names[a])
+	// porClosedGates: a gate closed for agent ag stays closed, its fence
+	// unpublished, whatever step another agent takes.
+	for ag := range c.progs {
+		closed := c.porClosedGates(view(&s), ag)
+		if closed == 0 {
+			continue
+		}
+		for _, b := range at {
+			if int(c.table[b].ag) == ag || !en(view(&s), b) {
+				continue
 			}
-			if (View{w: c, b: view(&s)}).lkPublished(f) != (view(&s)[c.spec.Locks.d.fence+f]&lkPublished != 0) {
-				return fmt.Sprintf("whether fence %d is published is not its byte alone", f)
+			n := w.Step(&s, b)
+			if still := c.porClosedGates(view(&n), ag); closed&^still != 0 {
+				return fmt.Sprintf("%s opens a gate closed for %s (gates %08b, then %08b)", c.names[b], c.spec.Agents[ag].Name, closed, still)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dmabufcheck/dmabufcheck/internal/symmetrytest"
 	"github.com/dmabufcheck/dmabufcheck/model/world"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
@@ -24,7 +25,7 @@ func BenchmarkAmple(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			states := reachable(w)
+			states := symmetrytest.Reachable[[96]byte](w)
 			var en, buf []statespace.Action
 			b.ResetTimer()
 			for range b.N {
@@ -40,33 +41,8 @@ func BenchmarkAmple(b *testing.B) {
 	}
 }
 
-// reachable is every state of w reachable from its initial ones.
-func reachable[S world.Bytes](w world.World[S]) []S { return reachableUpTo(w, 0) }
-
-// reachableUpTo is the first max states of w (breadth first; 0: all).
-func reachableUpTo[S world.Bytes](w world.World[S], max int) []S {
-	seen := map[S]bool{}
-	var out []S
-	var en []statespace.Action
-	queue := w.Init()
-	for len(queue) > 0 && (max == 0 || len(out) < max) {
-		s := queue[0]
-		queue = queue[1:]
-		if seen[s] {
-			continue
-		}
-		seen[s] = true
-		out = append(out, s)
-		en = w.Actions(&s, en[:0])
-		for _, a := range en {
-			queue = append(queue, w.Step(&s, a))
-		}
-	}
-	return out
-}
-
 // The footprints are true: in every reachable state of every built-in the
-// reduction applies to (the first 20,000 states), each call writes only
+// reduction applies to, each call writes only
 // its footprint's bytes (and the watched flags), and calls with
 // independent footprints commute and neither enables or disables the
 // other: the independence C1 relies on holds in fact.
@@ -92,33 +68,30 @@ func TestFootprintsAreTrue(t *testing.T) {
 // footprintsTrue runs world.FootprintError over m's reachable states at
 // m's size class; applies is false when the reduction does not apply.
 func footprintsTrue(m *world.Model) (applies bool, msg string) {
-	if w, err := world.As[[16]byte](m); err == nil {
-		return footprintsTrueAs(w)
+	switch n := m.Size(); {
+	case n <= 16:
+		return footprintsTrueAs[[16]byte](m)
+	case n <= 32:
+		return footprintsTrueAs[[32]byte](m)
+	case n <= 48:
+		return footprintsTrueAs[[48]byte](m)
+	case n <= 64:
+		return footprintsTrueAs[[64]byte](m)
+	case n <= 96:
+		return footprintsTrueAs[[96]byte](m)
 	}
-	if w, err := world.As[[32]byte](m); err == nil {
-		return footprintsTrueAs(w)
-	}
-	if w, err := world.As[[48]byte](m); err == nil {
-		return footprintsTrueAs(w)
-	}
-	if w, err := world.As[[64]byte](m); err == nil {
-		return footprintsTrueAs(w)
-	}
-	if w, err := world.As[[96]byte](m); err == nil {
-		return footprintsTrueAs(w)
-	}
-	w, err := world.As[[128]byte](m)
+	return footprintsTrueAs[[128]byte](m)
+}
+
+func footprintsTrueAs[S world.Bytes](m *world.Model) (bool, string) {
+	w, err := world.As[S](m)
 	if err != nil {
 		return true, err.Error()
 	}
-	return footprintsTrueAs(w)
-}
-
-func footprintsTrueAs[S world.Bytes](w world.World[S]) (bool, string) {
 	if ok, _ := w.PartialOrderApplies(); !ok {
 		return false, ""
 	}
-	for _, s := range reachableUpTo(w, 20000) {
+	for _, s := range symmetrytest.Reachable[S](w) {
 		if msg := world.FootprintError(w, s); msg != "" {
 			return true, msg
 		}

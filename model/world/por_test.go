@@ -154,7 +154,8 @@ func TestPartialOrderSaysWhyNot(t *testing.T) {
 // idle point (World.PartialOrderFor drops that C2 rule): on every built-in
 // the reduction applies to, such a run gets the verdicts and traces of the
 // unreduced search with the same properties, with one worker and with
-// two, and somewhere it stores fewer states than with the rule.
+// two; where both searches run to the end, it stores no more states than
+// with the rule, and somewhere fewer.
 func TestPartialOrderWithoutTheEndsKeepsEveryVerdictAndTrace(t *testing.T) {
 	fewer := false
 	for _, name := range builtinNames(t) {
@@ -188,6 +189,9 @@ func TestPartialOrderWithoutTheEndsKeepsEveryVerdictAndTrace(t *testing.T) {
 				}
 				if red.Status != full.Status {
 					t.Fatalf("status %s, unreduced %s", red.Status, full.Status)
+				}
+				if withEnds.Status != statespace.StatusOK || red.Status != statespace.StatusOK {
+					continue // a search stopped by a violation: its count says nothing of the rule
 				}
 				if red.PartialOrder.States > withEnds.PartialOrder.States {
 					t.Errorf("without the ends' rule %d states, more than the %d with it", red.PartialOrder.States, withEnds.PartialOrder.States)
