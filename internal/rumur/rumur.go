@@ -7,7 +7,6 @@ package rumur
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmabufcheck/dmabufcheck/internal/refcheck"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -63,12 +63,7 @@ func RunWith(t testing.TB, path string, subst map[string]string, opt Options) Su
 	default:
 		t.Fatalf("rumur.RunWith: unknown symmetry reduction %q (want off, heuristic or exhaustive)", symmetry)
 	}
-	for _, tool := range []struct{ cmd, pkg string }{{"rumur", "rumur"}, {"cc", "gcc"}} {
-		if _, err := exec.LookPath(tool.cmd); err != nil {
-			t.Skipf("%s not found: the cross-check of %s against Rumur is skipped; install Debian's %s (apt-get install -y rumur gcc libc6-dev)",
-				tool.cmd, path, tool.pkg)
-		}
-	}
+	refcheck.Require(t, "Rumur", path, refcheck.Tool{Cmd: "rumur", Pkg: "rumur"}, refcheck.Tool{Cmd: "cc", Pkg: "gcc"})
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -93,20 +88,12 @@ func RunWith(t testing.TB, path string, subst map[string]string, opt Options) Su
 	}
 	c := filepath.Join(dir, "model.c")
 	bin := filepath.Join(dir, "verifier")
-	steps := [][]string{
-		{"rumur", "--threads", "1", "--symmetry-reduction", symmetry, "--deadlock-detection", "off",
+	refcheck.Build(t, dir,
+		[]string{"rumur", "--threads", "1", "--symmetry-reduction", symmetry, "--deadlock-detection", "off",
 			"--output-format", "machine-readable", "--colour", "off", m, "-o", c},
-		{"cc", "-O1", "-pthread", c, "-o", bin},
-	}
-	for _, s := range steps {
-		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(s, " "), err, out)
-		}
-	}
-	start := time.Now()
-	out, _ := exec.Command(bin).Output() // exits non-zero when errors are found
-	elapsed := time.Since(start)
-	sum, err := parse(string(out))
+		[]string{"cc", "-O1", "-pthread", c, "-o", bin})
+	out, elapsed := refcheck.RunTimed(dir, bin)
+	sum, err := parse(out)
 	if err != nil {
 		t.Fatalf("rumur verifier: %v\n%s", err, out)
 	}
@@ -132,13 +119,7 @@ func parse(out string) (Summary, error) {
 // through exactly want.RulesFired transitions.
 func AssertSameCounts(t testing.TB, res *statespace.Result, want Summary) {
 	t.Helper()
-	if res.Status != statespace.StatusOK || want.Errors != 0 {
-		t.Fatalf("Go: %s, Rumur: %d errors; both should find none", res.Status, want.Errors)
-	}
-	if res.Stats.States != want.States || res.Stats.Transitions != want.RulesFired {
-		t.Errorf("Go: %d states, %d transitions; Rumur: %d states, %d rules fired",
-			res.Stats.States, res.Stats.Transitions, want.States, want.RulesFired)
-	}
+	refcheck.AssertSameCounts(t, res, "Rumur", want.Errors, want.States, want.RulesFired)
 }
 
 // CheckSameCounts runs Rumur on the Murphi file at path (with subst, as

@@ -8,7 +8,6 @@ package spin
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmabufcheck/dmabufcheck/internal/refcheck"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
 )
 
@@ -61,12 +61,7 @@ var (
 // returns pan's summary.
 func Run(t testing.TB, path string, opt Options) Summary {
 	t.Helper()
-	for _, tool := range []struct{ cmd, pkg string }{{"spin", "spin"}, {"cc", "gcc"}} {
-		if _, err := exec.LookPath(tool.cmd); err != nil {
-			t.Skipf("%s not found: the cross-check of %s against SPIN is skipped; install Debian's %s (apt-get install -y spin gcc libc6-dev)",
-				tool.cmd, path, tool.pkg)
-		}
-	}
+	Require(t, path)
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -85,19 +80,9 @@ func Run(t testing.TB, path string, opt Options) Summary {
 		ccArgs = append([]string{"-DNOREDUCE"}, ccArgs...)
 	}
 	spinArgs = append(spinArgs, "-a", "model.pml")
-	for _, s := range [][]string{append([]string{"spin"}, spinArgs...), append([]string{"cc"}, ccArgs...)} {
-		cmd := exec.Command(s[0], s[1:]...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(s, " "), err, out)
-		}
-	}
-	cmd := exec.Command("./pan", "-m10000000")
-	cmd.Dir = dir
-	start := time.Now()
-	out, _ := cmd.Output() // exits non-zero when errors are found
-	elapsed := time.Since(start)
-	sum, err := parse(string(out))
+	refcheck.Build(t, dir, append([]string{"spin"}, spinArgs...), append([]string{"cc"}, ccArgs...))
+	out, elapsed := refcheck.RunTimed(dir, "./pan", "-m10000000")
+	sum, err := parse(out)
 	if err != nil {
 		t.Fatalf("pan: %v\n%s", err, out)
 	}
@@ -136,17 +121,18 @@ func parse(out string) (Summary, error) {
 	return s, nil
 }
 
+// Require skips the test, naming the packages to install, unless spin and
+// a C compiler are on the PATH (path: the model the cross-check would run).
+func Require(t testing.TB, path string) {
+	t.Helper()
+	refcheck.Require(t, "SPIN", path, refcheck.Tool{Cmd: "spin", Pkg: "spin"}, refcheck.Tool{Cmd: "cc", Pkg: "gcc"})
+}
+
 // AssertSameCounts fails the test unless res, a complete run of the Go
 // checker, agrees with SPIN's unreduced summary want: both find no error,
 // and the Go run reaches exactly want.States states through exactly
 // want.Transitions-1 transitions (pan counts the initial state as one).
 func AssertSameCounts(t testing.TB, res *statespace.Result, want Summary) {
 	t.Helper()
-	if res.Status != statespace.StatusOK || want.Errors != 0 {
-		t.Fatalf("Go: %s, SPIN: %d errors; both should find none", res.Status, want.Errors)
-	}
-	if res.Stats.States != want.States || res.Stats.Transitions+1 != want.Transitions {
-		t.Errorf("Go: %d states, %d transitions; SPIN: %d states, %d transitions (stored+matched, one more than taken)",
-			res.Stats.States, res.Stats.Transitions, want.States, want.Transitions)
-	}
+	refcheck.AssertSameCounts(t, res, "SPIN", want.Errors, want.States, want.Transitions-1)
 }
