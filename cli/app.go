@@ -38,7 +38,7 @@ import (
 // Exit codes of every command.
 const (
 	// ExitOK: every property holds (an exhaustive search), or a command
-	// other than run, replay and the commands that check succeeded.
+	// that checks no model succeeded.
 	ExitOK = 0
 	// ExitViolation: a property is violated (run), or a saved
 	// counterexample is confirmed (replay).
@@ -62,8 +62,6 @@ type App struct {
 	// Commands are commands beside run, list, replay, export, graph,
 	// explore and help (cmd/check adds review and explain).
 	Commands []Command
-	// Usage, when set, replaces the generated top-level help.
-	Usage string
 	// ListHelp, when set, replaces the generated help of list.
 	ListHelp string
 	// PropertyDocs, when set, documents the properties for 'list
@@ -115,12 +113,6 @@ func Usagef(format string, args ...any) error {
 	return UsageError{fmt.Errorf(format, args...)}
 }
 
-// usageError and usagef are the package's short names for UsageError and
-// Usagef.
-func usageError(err error) error { return UsageError{err} }
-
-func usagef(format string, args ...any) error { return Usagef(format, args...) }
-
 // Main runs the command line of os.Args, interrupted by SIGINT or SIGTERM
 // (a search stops as incomplete, explore stops serving), and exits with
 // its exit code.
@@ -169,7 +161,7 @@ func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	default:
 		c := a.command(args[0])
 		if c == nil {
-			err = usagef("unknown command %q", args[0])
+			err = Usagef("unknown command %q", args[0])
 			break
 		}
 		code, err = c.Run(ctx, args[1:], stdout, stderr)
@@ -208,12 +200,9 @@ var commands = [][2]string{
 	{"explore SCENARIO [--set k=v ...] [--addr 127.0.0.1:0]", "serve an interactive explorer of the state space on a loopback address"},
 }
 
-// usage is the top-level help: a.Usage, or one made of the standard
-// commands and a.Commands.
+// usage is the top-level help, made of the standard commands and
+// a.Commands.
 func (a *App) usage() string {
-	if a.Usage != "" {
-		return a.Usage
-	}
 	var b strings.Builder
 	b.WriteString("usage:\n")
 	entry := func(syn, what string) { fmt.Fprintf(&b, "  %s %s\n      %s\n", a.Name, syn, what) }

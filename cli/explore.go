@@ -39,25 +39,25 @@ func (a *App) cmdExplore(ctx context.Context, args []string, stdout io.Writer) e
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("explore takes one scenario (a built-in name or FILE.yaml)")
+		return Usagef("explore takes one scenario (a built-in name or FILE.yaml)")
 	}
 	if err := loopbackAddr(addr); err != nil {
-		return usagef("--addr %q: %v", addr, err)
+		return Usagef("--addr %q: %v", addr, err)
 	}
 	l, err := a.loadScenario(pos[0], set)
 	if err != nil {
 		return err
 	}
 	if l.sc.Explore == nil {
-		return usagef("scenario %s cannot be explored: it has no Explore hook", l.sc.Name)
+		return Usagef("scenario %s cannot be explored: it has no Explore hook", l.sc.Name)
 	}
 	m, err := l.sc.Explore(l.vals)
 	if err != nil {
-		return usageError(fmt.Errorf("%s: %v", pos[0], err))
+		return UsageError{fmt.Errorf("%s: %v", pos[0], err)}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return usageError(fmt.Errorf("--addr %q: %v", addr, err))
+		return UsageError{fmt.Errorf("--addr %q: %v", addr, err)}
 	}
 	srv := &http.Server{Handler: explore.New(l.sc.Name, l.vals.Map(), m), ReadHeaderTimeout: 10 * time.Second}
 	what := fmt.Sprintf("%s (%s)", l.sc.Name, l.vals)

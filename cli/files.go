@@ -22,7 +22,7 @@ import (
 func (a *App) lookup(name string) (*scenario.Scenario, error) {
 	sc, err := a.Registry.Lookup(name)
 	if err != nil {
-		return nil, usagef("unknown scenario %q (run '%s list' to see them: %s)", name, a.Name, strings.Join(a.Registry.Names(), ", "))
+		return nil, Usagef("unknown scenario %q (run '%s list' to see them: %s)", name, a.Name, strings.Join(a.Registry.Names(), ", "))
 	}
 	return sc, nil
 }
@@ -54,17 +54,17 @@ func (a *App) loadScenario(name string, set []string) (*loadedScenario, error) {
 		}
 		vals, err := sc.Parse(set)
 		if err != nil {
-			return nil, usageError(err)
+			return nil, UsageError{err}
 		}
 		l.sc, l.vals = sc, vals
 		return l, nil
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, usageError(err)
+		return nil, UsageError{err}
 	}
 	if l.sc, l.vals, l.fileOpt, err = scenario.ParseFileWith(a.Registry, name, b, set); err != nil {
-		return nil, usageError(err)
+		return nil, UsageError{err}
 	}
 	l.file = &traces.ScenarioFile{Path: name, Text: string(b)}
 	return l, nil
@@ -80,20 +80,20 @@ func (a *App) traceScenario(path string, doc *traces.Document) (*scenario.Scenar
 		var err error
 		sc, _, _, err = scenario.ParseFile(a.Registry, f.Path, []byte(f.Text))
 		if err != nil {
-			return nil, scenario.Values{}, usageError(fmt.Errorf("%s: the scenario file embedded in the trace does not load: %v", path, err))
+			return nil, scenario.Values{}, UsageError{fmt.Errorf("%s: the scenario file embedded in the trace does not load: %v", path, err)}
 		}
 		if sc.Name != doc.Scenario {
-			return nil, scenario.Values{}, usageError(fmt.Errorf("%s: the scenario file embedded in the trace (%s) is scenario %q, the trace says %q (the file was edited)", path, f.Path, sc.Name, doc.Scenario))
+			return nil, scenario.Values{}, UsageError{fmt.Errorf("%s: the scenario file embedded in the trace (%s) is scenario %q, the trace says %q (the file was edited)", path, f.Path, sc.Name, doc.Scenario)}
 		}
 	} else {
 		var err error
 		if sc, err = a.lookup(doc.Scenario); err != nil {
-			return nil, scenario.Values{}, usageError(fmt.Errorf("%s: %v", path, err))
+			return nil, scenario.Values{}, UsageError{fmt.Errorf("%s: %v", path, err)}
 		}
 	}
 	vals, err := sc.Parse(scenario.Settings(doc.Params))
 	if err != nil {
-		return nil, scenario.Values{}, usageError(fmt.Errorf("%s: %v", path, err))
+		return nil, scenario.Values{}, UsageError{fmt.Errorf("%s: %v", path, err)}
 	}
 	return sc, vals, nil
 }

@@ -27,10 +27,10 @@ func (a *App) cmdGraph(args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return usagef("graph takes one scenario")
+		return Usagef("graph takes one scenario")
 	}
 	if len(pos) == 0 {
-		return usagef("graph needs a scenario name")
+		return Usagef("graph needs a scenario name")
 	}
 	name := pos[0]
 	l, err := a.loadScenario(name, set)
@@ -40,7 +40,7 @@ func (a *App) cmdGraph(args []string, stdout io.Writer) error {
 	sc, vals := l.sc, l.vals
 	g, err := sc.Graph(vals, maxStates)
 	if err != nil {
-		return usageError(fmt.Errorf("%s: %v", name, err))
+		return UsageError{fmt.Errorf("%s: %v", name, err)}
 	}
 	return traces.WriteGraphDOT(stdout, sc.Name+" ("+vals.String()+")", g)
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -40,12 +41,7 @@ func (a *App) cmdList(args []string, stdout io.Writer) error {
 		}
 	case len(args) == 1 && args[0] == "properties" && a.PropertyDocs != nil:
 		docs := a.PropertyDocs()
-		var names []string
-		for k := range docs {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(docs)) {
 			first, _, _ := strings.Cut(docs[n], ". ")
 			fmt.Fprintf(stdout, "%-42s %s\n", n, first)
 		}
@@ -53,18 +49,18 @@ func (a *App) cmdList(args []string, stdout io.Writer) error {
 		for _, s := range a.Registry.All() {
 			vals, err := s.Parse(nil)
 			if err != nil {
-				return usagef("%s: %v", s.Name, err)
+				return Usagef("%s: %v", s.Name, err)
 			}
 			props, err := s.Properties(vals)
 			if err != nil {
-				return usagef("%s: %v", s.Name, err)
+				return Usagef("%s: %v", s.Name, err)
 			}
 			for _, p := range props {
 				fmt.Fprintf(stdout, "%-28s %s\n", s.Name, p)
 			}
 		}
 	default:
-		return usagef("list takes no argument, \"scenarios\" or \"properties\"")
+		return Usagef("list takes no argument, \"scenarios\" or \"properties\"")
 	}
 	return nil
 }

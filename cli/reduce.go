@@ -21,7 +21,7 @@ func (a *App) applyReduce(name string, l *loadedScenario, f *runFlags) (*loadedS
 	case !hasSym:
 		return l, nil
 	case setSym && explicit && l.vals.Bool("symmetry") != wantSym:
-		return nil, usagef("--reduce=%s and --set symmetry=%v contradict each other", f.reduce, l.vals.Bool("symmetry"))
+		return nil, Usagef("--reduce=%s and --set symmetry=%v contradict each other", f.reduce, l.vals.Bool("symmetry"))
 	case setSym || !explicit:
 		// The parameter decides; --reduce says what ran.
 		switch sym := l.vals.Bool("symmetry"); {

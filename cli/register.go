@@ -40,10 +40,9 @@ func Choice(name, def string, options []string, help string) Param {
 // Register panics on a duplicate name or a parameter whose default is out
 // of its own range: both are mistakes in the program, not in its input.
 func Register[S comparable](a *App, name, description string, build func(v Values) (statespace.Model[S], error), params ...Param) {
-	for _, p := range params {
-		if _, err := p.Check(p.Default); err != nil {
-			panic(fmt.Sprintf("cli: model %s: parameter %s: default %q: %v", name, p.Name, p.Default, err))
-		}
+	sc := scenario.Of(name, description, params, build)
+	if _, err := sc.Parse(nil); err != nil { // the defaults
+		panic(fmt.Sprintf("cli: model %s: %v", name, err))
 	}
-	a.Registry.Add(scenario.Of(name, description, params, build))
+	a.Registry.Add(sc)
 }

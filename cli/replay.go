@@ -30,11 +30,11 @@ func (a *App) cmdReplay(args []string, stdout io.Writer) (int, error) {
 		return 0, err
 	}
 	if len(args) != 1 {
-		return 0, usagef("replay takes one trace file (.json, from %s run --trace-out)", a.Name)
+		return 0, Usagef("replay takes one trace file (.json, from %s run --trace-out)", a.Name)
 	}
 	doc, err := traces.Read(args[0])
 	if err != nil {
-		return 0, usageError(err)
+		return 0, UsageError{err}
 	}
 	sc, vals, err := a.traceScenario(args[0], doc)
 	if err != nil {
@@ -42,14 +42,14 @@ func (a *App) cmdReplay(args []string, stdout io.Writer) (int, error) {
 	}
 	steps, err := doc.ReplaySteps()
 	if err != nil {
-		return 0, usageError(fmt.Errorf("%s: %v", args[0], err))
+		return 0, UsageError{fmt.Errorf("%s: %v", args[0], err)}
 	}
 	what := fmt.Sprintf("%s (%s)", sc.Name, vals)
 	if doc.ScenarioFile != nil {
 		what = fmt.Sprintf("%s (the scenario file %s, as embedded in the trace)", sc.Name, doc.ScenarioFile.Path)
 	}
 	if _, err := sc.ReplayAs(vals, doc.Init, steps, doc.Property, statespace.Kind(doc.Kind), doc.Loop); err != nil {
-		return 0, usageError(fmt.Errorf("%s: the trace does not apply to %s: %v", args[0], what, err))
+		return 0, UsageError{fmt.Errorf("%s: the trace does not apply to %s: %v", args[0], what, err)}
 	}
 	fmt.Fprintf(stdout, "replayed %d steps of %s: %s is violated (%s), as the trace says\n",
 		len(steps)-1, what, doc.Property, doc.Kind)
@@ -73,7 +73,7 @@ func (a *App) cmdExport(args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(args) < 1 || len(args) > 2 {
-		return usagef("export takes a trace file (.json) and optionally a directory")
+		return Usagef("export takes a trace file (.json) and optionally a directory")
 	}
 	dir := filepath.Join("regress", "testdata")
 	if len(args) == 2 {

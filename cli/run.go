@@ -112,45 +112,45 @@ func (a *App) parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, 
 		return "", nil, err
 	}
 	if len(pos) > 1 {
-		return "", nil, usagef("more than one scenario given: %q and %q", pos[0], pos[1])
+		return "", nil, Usagef("more than one scenario given: %q and %q", pos[0], pos[1])
 	}
 	var name string
 	if len(pos) == 1 {
 		name = pos[0]
 	}
 	if name == "" {
-		return "", nil, usagef("run needs a scenario name (see '%s list')", a.Name)
+		return "", nil, Usagef("run needs a scenario name (see '%s list')", a.Name)
 	}
 	f.setFlags = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.setFlags[fl.Name] = true })
 	if f.shard == "" {
 		for _, n := range []string{"seed", "walks", "walk-depth"} {
 			if f.setFlags[n] {
-				return "", nil, usagef("--%s needs --shard i/n", n)
+				return "", nil, Usagef("--%s needs --shard i/n", n)
 			}
 		}
 	} else {
 		for _, n := range []string{"max-states", "max-depth", "full-state", "spill-dir", "spill-threshold", "parent-dir", "parents-in-memory", "continue"} {
 			if f.setFlags[n] {
-				return "", nil, usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
+				return "", nil, Usagef("--%s does not apply to a swarm run (--shard): its bounds are --walks and --walk-depth", n)
 			}
 		}
 	}
 	var derr error
 	if f.deadMode, derr = statespace.ParseDeadlockMode(f.deadlock); derr != nil {
-		return "", nil, usagef("--deadlock: %v", derr)
+		return "", nil, Usagef("--deadlock: %v", derr)
 	}
 	if !f.setFlags["deadlock"] {
 		f.deadMode = statespace.DeadlockDefault // the model's mode, else stuck
 	}
 	if f.noDead && f.setFlags["deadlock"] && f.deadlock != "off" {
-		return "", nil, usagef("--no-deadlock and --deadlock=%s contradict each other (--no-deadlock is --deadlock=off)", f.deadlock)
+		return "", nil, Usagef("--no-deadlock and --deadlock=%s contradict each other (--no-deadlock is --deadlock=off)", f.deadlock)
 	}
 	if !slices.Contains([]string{"none", "por", "symmetry", "all"}, f.reduce) {
-		return "", nil, usagef("--reduce %q: want none, por, symmetry or all", f.reduce)
+		return "", nil, Usagef("--reduce %q: want none, por, symmetry or all", f.reduce)
 	}
 	if !slices.Contains([]string{"auto", "plain", "json", "none"}, f.progMode) {
-		return "", nil, usagef("--progress %q: want auto, plain, json or none", f.progMode)
+		return "", nil, Usagef("--progress %q: want auto, plain, json or none", f.progMode)
 	}
 	if f.quiet {
 		f.progMode = "none"
@@ -159,10 +159,10 @@ func (a *App) parseRunArgs(args []string, stdout io.Writer) (string, *runFlags, 
 		// Before the search, not after it: a long run must not end in
 		// "cannot write".
 		if err := traces.CheckPath(p); err != nil {
-			return "", nil, usagef("--trace-out %v", err)
+			return "", nil, Usagef("--trace-out %v", err)
 		}
 		if err := checkWritable(p); err != nil {
-			return "", nil, usagef("--trace-out %v", err)
+			return "", nil, Usagef("--trace-out %v", err)
 		}
 	}
 	return name, f, nil
@@ -198,21 +198,21 @@ func (a *App) cmdRun(ctx context.Context, args []string, stdout, stderr io.Write
 		PartialOrder: f.reduce == "por" || f.reduce == "all",
 	}
 	if f.parentDir != "" && f.parentsMem {
-		return 0, usagef("--parent-dir and --parents-in-memory contradict each other: the links go to a file in DIR or stay in memory")
+		return 0, Usagef("--parent-dir and --parents-in-memory contradict each other: the links go to a file in DIR or stay in memory")
 	}
 	if f.setFlags["spill-threshold"] {
 		if f.spillDir == "" {
-			return 0, usagef("--spill-threshold needs --spill-dir")
+			return 0, Usagef("--spill-threshold needs --spill-dir")
 		}
 		opt.SpillThreshold = f.spillAt
 	}
 	if f.spillDir != "" && f.fullState {
-		return 0, usagef("--spill-dir and --full-state do not go together: full-state mode keeps every state in memory")
+		return 0, Usagef("--spill-dir and --full-state do not go together: full-state mode keeps every state in memory")
 	}
 	if f.shard != "" {
 		i, n, err := parseShard(f.shard)
 		if err != nil {
-			return 0, usagef("--shard %q: %v", f.shard, err)
+			return 0, Usagef("--shard %q: %v", f.shard, err)
 		}
 		opt.Swarm = &statespace.SwarmOptions{Shard: i, Shards: n, Seed: f.seed, Walks: f.walks, Depth: f.walkDepth}
 	} else {
@@ -250,11 +250,11 @@ func (a *App) cmdRun(ctx context.Context, args []string, stdout, stderr io.Write
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
-			return 0, usagef("--cpuprofile: %v", err)
+			return 0, Usagef("--cpuprofile: %v", err)
 		}
 		defer pf.Close()
 		if err := pprof.StartCPUProfile(pf); err != nil {
-			return 0, usagef("--cpuprofile: %v", err)
+			return 0, Usagef("--cpuprofile: %v", err)
 		}
 		defer pprof.StopCPUProfile()
 	}
@@ -264,7 +264,7 @@ func (a *App) cmdRun(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	if err != nil {
 		if res == nil {
-			return 0, usageError(err)
+			return 0, UsageError{err}
 		}
 		fmt.Fprintf(stderr, "%s: %v\n", a.Name, err)
 	}
@@ -306,7 +306,7 @@ func (a *App) cmdRun(ctx context.Context, args []string, stdout, stderr io.Write
 			doc.ScenarioFile = l.file
 			for _, p := range f.traceOut {
 				if err := traces.WriteFile(p, doc); err != nil {
-					return 0, usagef("--trace-out: %v", err)
+					return 0, Usagef("--trace-out: %v", err)
 				}
 				fmt.Fprintf(stderr, "%s: trace written to %s\n", a.Name, p)
 			}

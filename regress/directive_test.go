@@ -25,4 +25,13 @@ func TestScriptQuotesValuesWithSpaces(t *testing.T) {
 			t.Errorf("Script of property %q: no error", bad)
 		}
 	}
+	// A registered model's name (cli.Register takes any) is a value too.
+	doc.Property, doc.Scenario = "p", "my lock"
+	if s, err := regress.Script(doc); err != nil || !strings.HasPrefix(s, "replay scenario=(my lock) property=p ") {
+		t.Errorf("Script of scenario %q: %q, %v", doc.Scenario, s, err)
+	}
+	doc.Scenario = "a, b"
+	if _, err := regress.Script(doc); err == nil {
+		t.Errorf("Script of scenario %q: no error", doc.Scenario)
+	}
 }

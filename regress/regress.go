@@ -49,6 +49,10 @@ func Script(d *traces.Document) (string, error) {
 		// The file names the scenario; the name is for the reader, and a
 		// directive's value ends at a space.
 		name = strings.ReplaceAll(name, " ", "_")
+	} else if v, err := directiveValue(name); err != nil {
+		return "", fmt.Errorf("scenario %q: %v", name, err)
+	} else {
+		name = v
 	}
 	prop, err := directiveValue(d.Property)
 	if err != nil {

@@ -1,5 +1,5 @@
-// Package scenario is the registry of the checker's built-in scenarios: a
-// named model with typed parameters (set from the command line with
+// Package scenario is the registry of the models the CLI checks (the
+// built-in scenarios, and any registered with scenario.Of): a named model with typed parameters (set from the command line with
 // --set key=value) that can be checked without writing Go.
 package scenario
 
@@ -36,7 +36,7 @@ type Param struct {
 	Help     string
 }
 
-// Scenario is a built-in model that the CLI can check.
+// Scenario is a registered model that the CLI can check.
 type Scenario struct {
 	Name        string
 	Description string
@@ -270,7 +270,7 @@ func (r *Registry) Lookup(name string) (*Scenario, error) {
 	if s, ok := r.byName[name]; ok {
 		return s, nil
 	}
-	return nil, fmt.Errorf("unknown scenario %q (run 'check list' to see them: %s)", name, strings.Join(r.Names(), ", "))
+	return nil, fmt.Errorf("unknown scenario %q (the registered ones: %s)", name, strings.Join(r.Names(), ", "))
 }
 
 // Names returns the scenario names in sorted order.

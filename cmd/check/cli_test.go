@@ -4,9 +4,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/dmabufcheck/dmabufcheck/cli"
 )
+
+// The exit codes and the JSON schema, package cli's, by the tests' names.
+const (
+	exitOK         = cli.ExitOK
+	exitViolation  = cli.ExitViolation
+	exitUsage      = cli.ExitUsage
+	exitIncomplete = cli.ExitIncomplete
+)
+
+type jsonResult = cli.JSONResult
+
+// run is the whole command, returning its exit code instead of exiting.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return app().Run(ctx, args, stdout, stderr)
+}
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -37,14 +38,9 @@ func cmdExplain(args []string, stdout io.Writer) error {
 		return err
 	}
 	docs := propertyDocs()
-	var names []string
-	for k := range docs {
-		names = append(names, k)
-	}
-	slices.Sort(names)
 	switch len(args) {
 	case 0:
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(docs)) {
 			fmt.Fprintf(stdout, "%s\n", n)
 		}
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 
+	"github.com/dmabufcheck/dmabufcheck/cli"
 	"github.com/dmabufcheck/dmabufcheck/regress"
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 )
@@ -255,7 +256,7 @@ func TestListListsTheScenarioFiles(t *testing.T) {
 	if !strings.Contains(listed["today"], "[params: arch=arm64 (arm64|arm32|x86), lines=1 (1..2), writes=2 (1..3)]") {
 		t.Errorf("check list shows the built-in today as %q", listed["today"])
 	}
-	if first := strings.Fields(lines[0])[0]; isScenarioFile(first) {
+	if first := strings.Fields(lines[0])[0]; cli.IsScenarioFile(first) {
 		t.Errorf("the files come before the built-ins: %s", lines[0])
 	}
 }

@@ -312,9 +312,9 @@ func cmdReview(reg *scenario.Registry, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "check: expectation not met: %s\n", u)
 	}
 	if len(unmet) > 0 {
-		return exitViolation, nil
+		return cli.ExitViolation, nil
 	}
-	return exitOK, nil
+	return cli.ExitOK, nil
 }
 
 // stepsNote is " in N steps", or "" for no length.
