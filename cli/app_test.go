@@ -138,12 +138,9 @@ func TestExportOfARegisteredModelReplays(t *testing.T) {
 	if err != nil || cmd != "replay" {
 		t.Fatalf("the script's directive %q: %q, %v", head, cmd, err)
 	}
-	args := map[string]string{}
-	for _, a := range cargs {
-		if len(a.Vals) != 1 {
-			t.Fatalf("the script's directive %q: %s has %d values", head, a.Key, len(a.Vals))
-		}
-		args[a.Key] = a.Vals[0]
+	args, err := regress.Args(cargs)
+	if err != nil {
+		t.Fatalf("the script's directive %q: %v", head, err)
 	}
 	if got := regress.Run(app.Registry, args, input) + "\n"; got != want || args["property"] != "mutual exclusion" {
 		t.Errorf("regress.Run of %s: %q, want %q (property %q)", head, got, want, args["property"])

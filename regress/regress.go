@@ -24,6 +24,7 @@ package regress
 
 import (
 	"fmt"
+	"github.com/cockroachdb/datadriven"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -80,6 +81,19 @@ func Script(d *traces.Document) (string, error) {
 	}
 	fmt.Fprintf(&b, "----\n%s\n", Confirmed(d.Property, d.Kind, len(d.Steps)-1))
 	return b.String(), nil
+}
+
+// Args is the arguments of a replay directive as Run takes them: each
+// key with its one value.
+func Args(cmdArgs []datadriven.CmdArg) (map[string]string, error) {
+	args := map[string]string{}
+	for _, a := range cmdArgs {
+		if len(a.Vals) != 1 {
+			return nil, fmt.Errorf("argument %s has %d values, want one", a.Key, len(a.Vals))
+		}
+		args[a.Key] = a.Vals[0]
+	}
+	return args, nil
 }
 
 // directiveValue is v as a datadriven directive writes it: as it is, or

@@ -23,12 +23,9 @@ func TestRegressions(t *testing.T) {
 			if d.Cmd != "replay" {
 				t.Fatalf("%s: unknown directive %q", d.Pos, d.Cmd)
 			}
-			args := map[string]string{}
-			for _, a := range d.CmdArgs {
-				if len(a.Vals) != 1 {
-					t.Fatalf("%s: argument %s needs one value", d.Pos, a.Key)
-				}
-				args[a.Key] = a.Vals[0]
+			args, err := regress.Args(d.CmdArgs)
+			if err != nil {
+				t.Fatalf("%s: %v", d.Pos, err)
 			}
 			return regress.RunIn(reg, filepath.Dir(path), args, d.Input) + "\n"
 		})

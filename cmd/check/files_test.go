@@ -102,9 +102,9 @@ func TestTraceEmbedsItsScenarioFile(t *testing.T) {
 				t.Errorf("the script does not name its file %s:\n%s", filepath.Base(files[0]), b)
 			}
 			datadriven.RunTest(t, scripts[0], func(t *testing.T, d *datadriven.TestData) string {
-				args := map[string]string{}
-				for _, a := range d.CmdArgs {
-					args[a.Key] = a.Vals[0]
+				args, err := regress.Args(d.CmdArgs)
+				if err != nil {
+					t.Fatalf("%s: %v", d.Pos, err)
 				}
 				return regress.RunIn(scenario.Builtin(), exp, args, d.Input) + "\n"
 			})
