@@ -24,11 +24,12 @@ package regress
 
 import (
 	"fmt"
-	"github.com/cockroachdb/datadriven"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/datadriven"
 
 	"github.com/dmabufcheck/dmabufcheck/scenario"
 	"github.com/dmabufcheck/dmabufcheck/statespace"
