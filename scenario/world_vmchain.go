@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/dmabufcheck/dmabufcheck/model/world"
@@ -22,10 +24,10 @@ import (
 // two-VM "vm" section's.
 
 var (
-	vmsFields          = []string{"shape", "exporter-records", "re-export", "write-fences"}
-	vmsRecordsNames    = []string{"one-flag", "per-importer"}
-	vmsReexportNames   = []string{"forward-grants", "hold-import"}
-	vmsShapeNamesCache = world.VMChainShapeNames()
+	vmsFields        = []string{"shape", "exporter-records", "re-export", "write-fences"}
+	vmsRecordsNames  = []string{"one-flag", "per-importer"}
+	vmsReexportNames = []string{"forward-grants", "hold-import"}
+	vmsShapeNames    = world.VMChainShapeNames()
 )
 
 // vmsSection reads a world file's "vms" section into s.VMs.
@@ -34,10 +36,10 @@ func (f *fileReader) vmsSection(n *yaml.Node, s *world.Spec) {
 	var v world.VMChainSpec
 	x, ok := m["shape"]
 	if !ok {
-		f.fail(n, "vms: say the shape (%s)", joinOr(vmsShapeNamesCache))
+		f.fail(n, "vms: say the shape (%s)", strings.Join(vmsShapeNames, " or "))
 		return
 	}
-	v.Shape = world.VMChainShape(1 + f.choice(x, "shape", vmsShapeNamesCache))
+	v.Shape = world.VMChainShape(1 + f.choice(x, "shape", vmsShapeNames))
 	rec, hasRec := m["exporter-records"]
 	re, hasRe := m["re-export"]
 	switch v.Shape {
@@ -72,21 +74,6 @@ func (f *fileReader) vmsSection(n *yaml.Node, s *world.Spec) {
 	s.VMs = v
 }
 
-func joinOr(names []string) string {
-	out := ""
-	for i, n := range names {
-		switch {
-		case i == 0:
-		case i == len(names)-1:
-			out += " or "
-		default:
-			out += ", "
-		}
-		out += n
-	}
-	return out
-}
-
 // writeVMsSection renders s.VMs as a world file's "vms" section; nil when
 // the spec declares no three VMs.
 func writeVMsSection(s *world.Spec) (*yaml.Node, error) {
@@ -99,19 +86,20 @@ func writeVMsSection(s *world.Spec) (*yaml.Node, error) {
 	add("shape", v.Shape.String())
 	switch v.Shape {
 	case world.VMFanOut:
-		add("exporter-records", vmsRecordsNames[b2i(v.PerImporter)])
+		rec := vmsRecordsNames[0]
+		if v.PerImporter {
+			rec = vmsRecordsNames[1]
+		}
+		add("exporter-records", rec)
 	case world.VMReExport:
-		add("re-export", vmsReexportNames[b2i(v.HoldImport)])
+		re := vmsReexportNames[0]
+		if v.HoldImport {
+			re = vmsReexportNames[1]
+		}
+		add("re-export", re)
 		if v.Fences != world.ChainNoWrites {
 			add("write-fences", v.Fences.String())
 		}
 	}
 	return n, nil
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -23,7 +23,7 @@ func TestVMsSectionErrors(t *testing.T) {
 			strings.Replace(prog, "(vm-a, vm-b)", "(vm-a, vm-c)", 1), "in a re-export world vm-a does not export to vm-c"},
 		{"no vms section", prog, `w.yaml:5:36: HYPER_DMABUF_EXPORT_REMOTE(VM, VM): argument 1 must be a VM of the vms section (vm-a, vm-b, vm-c) (the world has none), not "vm-a"`},
 		{"unknown VM", "vms: {shape: fan-out, exporter-records: one-flag}\n" + strings.Replace(prog, "EXPORT_FD(vm-b)", "EXPORT_FD(vm-d)", 1),
-			`HYPER_DMABUF_EXPORT_FD`},
+			`w.yaml:7:32: HYPER_DMABUF_EXPORT_FD(VM): argument 1 must be a VM of the vms section (vm-a, vm-b, vm-c) (did you mean "vm-a"?), not "vm-d"`},
 		{"write fences in a fan-out", "vms: {shape: fan-out, exporter-records: one-flag, write-fences: one-hop}\n",
 			`w.yaml:2:65: vms: write-fences: vm-c's write fence travels up a re-export chain; a fan-out has none`},
 		{"unknown write-fence propagation", "vms: {shape: re-export, re-export: hold-import, write-fences: one-hp}\n",

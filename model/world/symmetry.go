@@ -183,7 +183,7 @@ func (s *Spec) declares(f int) bool {
 		l.d = nil // derived at Build, not declared
 		return !reflect.ValueOf(l).IsZero()
 	case famVM:
-		return !reflect.ValueOf(s.VM).IsZero()
+		return !reflect.ValueOf(s.VM).IsZero() || s.VMs.used()
 	case famP2P:
 		return !reflect.ValueOf(s.P2P).IsZero()
 	case famLife:

@@ -262,15 +262,15 @@ var vmCallDefs = [vmChainFencesEnd & 0xff]callDef{
 	KVMRetransmit & 0xff:      {name: "retransmit", kernel: "a reply timeout in sync_request (hyper_dmabuf polls with a timeout; here it retransmits)", steps: 1},
 	KVMRingLose & 0xff:        {name: "ring loses a message", kernel: "a lossy transport (adversary)", steps: 1},
 	// The three VMs (vm_chain.go).
-	KVMChainExport & 0xff:   vmChainCallDefs[0],
-	KVMChainUnexport & 0xff: vmChainCallDefs[1],
-	KVMChainImport & 0xff:   vmChainCallDefs[2],
-	KVMChainRelease & 0xff:  vmChainCallDefs[3],
+	KVMChainExport & 0xff:   {name: "HYPER_DMABUF_EXPORT_REMOTE", kernel: "hyper_dmabuf_ioctl.c: hyper_dmabuf_export_remote_ioctl (a record per buffer and remote domain: hyper_dmabuf_find_hid_exported(dma_buf, rdomid); dma_buf_get, dma_buf_attach, dma_buf_map_attachment; gnttab_grant_foreign_access)", steps: 1},
+	KVMChainUnexport & 0xff: {name: "HYPER_DMABUF_UNEXPORT", kernel: "hyper_dmabuf_ioctl.c: hyper_dmabuf_unexport_ioctl → delayed_unexport (valid = false; cleanup when !active: hyper_dmabuf_cleanup_sgt_info, gnttab_end_foreign_access)", steps: 1},
+	KVMChainImport & 0xff:   {name: "HYPER_DMABUF_EXPORT_FD", kernel: "hyper_dmabuf_ioctl.c: hyper_dmabuf_export_fd_ioctl → EXPORT_FD (hyper_dmabuf_msg.c: exported->active++ when valid, REQ_ERROR otherwise), map_shared_pages", steps: 1},
+	KVMChainRelease & 0xff:  {name: "dma_buf_put", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_put; the last reference: hyper_dmabuf_ops.c: hyper_dmabuf_ops_release → HYPER_DMABUF_OPS_RELEASE (hyper_dmabuf_remote_sync.c: exported->active--, cleanup when !valid && !active)", steps: 1},
 	// vm-c's write and vm-a's reader (vm_chain_fences.go).
-	KVMChainWrite & 0xff:     vmChainFenceCallDefs[0],
-	KVMChainWriteDone & 0xff: vmChainFenceCallDefs[1],
-	KVMChainBegin & 0xff:     vmChainFenceCallDefs[2],
-	KVMChainRead & 0xff:      vmChainFenceCallDefs[3],
+	KVMChainWrite & 0xff:     {name: "dma_resv_add_fence", kernel: "drivers/dma-buf/dma-resv.c: dma_resv_add_fence(DMA_RESV_USAGE_WRITE) at vm-c's write job's submission; its frame notification up the chain, a proxy fence in each exporter's dma_resv the design forwards it to", steps: 1},
+	KVMChainWriteDone & 0xff: {name: "dma_fence_signal", kernel: "drivers/dma-buf/dma-fence.c: dma_fence_signal at the write's completion; the proxies signal (the fence callback's SIGNAL)", steps: 1},
+	KVMChainBegin & 0xff:     {name: "dma_buf_begin_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_begin_cpu_access → dma_resv_wait_timeout on vm-a's dma_resv (vm-a's own reader)", steps: 1},
+	KVMChainRead & 0xff:      {name: "cpu_read", kernel: "a load by vm-a's CPU inside its bracket", steps: 1},
 }
 
 // Constructors, named after the calls.

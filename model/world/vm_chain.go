@@ -60,6 +60,7 @@ const (
 
 var vmChainShapeNames = [numVMChainShapes]string{"", "fan-out", "re-export"}
 
+// String is the shape as a world file writes it ("fan-out", "re-export").
 func (s VMChainShape) String() string {
 	if s < numVMChainShapes {
 		return vmChainShapeNames[s]
@@ -129,13 +130,6 @@ const (
 // isVMChainKind: a call of the three VMs, vm-c's write and vm-a's reader
 // (vm_chain_fences.go) included.
 func isVMChainKind(k CallKind) bool { return k >= KVMChainExport && k < vmChainFencesEnd }
-
-var vmChainCallDefs = [...]callDef{
-	{name: "HYPER_DMABUF_EXPORT_REMOTE", kernel: "hyper_dmabuf_ioctl.c: hyper_dmabuf_export_remote_ioctl (a record per buffer and remote domain: hyper_dmabuf_find_hid_exported(dma_buf, rdomid); dma_buf_get, dma_buf_attach, dma_buf_map_attachment; gnttab_grant_foreign_access)", steps: 1},
-	{name: "HYPER_DMABUF_UNEXPORT", kernel: "hyper_dmabuf_ioctl.c: hyper_dmabuf_unexport_ioctl → delayed_unexport (valid = false; cleanup when !active: hyper_dmabuf_cleanup_sgt_info, gnttab_end_foreign_access)", steps: 1},
-	{name: "HYPER_DMABUF_EXPORT_FD", kernel: "hyper_dmabuf_ioctl.c: hyper_dmabuf_export_fd_ioctl → EXPORT_FD (hyper_dmabuf_msg.c: exported->active++ when valid, REQ_ERROR otherwise), map_shared_pages", steps: 1},
-	{name: "dma_buf_put", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_put; the last reference: hyper_dmabuf_ops.c: hyper_dmabuf_ops_release → HYPER_DMABUF_OPS_RELEASE (hyper_dmabuf_remote_sync.c: exported->active--, cleanup when !valid && !active)", steps: 1},
-}
 
 // VMChainExport is HYPER_DMABUF_EXPORT_REMOTE by VM x to VM y.
 func VMChainExport(x, y int) Call { return Call{Kind: KVMChainExport, Obj: x, N: y} }
@@ -257,9 +251,9 @@ var vmChainAtoms = []Atom{
 func (c *core) vmChainCallName(call Call) string {
 	by, to := chainVMNames[call.Obj%3], chainVMNames[call.N%3]
 	if isVMChainFenceKind(call.Kind) {
-		return by + ": " + vmChainFenceCallDefs[call.Kind-KVMChainWrite].name
+		return by + ": " + vmCallDefs[call.Kind&0xff].name
 	}
-	d := &vmChainCallDefs[call.Kind-KVMChainExport]
+	d := &vmCallDefs[call.Kind&0xff]
 	switch call.Kind {
 	case KVMChainExport:
 		if call.Obj == ChainVMB {
@@ -283,7 +277,7 @@ func (c *core) vmChainCheckCall(call Call) error {
 	if isVMChainFenceKind(call.Kind) {
 		return c.vmChainFenceCheckCall(call)
 	}
-	name := vmChainCallDefs[call.Kind-KVMChainExport].name
+	name := vmCallDefs[call.Kind&0xff].name
 	if !s.used() {
 		return fmt.Errorf("%s: declare the VMs (a vms section)", name)
 	}

@@ -35,6 +35,8 @@ const (
 
 var vmChainFenceNames = [numVMChainFences]string{"", "one-hop", "every-hop"}
 
+// String is the propagation as a world file writes it ("one-hop",
+// "every-hop").
 func (f VMChainFences) String() string {
 	if f < numVMChainFences {
 		return vmChainFenceNames[f]
@@ -55,13 +57,6 @@ const (
 )
 
 func isVMChainFenceKind(k CallKind) bool { return k >= KVMChainWrite && k < vmChainFencesEnd }
-
-var vmChainFenceCallDefs = [...]callDef{
-	{name: "dma_resv_add_fence", kernel: "drivers/dma-buf/dma-resv.c: dma_resv_add_fence(DMA_RESV_USAGE_WRITE) at vm-c's write job's submission; its frame notification up the chain, a proxy fence in each exporter's dma_resv the design forwards it to", steps: 1},
-	{name: "dma_fence_signal", kernel: "drivers/dma-buf/dma-fence.c: dma_fence_signal at the write's completion; the proxies signal (the fence callback's SIGNAL)", steps: 1},
-	{name: "dma_buf_begin_cpu_access", kernel: "drivers/dma-buf/dma-buf.c: dma_buf_begin_cpu_access → dma_resv_wait_timeout on vm-a's dma_resv (vm-a's own reader)", steps: 1},
-	{name: "cpu_read", kernel: "a load by vm-a's CPU inside its bracket", steps: 1},
-}
 
 // VMChainWrite is vm-c's write job submitted.
 func VMChainWrite() Call { return Call{Kind: KVMChainWrite, Obj: ChainVMC} }
@@ -87,20 +82,24 @@ var vmChainFenceSyntaxes = []Syntax{
 // chainState.Write: vm-c's write (chainWrite* phase) | vm-a's reader
 // inside its bracket | its entitlement.
 const (
-	chainWriteNone      uint8 = 0
-	chainWritePending   uint8 = 1
-	chainWriteDone      uint8 = 2
-	chainWritePhase     uint8 = 3
-	chainReaderInside   uint8 = 1 << 2
-	chainReaderWant     uint8 = 1 << 3 // the write was announced before the bracket began
-	chainFlagStaleRead  uint8 = 1 << 3 // in Flags
-	chainCoverReadWrite uint8 = 1 << 4 // in Flags: vm-a read vm-c's write, up to date
+	chainWriteNone    uint8 = 0
+	chainWritePending uint8 = 1
+	chainWriteDone    uint8 = 2
+	chainWritePhase   uint8 = 3
+	chainReaderInside uint8 = 1 << 2
+	chainReaderWant   uint8 = 1 << 3 // the write was announced before the bracket began
+)
+
+// chainState.Flags bits of vm-a's reader (after the chain's own, below 1<<3).
+const (
+	chainFlagStaleRead  uint8 = 1 << 3 // vm-a read before vm-c's announced write landed
+	chainCoverReadWrite uint8 = 1 << 4 // vm-a read vm-c's write, up to date
 )
 
 // vmChainFenceCheckCall rejects a write or read the world cannot make.
 func (c *core) vmChainFenceCheckCall(call Call) error {
 	s := &c.spec.VMs
-	name := vmChainFenceCallDefs[call.Kind-KVMChainWrite].name
+	name := vmCallDefs[call.Kind&0xff].name
 	switch {
 	case s.Shape != VMReExport || s.Fences == ChainNoWrites:
 		return fmt.Errorf("%s: a re-export chain with write-fences declared makes vm-c's write and vm-a's read", name)

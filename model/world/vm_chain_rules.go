@@ -14,7 +14,8 @@ import (
 // chainState is the three VMs' section of the packed state (uint8 fields:
 // read in place).
 type chainState struct {
-	// Flags holds vmFlagUAF and chainCoverFreed, sticky.
+	// Flags holds vmFlagUAF, chainCoverFreed and vm-a reader's bits
+	// (vm_chain_fences.go), sticky.
 	Flags uint8
 	// Rec are the exporters' records (recAB, recAC, recBC): exp* phase |
 	// the count (exported->active) <<2.

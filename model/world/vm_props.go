@@ -400,6 +400,7 @@ var vmUserNames = [...]string{
 func (c *core) vmDescribe(v View, add func(name, value string)) {
 	if c.lay.vmChain >= 0 {
 		c.vmChainDescribe(v, add)
+		return
 	}
 	if c.lay.vm < 0 {
 		return
